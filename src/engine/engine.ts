@@ -1,0 +1,59 @@
+import type { Logger } from "pino";
+import type { PerclCommand } from "../contract/percl/index.js";
+import type { BlobStore } from "../store/blob-store.js";
+import type { Store } from "../store/types.js";
+import type { AudioService } from "./audio-service.js";
+import { Call, type CallOutcome, type CallSpec } from "./call.js";
+import type { Clock } from "./clock.js";
+import type { AppClient } from "./ports.js";
+
+export interface EngineLimits {
+  /** A call that runs this long is ended with `maxDuration`. */
+  maxCallDurationMs: number;
+}
+
+export interface EngineDeps {
+  store: Store;
+  blobs: BlobStore;
+  app: AppClient<PerclCommand[]>;
+  audio: AudioService;
+  clock: Clock;
+  logger: Logger;
+  /** Base of every URL Belay hands out (recordingUrl). */
+  publicUrl: string;
+  limits: EngineLimits;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = { maxCallDurationMs: 4 * 60 * 60 * 1000 };
+
+/** Runs calls and knows which are live, so they can be listed, hung up, or drained on shutdown. */
+export class Engine {
+  private readonly live = new Map<string, { call: Call; done: Promise<CallOutcome> }>();
+
+  constructor(readonly deps: EngineDeps) {}
+
+  /** Starts a call; `onCreated` sees the Call before it runs (to subscribe to its timeline). */
+  start(spec: CallSpec, onCreated?: (call: Call) => void): { call: Call; done: Promise<CallOutcome> } {
+    const call = new Call(this.deps, spec);
+    onCreated?.(call);
+    const done = call.run().finally(() => this.live.delete(call.id));
+    const entry = { call, done };
+    this.live.set(call.id, entry);
+    return entry;
+  }
+
+  get(callId: string): Call | undefined {
+    return this.live.get(callId)?.call;
+  }
+
+  liveCount(): number {
+    return this.live.size;
+  }
+
+  /** Hangs up every live call and waits until each has finished its recordings and webhooks. */
+  async shutdown(): Promise<void> {
+    const entries = [...this.live.values()];
+    for (const { call } of entries) call.hangup("callCanceled");
+    await Promise.allSettled(entries.map((e) => e.done));
+  }
+}

@@ -1,0 +1,113 @@
+import type { Clock, Timer } from "../../engine/clock.js";
+import type { Leg, LegListener } from "../../engine/leg.js";
+import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from "../../media/frame.js";
+import { type CallerScript, type KeyPress, keyPresses } from "./script.js";
+
+const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+
+/** What the virtual caller heard: each played clip with when it started. */
+export interface HeardClip {
+  atMs: number;
+  samples: number;
+}
+
+/**
+ * A scripted caller: speaks a WAV, presses keys and hangs up at set times, on whichever clock the
+ * call runs. Frame k covers [20k, 20k+20) ms after answer and is delivered at its end; a key
+ * pressed inside that window is delivered just before it, so a key beats silence in its frame.
+ */
+export class VirtualLeg implements Leg {
+  readonly kind = "virtual";
+  readonly heard: HeardClip[] = [];
+  readonly heardDigits: Array<{ digits: string; atMs: number }> = [];
+  private listener: LegListener | undefined;
+  private readonly presses: KeyPress[];
+  private nextPress = 0;
+  private answeredAt = 0;
+  private frameIndex = 0;
+  private timer: Timer | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly script: CallerScript,
+  ) {
+    this.presses = keyPresses(script);
+  }
+
+  listen(listener: LegListener): void {
+    this.listener = listener;
+  }
+
+  async answer(): Promise<void> {
+    if (this.ended) return;
+    this.answeredAt = this.clock.now();
+    this.scheduleTick();
+  }
+
+  async play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
+    if (this.ended || signal.aborted) return;
+    this.heard.push({ atMs: this.sinceAnswer(), samples: pcm.length });
+    const frames = Math.ceil(pcm.length / FRAME_SAMPLES);
+    await this.clock.sleep(frames * FRAME_MS, signal);
+  }
+
+  async sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void> {
+    if (this.ended || signal.aborted) return;
+    this.heardDigits.push({ digits, atMs: this.sinceAnswer() });
+    // Each key sounds for 100 ms (RFC 4733's usual event length), then the pause.
+    await this.clock.sleep(digits.length * (100 + pauseMs), signal);
+  }
+
+  hangup(): void {
+    this.stop();
+  }
+
+  private sinceAnswer(): number {
+    return this.clock.now() - this.answeredAt;
+  }
+
+  private stop(): void {
+    this.ended = true;
+    this.timer?.cancel();
+  }
+
+  private scheduleTick(): void {
+    const due = this.answeredAt + (this.frameIndex + 1) * FRAME_MS;
+    this.timer = this.clock.setTimeout(() => this.tick(), due - this.clock.now());
+  }
+
+  private tick(): void {
+    if (this.ended || !this.listener) return;
+    const windowEnd = (this.frameIndex + 1) * FRAME_MS;
+    const hangupAt = this.script.hangupAtMs;
+    if (hangupAt !== undefined && hangupAt < windowEnd - FRAME_MS) return this.farEndHangup();
+    while (this.nextPress < this.presses.length && (this.presses[this.nextPress] as KeyPress).atMs < windowEnd) {
+      this.listener.digit((this.presses[this.nextPress++] as KeyPress).key);
+      if (this.ended) return;
+    }
+    this.listener.frame(this.frame(this.frameIndex));
+    this.frameIndex++;
+    if (this.ended) return;
+    if (hangupAt !== undefined && hangupAt <= windowEnd) return this.farEndHangup();
+    this.scheduleTick();
+  }
+
+  private farEndHangup(): void {
+    this.stop();
+    this.listener?.hangup();
+  }
+
+  /** Frame k of the caller's audio: the script's PCM where it overlaps, silence elsewhere. */
+  private frame(k: number): Int16Array {
+    const out = new Int16Array(FRAME_SAMPLES);
+    const audio = this.script.audio;
+    if (!audio) return out;
+    const offset = k * FRAME_SAMPLES - Math.round((this.script.audioAtMs ?? 0) * SAMPLES_PER_MS);
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const s = offset + i;
+      if (s >= 0 && s < audio.length) out[i] = audio[s] as number;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * What the rest of Belay needs from metadata storage. SQLite implements it now; PostgreSQL will
+ * implement the same interface when Belay scales out, so nothing above this file knows which.
+ * Times are epoch milliseconds; the API layer formats them as RFC 1123.
+ */
+
+export type CallStatus =
+  | "queued"
+  | "ringing"
+  | "inProgress"
+  | "canceled"
+  | "completed"
+  | "failed"
+  | "busy"
+  | "noAnswer";
+
+export type CallDirection = "inbound" | "outboundAPI" | "outboundDial";
+
+export interface AccountRow {
+  accountId: string;
+  apiKey: string;
+  signingSecret: string;
+  alias: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface ApplicationRow {
+  applicationId: string;
+  accountId: string;
+  alias: string | null;
+  voiceUrl: string | null;
+  voiceFallbackUrl: string | null;
+  callConnectUrl: string | null;
+  statusCallbackUrl: string | null;
+  smsUrl: string | null;
+  smsFallbackUrl: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface PhoneNumberRow {
+  phoneNumberId: string;
+  accountId: string;
+  phoneNumber: string;
+  alias: string | null;
+  applicationId: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface CallRow {
+  callId: string;
+  accountId: string;
+  parentCallId: string | null;
+  applicationId: string | null;
+  phoneNumberId: string | null;
+  from: string;
+  to: string;
+  direction: CallDirection;
+  status: CallStatus;
+  callEndedReason: string | null;
+  startTime: number | null;
+  connectTime: number | null;
+  endTime: number | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface RecordingRow {
+  recordingId: string;
+  accountId: string;
+  callId: string;
+  conferenceId: string | null;
+  /** Key of the WAV in the blob store. */
+  blobKey: string;
+  sizeBytes: number;
+  durationMs: number;
+  privacyMode: boolean;
+  /** When a privacyMode recording's file and metadata are to be deleted; null when kept. */
+  deleteAt: number | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export type DeliveryState = "pending" | "delivered" | "failed";
+
+/** One webhook request as sent (or to be sent, for the notification outbox). */
+export interface WebhookDeliveryRow {
+  deliveryId: string;
+  accountId: string;
+  callId: string | null;
+  requestType: string;
+  url: string;
+  /** The exact JSON bytes signed and sent. */
+  body: string;
+  /** true for notifications kept in the durable outbox and retried. */
+  durable: boolean;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  latencyMs: number | null;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface ListOptions {
+  /** Zero-based offset into the newest-first ordering. */
+  offset?: number;
+  limit?: number;
+}
+
+export type Patch<T> = Partial<Omit<T, "dateCreated" | "revision">>;
+
+export interface AccountRepo {
+  create(row: Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision">): Promise<AccountRow>;
+  get(accountId: string): Promise<AccountRow | undefined>;
+  list(): Promise<AccountRow[]>;
+}
+
+export interface ApplicationRepo {
+  create(row: Omit<ApplicationRow, "dateCreated" | "dateUpdated" | "revision">): Promise<ApplicationRow>;
+  get(accountId: string, applicationId: string): Promise<ApplicationRow | undefined>;
+  list(accountId: string, filter?: { alias?: string }, page?: ListOptions): Promise<Page<ApplicationRow>>;
+  update(accountId: string, applicationId: string, patch: Patch<ApplicationRow>): Promise<ApplicationRow | undefined>;
+  delete(accountId: string, applicationId: string): Promise<boolean>;
+}
+
+export interface PhoneNumberRepo {
+  create(row: Omit<PhoneNumberRow, "dateCreated" | "dateUpdated" | "revision">): Promise<PhoneNumberRow>;
+  get(accountId: string, phoneNumberId: string): Promise<PhoneNumberRow | undefined>;
+  /** Any account's number with this E.164 value: inbound routing starts here. */
+  findByNumber(phoneNumber: string): Promise<PhoneNumberRow | undefined>;
+  list(
+    accountId: string,
+    filter?: { phoneNumber?: string; alias?: string; applicationId?: string; hasApplication?: boolean },
+    page?: ListOptions,
+  ): Promise<Page<PhoneNumberRow>>;
+  update(accountId: string, phoneNumberId: string, patch: Patch<PhoneNumberRow>): Promise<PhoneNumberRow | undefined>;
+  delete(accountId: string, phoneNumberId: string): Promise<boolean>;
+}
+
+export interface CallFilter {
+  active?: boolean;
+  to?: string;
+  from?: string;
+  status?: CallStatus;
+  startTimeFrom?: number;
+  startTimeTo?: number;
+  endTimeFrom?: number;
+  endTimeTo?: number;
+  parentCallId?: string;
+  applicationId?: string;
+}
+
+export interface CallRepo {
+  create(row: Omit<CallRow, "dateCreated" | "dateUpdated" | "revision">): Promise<CallRow>;
+  get(accountId: string, callId: string): Promise<CallRow | undefined>;
+  list(accountId: string, filter?: CallFilter, page?: ListOptions): Promise<Page<CallRow>>;
+  /** Bumps revision and dateUpdated. */
+  update(accountId: string, callId: string, patch: Patch<CallRow>): Promise<CallRow | undefined>;
+}
+
+export interface RecordingFilter {
+  callId?: string;
+  conferenceId?: string;
+  /** Creation day, UTC, as [start, end) epoch ms. */
+  createdFrom?: number;
+  createdTo?: number;
+}
+
+export interface RecordingRepo {
+  create(row: Omit<RecordingRow, "dateCreated" | "dateUpdated" | "revision">): Promise<RecordingRow>;
+  get(accountId: string, recordingId: string): Promise<RecordingRow | undefined>;
+  /** Lookup without an account, for resolving a recordingUrl inside Belay (Play). */
+  getAnyAccount(recordingId: string): Promise<RecordingRow | undefined>;
+  list(accountId: string, filter?: RecordingFilter, page?: ListOptions): Promise<Page<RecordingRow>>;
+  delete(accountId: string, recordingId: string): Promise<boolean>;
+  /** privacyMode recordings whose deleteAt has passed. */
+  listExpired(now: number): Promise<RecordingRow[]>;
+}
+
+export interface WebhookDeliveryRepo {
+  create(row: Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated">): Promise<WebhookDeliveryRow>;
+  update(deliveryId: string, patch: Partial<Omit<WebhookDeliveryRow, "deliveryId" | "dateCreated">>): Promise<void>;
+  get(deliveryId: string): Promise<WebhookDeliveryRow | undefined>;
+  /** Durable deliveries still pending whose nextAttemptAt <= now, oldest first. */
+  listDue(now: number, limit: number): Promise<WebhookDeliveryRow[]>;
+  listByCall(callId: string): Promise<WebhookDeliveryRow[]>;
+}
+
+export interface Store {
+  readonly accounts: AccountRepo;
+  readonly applications: ApplicationRepo;
+  readonly numbers: PhoneNumberRepo;
+  readonly calls: CallRepo;
+  readonly recordings: RecordingRepo;
+  readonly deliveries: WebhookDeliveryRepo;
+  close(): Promise<void>;
+}
