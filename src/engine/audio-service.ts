@@ -36,7 +36,10 @@ export function createAudioService(options: AudioServiceOptions): AudioService {
     const row = await store.recordings.get(accountId, recordingId);
     if (!row) throw new BelayError("PLAY_RECORDING_NOT_FOUND", `recording ${recordingId} does not exist`);
     if (row.privacyMode) {
-      throw new BelayError("PLAY_PRIVATE_RECORDING", `recording ${recordingId} was made in privacyMode; Play refuses it`);
+      throw new BelayError(
+        "PLAY_PRIVATE_RECORDING",
+        `recording ${recordingId} was made in privacyMode; Play refuses it`,
+      );
     }
     return readWav(await readAll(await blobs.read(row.blobKey), maxFileBytes)).pcm8k;
   }
@@ -50,9 +53,11 @@ export function createAudioService(options: AudioServiceOptions): AudioService {
     }
     if (!response.ok) throw new BelayError("PLAY_FETCH_FAILED", `GET ${url} answered ${response.status}`);
     const declared = Number(response.headers.get("content-length") ?? 0);
-    if (declared > maxFileBytes) throw new BelayError("PLAY_FILE_TOO_LARGE", `GET ${url}: ${declared} bytes is too large`);
+    if (declared > maxFileBytes)
+      throw new BelayError("PLAY_FILE_TOO_LARGE", `GET ${url}: ${declared} bytes is too large`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > maxFileBytes) throw new BelayError("PLAY_FILE_TOO_LARGE", `GET ${url}: file too large`);
+    if (bytes.length > maxFileBytes)
+      throw new BelayError("PLAY_FILE_TOO_LARGE", `GET ${url}: file too large`);
     return readWav(bytes).pcm8k;
   }
 
@@ -61,7 +66,9 @@ export function createAudioService(options: AudioServiceOptions): AudioService {
       if (speech) return speech.synthesize(text, language);
       if (!warnedNoSpeech) {
         warnedNoSpeech = true;
-        logger.warn("Say: no speech engine installed (optional dependency espeak-ng); playing silence instead");
+        logger.warn(
+          "Say: no speech engine installed (optional dependency espeak-ng); playing silence instead",
+        );
       }
       return new Int16Array(Math.round((text.length * SILENT_SPEECH_MS_PER_CHAR * 8000) / 1000));
     },
@@ -76,7 +83,8 @@ export function createAudioService(options: AudioServiceOptions): AudioService {
       const own = RECORDING_PATH.exec(parsed.pathname);
       // A Belay recordingUrl resolves internally, without credentials, whatever host it names.
       if (own && isId(own[1], "AC") && isId(own[2], "RE")) {
-        if (own[1] !== accountId) throw new BelayError("PLAY_RECORDING_NOT_FOUND", `recording ${own[2]} does not exist`);
+        if (own[1] !== accountId)
+          throw new BelayError("PLAY_RECORDING_NOT_FOUND", `recording ${own[2]} does not exist`);
         return loadRecording(accountId, own[2] as string);
       }
       return fetchWav(url);

@@ -3,15 +3,15 @@ import { DEFAULTS } from "../contract/defaults.js";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
 import type { CallStatus } from "../store/types.js";
-import type { CommandContext, CommandResult, DistributiveOmit } from "./context.js";
 import { executeCommand } from "./commands/index.js";
+import type { CallFacts, CommandContext, CommandResult, DistributiveOmit } from "./context.js";
+import { describeCommand } from "./describe-command.js";
 import type { EngineDeps } from "./engine.js";
 import type { Leg } from "./leg.js";
 import { MediaBus } from "./media-bus.js";
 import type { PerclOutcome, WebhookBody } from "./ports.js";
 import { Recorder, recordingUrl } from "./recorder.js";
 import type { TimelineEvent, TimelineListener } from "./timeline.js";
-import type { CallFacts } from "./context.js";
 
 export interface CallSpec extends CallFacts {
   applicationId: string | null;
@@ -103,7 +103,13 @@ export class Call {
         endTime: null,
       }),
     );
-    this.emit({ type: "started", callId: this.id, from: this.facts.from, to: this.facts.to, direction: this.facts.direction });
+    this.emit({
+      type: "started",
+      callId: this.id,
+      from: this.facts.from,
+      to: this.facts.to,
+      direction: this.facts.direction,
+    });
     this.spec.leg.listen({
       frame: (frame) => this.media.deliverFrame(frame),
       digit: (digit) => {
@@ -115,11 +121,18 @@ export class Call {
         this.finishWith("farEndHangup");
       },
     });
-    const maxDuration = clock.setTimeout(() => this.finishWith("maxDuration"), this.deps.limits.maxCallDurationMs);
+    const maxDuration = clock.setTimeout(
+      () => this.finishWith("maxDuration"),
+      this.deps.limits.maxCallDurationMs,
+    );
     try {
       await this.setStatus("ringing");
       const firstType = this.facts.direction === "inbound" ? "inboundCall" : "outDialApiConnect";
-      const first = await this.requestPercl(this.spec.firstUrl, this.webhookBody(firstType), this.spec.fallbackUrl);
+      const first = await this.requestPercl(
+        this.spec.firstUrl,
+        this.webhookBody(firstType),
+        this.spec.fallbackUrl,
+      );
       if (!first.ok) this.finishWith(first.reason, first.message);
       else await this.runScripts(first.script);
     } catch (err) {
@@ -140,7 +153,8 @@ export class Call {
       let next: CommandResult = { kind: "end", reason: "appHangup", message: "the PerCL script ran out" };
       for (const [index, command] of script.entries()) {
         if (this.ending) return;
-        this.emit({ type: "command", index, name: command.name });
+        const detail = describeCommand(command);
+        this.emit({ type: "command", index, name: command.name, ...(detail ? { detail } : {}) });
         const result = await executeCommand(command, ctx);
         if (result.kind === "next") continue;
         next = result;
@@ -161,7 +175,10 @@ export class Call {
       return { ok: false, reason: "maxRedirectsError", message, status: null, latencyMs: 0, url };
     }
     const outcome = await this.deps.clock.track(
-      this.deps.app.requestPercl({ accountId: this.facts.accountId, callId: this.id, url, body }, { fallbackUrl }),
+      this.deps.app.requestPercl(
+        { accountId: this.facts.accountId, callId: this.id, url, body },
+        { fallbackUrl },
+      ),
     );
     this.emit({
       type: "webhook",
@@ -177,7 +194,6 @@ export class Call {
   }
 
   private context(): CommandContext {
-    const call = this;
     const { deps } = this;
     return {
       facts: this.facts,
@@ -198,7 +214,7 @@ export class Call {
       loadAudio: (url) => deps.clock.track(deps.audio.load(url, this.facts.accountId)),
       recordingUrl: (recordingId) => recordingUrl(deps.publicUrl, this.facts.accountId, recordingId),
       webhookBody: (requestType, extra) => this.webhookBody(requestType, extra),
-      requestPercl: (url, body) => call.requestPercl(url, body),
+      requestPercl: (url, body) => this.requestPercl(url, body),
       notify: (url, body) => this.notify(url, body),
       emit: (event) => this.emit(event),
     };
@@ -221,7 +237,9 @@ export class Call {
   }
 
   private async notify(url: string, body: WebhookBody): Promise<void> {
-    await this.deps.clock.track(this.deps.app.notify({ accountId: this.facts.accountId, callId: this.id, url, body }));
+    await this.deps.clock.track(
+      this.deps.app.notify({ accountId: this.facts.accountId, callId: this.id, url, body }),
+    );
     this.emit({ type: "notification", requestType: body.requestType, url });
   }
 
@@ -235,7 +253,9 @@ export class Call {
   private async setStatus(status: CallStatus, extra: { connectTime?: number } = {}): Promise<void> {
     this.current = status;
     this.emit({ type: "status", status });
-    await this.deps.clock.track(this.deps.store.calls.update(this.facts.accountId, this.id, { status, ...extra }));
+    await this.deps.clock.track(
+      this.deps.store.calls.update(this.facts.accountId, this.id, { status, ...extra }),
+    );
   }
 
   /** The first reason wins; later ones (e.g. the leg's hang-up echo) are ignored. */
@@ -253,14 +273,28 @@ export class Call {
     this.current = status;
     const endTime = this.deps.clock.now();
     await this.deps.clock.track(
-      this.deps.store.calls.update(this.facts.accountId, this.id, { status, endTime, callEndedReason: reason }),
+      this.deps.store.calls.update(this.facts.accountId, this.id, {
+        status,
+        endTime,
+        callEndedReason: reason,
+      }),
     );
     if (this.spec.statusCallbackUrl) {
-      await this.notify(this.spec.statusCallbackUrl, this.webhookBody("callStatus", { callEndedReason: reason }));
+      try {
+        await this.notify(
+          this.spec.statusCallbackUrl,
+          this.webhookBody("callStatus", { callEndedReason: reason }),
+        );
+      } catch (err) {
+        this.log.error({ err, url: this.spec.statusCallbackUrl }, "callStatus webhook could not be queued");
+        this.emit({ type: "error", message: `callStatus webhook could not be queued: ${String(err)}` });
+      }
     }
     this.log.info({ status, reason, durationMs: endTime - this.startedAt }, message ?? "call ended");
     this.emit({ type: "ended", status, reason });
-    return message === undefined ? { callId: this.id, status, reason } : { callId: this.id, status, reason, message };
+    return message === undefined
+      ? { callId: this.id, status, reason }
+      : { callId: this.id, status, reason, message };
   }
 
   private emit(event: DistributiveOmit<TimelineEvent, "at">): void {

@@ -42,8 +42,9 @@ abstract class BaseClock implements Clock {
 
 export class RealClock extends BaseClock {
   // performance.now() is monotonic; anchoring it to timeOrigin keeps it comparable to Date.now().
+  // Whole milliseconds: timestamps are stored as integers.
   now(): number {
-    return performance.timeOrigin + performance.now();
+    return Math.floor(performance.timeOrigin + performance.now());
   }
 
   setTimeout(fn: () => void, ms: number): Timer {

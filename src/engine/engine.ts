@@ -32,10 +32,17 @@ export class Engine {
 
   constructor(readonly deps: EngineDeps) {}
 
-  /** Starts a call; `onCreated` sees the Call before it runs (to subscribe to its timeline). */
-  start(spec: CallSpec, onCreated?: (call: Call) => void): { call: Call; done: Promise<CallOutcome> } {
-    const call = new Call(this.deps, spec);
-    onCreated?.(call);
+  /**
+   * Starts a call. `clock` runs this one call on its own clock (a virtual call on simulated time);
+   * `onCreated` sees the Call before it runs, to subscribe to its timeline.
+   */
+  start(
+    spec: CallSpec,
+    options: { clock?: Clock; onCreated?: (call: Call) => void } = {},
+  ): { call: Call; done: Promise<CallOutcome> } {
+    const deps = options.clock ? { ...this.deps, clock: options.clock } : this.deps;
+    const call = new Call(deps, spec);
+    options.onCreated?.(call);
     const done = call.run().finally(() => this.live.delete(call.id));
     const entry = { call, done };
     this.live.set(call.id, entry);

@@ -35,7 +35,10 @@ export type PerclOutcome<Script> =
 
 export interface AppClient<Script> {
   /** One attempt (10 s limit); on webhookFailed tries `fallbackUrl` once if given. */
-  requestPercl(target: WebhookTarget, options?: { fallbackUrl?: string | null }): Promise<PerclOutcome<Script>>;
+  requestPercl(
+    target: WebhookTarget,
+    options?: { fallbackUrl?: string | null },
+  ): Promise<PerclOutcome<Script>>;
   /**
    * A notification (callStatus, a record webhook after hang-up): stored in the durable outbox and
    * retried with backoff; the reply is ignored. Resolves once it is safely stored, not delivered.

@@ -6,8 +6,6 @@ import type { BlobStore } from "../store/blob-store.js";
 import type { RecordingRow, Store } from "../store/types.js";
 import type { Clock } from "./clock.js";
 
-
-
 export interface RecorderDeps {
   store: Store;
   blobs: BlobStore;
@@ -35,7 +33,12 @@ export class Recorder {
     const blobKey = recordingBlobKey(this.accountId, recordingId);
     const writer = new WavWriter(await this.deps.clock.track(this.deps.blobs.create(blobKey)));
     await this.deps.clock.track(writer.start());
-    return new RecordingSink(this.deps, writer, { recordingId, blobKey, accountId: this.accountId, callId: this.callId });
+    return new RecordingSink(this.deps, writer, {
+      recordingId,
+      blobKey,
+      accountId: this.accountId,
+      callId: this.callId,
+    });
   }
 }
 

@@ -128,13 +128,22 @@ export interface AccountRepo {
   create(row: Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision">): Promise<AccountRow>;
   get(accountId: string): Promise<AccountRow | undefined>;
   list(): Promise<AccountRow[]>;
+  /** Replaces credentials or alias; bumps revision. */
+  update(
+    accountId: string,
+    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias">>,
+  ): Promise<AccountRow | undefined>;
 }
 
 export interface ApplicationRepo {
   create(row: Omit<ApplicationRow, "dateCreated" | "dateUpdated" | "revision">): Promise<ApplicationRow>;
   get(accountId: string, applicationId: string): Promise<ApplicationRow | undefined>;
   list(accountId: string, filter?: { alias?: string }, page?: ListOptions): Promise<Page<ApplicationRow>>;
-  update(accountId: string, applicationId: string, patch: Patch<ApplicationRow>): Promise<ApplicationRow | undefined>;
+  update(
+    accountId: string,
+    applicationId: string,
+    patch: Patch<ApplicationRow>,
+  ): Promise<ApplicationRow | undefined>;
   delete(accountId: string, applicationId: string): Promise<boolean>;
 }
 
@@ -148,7 +157,11 @@ export interface PhoneNumberRepo {
     filter?: { phoneNumber?: string; alias?: string; applicationId?: string; hasApplication?: boolean },
     page?: ListOptions,
   ): Promise<Page<PhoneNumberRow>>;
-  update(accountId: string, phoneNumberId: string, patch: Patch<PhoneNumberRow>): Promise<PhoneNumberRow | undefined>;
+  update(
+    accountId: string,
+    phoneNumberId: string,
+    patch: Patch<PhoneNumberRow>,
+  ): Promise<PhoneNumberRow | undefined>;
   delete(accountId: string, phoneNumberId: string): Promise<boolean>;
 }
 
@@ -194,7 +207,10 @@ export interface RecordingRepo {
 
 export interface WebhookDeliveryRepo {
   create(row: Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated">): Promise<WebhookDeliveryRow>;
-  update(deliveryId: string, patch: Partial<Omit<WebhookDeliveryRow, "deliveryId" | "dateCreated">>): Promise<void>;
+  update(
+    deliveryId: string,
+    patch: Partial<Omit<WebhookDeliveryRow, "deliveryId" | "dateCreated">>,
+  ): Promise<void>;
   get(deliveryId: string): Promise<WebhookDeliveryRow | undefined>;
   /** Durable deliveries still pending whose nextAttemptAt <= now, oldest first. */
   listDue(now: number, limit: number): Promise<WebhookDeliveryRow[]>;

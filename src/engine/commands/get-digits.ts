@@ -83,7 +83,11 @@ async function collect(
   }
 }
 
-async function playPrompts(attrs: AttrsOf<"GetDigits">, ctx: CommandContext, signal: AbortSignal): Promise<void> {
+async function playPrompts(
+  attrs: AttrsOf<"GetDigits">,
+  ctx: CommandContext,
+  signal: AbortSignal,
+): Promise<void> {
   for (const prompt of attrs.prompts ?? []) {
     if (signal.aborted) return;
     let result: CommandResult;

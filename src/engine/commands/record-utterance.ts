@@ -84,8 +84,22 @@ async function finishRecording(
   if (!recorded) {
     // autoStart heard no speech: the webhook still goes out so the call can go on.
     await ctx.clock.track(sink.abort());
-    ctx.emit({ type: "recording", recordingId: null, recordingUrl: null, sizeBytes: 0, durationSec: 0, durationMs: 0, termReason });
-    return ctx.webhookBody("record", { ...extra, recordingId: null, recordingUrl: null, recordingSize: "0", recordingDurationSec: 0 });
+    ctx.emit({
+      type: "recording",
+      recordingId: null,
+      recordingUrl: null,
+      sizeBytes: 0,
+      durationSec: 0,
+      durationMs: 0,
+      termReason,
+    });
+    return ctx.webhookBody("record", {
+      ...extra,
+      recordingId: null,
+      recordingUrl: null,
+      recordingSize: "0",
+      recordingDurationSec: 0,
+    });
   }
   const row = await sink.finish(privacyMode);
   const url = ctx.recordingUrl(row.recordingId);

@@ -1,6 +1,6 @@
 import { NEXT } from "../context.js";
-import type { CommandHandler } from "./types.js";
 import { playLooped } from "./play-looped.js";
+import type { CommandHandler } from "./types.js";
 
 export const say: CommandHandler<"Say"> = async (attrs, ctx, signal) => {
   await ctx.answer();

@@ -8,6 +8,8 @@ export interface CallerScript {
   audioAtMs?: number;
   dtmf?: Array<{ keys: string; atMs: number }>;
   hangupAtMs?: number;
+  /** How long the call takes to connect once Belay answers it. */
+  answerDelayMs?: number;
 }
 
 export const KEY_SPACING_MS = 200;

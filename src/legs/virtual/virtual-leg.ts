@@ -40,6 +40,7 @@ export class VirtualLeg implements Leg {
   }
 
   async answer(): Promise<void> {
+    if (this.script.answerDelayMs) await this.clock.sleep(this.script.answerDelayMs);
     if (this.ended) return;
     this.answeredAt = this.clock.now();
     this.scheduleTick();
@@ -81,15 +82,24 @@ export class VirtualLeg implements Leg {
     if (this.ended || !this.listener) return;
     const windowEnd = (this.frameIndex + 1) * FRAME_MS;
     const hangupAt = this.script.hangupAtMs;
-    if (hangupAt !== undefined && hangupAt < windowEnd - FRAME_MS) return this.farEndHangup();
-    while (this.nextPress < this.presses.length && (this.presses[this.nextPress] as KeyPress).atMs < windowEnd) {
+    if (hangupAt !== undefined && hangupAt < windowEnd - FRAME_MS) {
+      this.farEndHangup();
+      return;
+    }
+    while (
+      this.nextPress < this.presses.length &&
+      (this.presses[this.nextPress] as KeyPress).atMs < windowEnd
+    ) {
       this.listener.digit((this.presses[this.nextPress++] as KeyPress).key);
       if (this.ended) return;
     }
     this.listener.frame(this.frame(this.frameIndex));
     this.frameIndex++;
     if (this.ended) return;
-    if (hangupAt !== undefined && hangupAt <= windowEnd) return this.farEndHangup();
+    if (hangupAt !== undefined && hangupAt <= windowEnd) {
+      this.farEndHangup();
+      return;
+    }
     this.scheduleTick();
   }
 

@@ -1,0 +1,31 @@
+import { BelayError } from "../errors.js";
+
+/**
+ * REST errors: an HTTP status and FreeClimb's numeric code for the `{code, message, url, details}`
+ * body. FreeClimb publishes 68 for "recording not found"; the other numbers are Belay's.
+ */
+const API_ERRORS = {
+  AUTH_REQUIRED: { status: 401, code: 1 },
+  FORBIDDEN: { status: 403, code: 3 },
+  NOT_FOUND: { status: 404, code: 4 },
+  RECORDING_NOT_FOUND: { status: 404, code: 68 },
+  CALL_NOT_FOUND: { status: 404, code: 67 },
+  INVALID_REQUEST: { status: 400, code: 20 },
+  METHOD_NOT_ALLOWED: { status: 405, code: 5 },
+  PAYLOAD_TOO_LARGE: { status: 413, code: 21 },
+  INTERNAL: { status: 500, code: 0 },
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export function apiError(
+  code: ApiErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): BelayError {
+  return new BelayError(code, message, details);
+}
+
+export function apiErrorStatus(code: string): { status: number; code: number } | undefined {
+  return Object.hasOwn(API_ERRORS, code) ? API_ERRORS[code as ApiErrorCode] : undefined;
+}

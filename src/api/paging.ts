@@ -1,0 +1,49 @@
+import type { ListOptions, Page } from "../store/types.js";
+import { apiError } from "./errors.js";
+
+export const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+export interface PageRequest {
+  offset: number;
+  pageSize: number;
+}
+
+/** Reads `cursor` (an opaque token from nextPageUri) and `pageSize` from a query string. */
+export function pageRequest(query: Record<string, unknown>): PageRequest {
+  const pageSize = query.pageSize === undefined ? DEFAULT_PAGE_SIZE : Number(query.pageSize);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+    throw apiError("INVALID_REQUEST", `"pageSize" must be an integer from 1 to ${MAX_PAGE_SIZE}`, {
+      field: "pageSize",
+    });
+  }
+  if (query.cursor === undefined) return { offset: 0, pageSize };
+  const match =
+    typeof query.cursor === "string"
+      ? /^o(\d{1,9})$/.exec(Buffer.from(query.cursor, "base64url").toString())
+      : null;
+  if (!match) throw apiError("INVALID_REQUEST", '"cursor" is not a cursor Belay issued', { field: "cursor" });
+  return { offset: Number(match[1]), pageSize };
+}
+
+export function listOptions(page: PageRequest): ListOptions {
+  return { offset: page.offset, limit: page.pageSize };
+}
+
+/** The list envelope: total, start, end, page, numPages, pageSize, nextPageUri. */
+export function envelope<T>(result: Page<unknown>, page: PageRequest, path: string, key: string, items: T[]) {
+  const { total } = result;
+  const end = page.offset + items.length - 1;
+  const hasMore = page.offset + items.length < total;
+  const cursor = Buffer.from(`o${page.offset + items.length}`).toString("base64url");
+  return {
+    total,
+    start: page.offset,
+    end: Math.max(end, page.offset),
+    page: Math.floor(page.offset / page.pageSize),
+    numPages: Math.max(1, Math.ceil(total / page.pageSize)),
+    pageSize: page.pageSize,
+    nextPageUri: hasMore ? `${path}?cursor=${cursor}&pageSize=${page.pageSize}` : null,
+    [key]: items,
+  };
+}

@@ -1,0 +1,74 @@
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { createBelay } from "../../server/belay.js";
+import { CONFIG_DEFAULTS, resolveConfig } from "../../server/config.js";
+import { SERVER_FILE } from "../target.js";
+
+interface ServeFlags {
+  dataDir?: string;
+  port?: string;
+  host?: string;
+  publicUrl?: string;
+  logLevel?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run Belay: the FreeClimb-compatible API, webhooks and the call engine")
+    .option(
+      "--data-dir <dir>",
+      `data folder: database, recordings, credentials (default: ./${CONFIG_DEFAULTS.dataDir})`,
+    )
+    .option("--port <port>", `HTTP port (default: ${CONFIG_DEFAULTS.port})`)
+    .option("--host <address>", `address to listen on (default: ${CONFIG_DEFAULTS.host})`)
+    .option(
+      "--public-url <url>",
+      "base URL apps use to reach Belay, e.g. for recordingUrl (default: http://<host>:<port>)",
+    )
+    .option("--log-level <level>", "trace, debug, info, warn, error", undefined)
+    .action(async (flags: ServeFlags) => {
+      const port = flags.port === undefined ? undefined : Number(flags.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+        throw new Error(`--port "${flags.port}" must be a port number`);
+      }
+      const config = resolveConfig({
+        ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+        ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+      });
+      const belay = await createBelay(config);
+      const url = await belay.listen();
+      const serverFile = path.join(config.dataDir, SERVER_FILE);
+      await writeFile(serverFile, JSON.stringify({ url, pid: process.pid }));
+      const { account } = belay;
+      process.stdout.write(
+        [
+          `Belay is listening on ${url}`,
+          `  data folder     ${config.dataDir}`,
+          `  account id      ${account.accountId}`,
+          `  API key         ${account.apiKey}`,
+          `  signing secret  ${account.signingSecret}`,
+          `  REST API        ${url}/apiserver`,
+          "",
+        ].join("\n"),
+      );
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        belay.logger.info(
+          { signal, liveCalls: belay.engine.liveCount() },
+          "shutting down: finishing live calls",
+        );
+        await belay.close();
+        await rm(serverFile, { force: true });
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void shutdown("SIGINT"));
+      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    });
+}

@@ -1,0 +1,25 @@
+import { Command } from "commander";
+import { isBelayError } from "../errors.js";
+import { registerCall } from "./commands/call.js";
+import { registerCalls } from "./commands/calls.js";
+import { registerRecordings } from "./commands/recordings.js";
+import { registerServe } from "./commands/serve.js";
+
+const program = new Command()
+  .name("belay")
+  .description("Belay: a self-hostable voice platform that speaks FreeClimb's contract")
+  .showHelpAfterError();
+
+registerServe(program);
+registerCall(program);
+registerRecordings(program);
+registerCalls(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected failures print one clear line; anything else keeps its stack for a bug report.
+  if (isBelayError(err)) process.stderr.write(`belay: ${err.message}\n`);
+  else process.stderr.write(`belay: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,15 @@
+export * from "./audio.js";
+export * from "./commands.js";
+export * from "./conference.js";
+export * from "./dial.js";
+export * from "./digits.js";
+export { formatPath } from "./element.js";
+export { DTMF_KEYS, type DtmfKey, isAbsoluteHttpUrl, SAY_TEXT_MAX_BYTES } from "./fields.js";
+export * from "./flow.js";
+export * from "./names.js";
+export * from "./parse.js";
+export type { PromptCommand } from "./prompts.js";
+export * from "./queue.js";
+export * from "./record.js";
+export * from "./speech.js";
+export * from "./terminal.js";

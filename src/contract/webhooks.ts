@@ -1,0 +1,209 @@
+import { z } from "zod";
+import { type IdPrefix, isId } from "./ids.js";
+import { isAbsoluteHttpUrl } from "./percl/fields.js";
+
+/**
+ * The webhook bodies Belay sends to apps (CONTRACT.md sections 1, 2 and 4). The schemas are strict
+ * (an unexpected key is an error) because they check what Belay emits, not what it receives.
+ */
+
+/** OpenAPI `RequestType`: every value FreeClimb can put in `requestType`. */
+export const REQUEST_TYPES = [
+  "inboundCall",
+  "record",
+  "getDigits",
+  "getSpeech",
+  "redirect",
+  "pause",
+  "outDialStart",
+  "outDialConnect",
+  "outDialApiConnect",
+  "machineDetected",
+  "dequeue",
+  "queueWait",
+  "addToQueueNotification",
+  "removeFromQueueNotification",
+  "callStatus",
+  "createConference",
+  "conferenceStatus",
+  "leaveConference",
+  "addToConferenceNotification",
+  "conferenceRecordingStatus",
+  "conferenceCallControl",
+  "messageDelivery",
+  "messageStatus",
+] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+
+export const CALL_STATUSES = [
+  "queued",
+  "ringing",
+  "inProgress",
+  "canceled",
+  "completed",
+  "failed",
+  "busy",
+  "noAnswer",
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/** `outboundAPI`: REST "make a call"; `outboundDial`: a PerCL OutDial leg. */
+export const CALL_DIRECTIONS = ["inbound", "outboundAPI", "outboundDial"] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+/** OpenAPI `CallEndedReason`, a superset of the list in CONTRACT.md section 4. */
+export const CALL_ENDED_REASONS = [
+  "busy",
+  "failed",
+  "noAnswer",
+  "callCanceled",
+  "farEndHangup",
+  "appHangup",
+  "appReject",
+  "appNoPercl",
+  "appInvalidPercl",
+  "conferenceTerminated",
+  "conferenceEmptied",
+  "removedFromConference",
+  "machineDetected",
+  "webhookFailed",
+  "webhookInvalidResponse",
+  "voiceDisabled",
+  "configErrorNoApplication",
+  "configErrorNoVoiceUrl",
+  "maxRedirectsError",
+  "perclProcessingError",
+  "internalError",
+  "grpcHangup",
+  "maxDuration",
+] as const;
+export type CallEndedReason = (typeof CALL_ENDED_REASONS)[number];
+
+export const RECORD_TERM_REASONS = ["finishKey", "timeout", "hangup", "maxLength"] as const;
+export type RecordTermReason = (typeof RECORD_TERM_REASONS)[number];
+
+export const GET_DIGITS_REASONS = ["finishKey", "timeout", "maxDigits", "tone"] as const;
+export type GetDigitsReason = (typeof GET_DIGITS_REASONS)[number];
+
+const id = (prefix: IdPrefix) =>
+  z.string().refine((value) => isId(value, prefix), `must be a ${prefix} id (${prefix} + 40 lowercase hex)`);
+
+/** Fields every call webhook carries; absent context is an explicit null, as FreeClimb sends it. */
+const callFields = {
+  accountId: id("AC"),
+  callId: id("CA"),
+  from: z.string(),
+  to: z.string(),
+  callStatus: z.enum(CALL_STATUSES),
+  direction: z.enum(CALL_DIRECTIONS),
+  conferenceId: id("CF").nullable(),
+  queueId: id("QU").nullable(),
+  parentCallId: id("CA").nullable(),
+};
+
+export const callWebhookFieldsSchema = z.strictObject({ requestType: z.enum(REQUEST_TYPES), ...callFields });
+export type CallWebhookFields = z.infer<typeof callWebhookFieldsSchema>;
+
+export const inboundCallWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("inboundCall"),
+});
+export type InboundCallWebhook = z.infer<typeof inboundCallWebhookSchema>;
+
+/** CONTRACT.md section 2, field for field. */
+export const recordWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("record"),
+  /** null only when autoStart heard no speech: no recording was made. */
+  recordingId: id("RE").nullable(),
+  recordingUrl: z.string().refine(isAbsoluteHttpUrl, "must be an absolute http(s) URL").nullable(),
+  /** Bytes of the whole WAV file, as a decimal string (FreeClimb's type). */
+  recordingSize: z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a decimal byte count"),
+  recordingFormat: z.literal("audio/wav"),
+  /** Rounded up to the next whole second. */
+  recordingDurationSec: z.int().min(0),
+  termReason: z.enum(RECORD_TERM_REASONS),
+  privacyMode: z.boolean(),
+});
+export type RecordWebhook = z.infer<typeof recordWebhookSchema>;
+
+export const getDigitsWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("getDigits"),
+  /** Without the finish key; empty when nothing usable was collected. */
+  digits: z.string(),
+  reason: z.enum(GET_DIGITS_REASONS),
+});
+export type GetDigitsWebhook = z.infer<typeof getDigitsWebhookSchema>;
+
+export const redirectWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("redirect"),
+});
+export type RedirectWebhook = z.infer<typeof redirectWebhookSchema>;
+
+export const callStatusWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("callStatus"),
+  callEndedReason: z.enum(CALL_ENDED_REASONS),
+});
+export type CallStatusWebhook = z.infer<typeof callStatusWebhookSchema>;
+
+/** To `callConnectUrl` when a REST-created call attempt ends; PerCL only matters if inProgress. */
+export const outDialApiConnectWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("outDialApiConnect"),
+  direction: z.literal("outboundAPI"),
+});
+export type OutDialApiConnectWebhook = z.infer<typeof outDialApiConnectWebhookSchema>;
+
+/** To OutDial's `callConnectUrl`, about the new leg. */
+export const outDialConnectWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("outDialConnect"),
+  direction: z.literal("outboundDial"),
+});
+export type OutDialConnectWebhook = z.infer<typeof outDialConnectWebhookSchema>;
+
+/** To OutDial's `actionUrl`, about the parent call; `dialCallId` names the new leg. */
+export const outDialStartWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("outDialStart"),
+  dialCallId: id("CA"),
+});
+export type OutDialStartWebhook = z.infer<typeof outDialStartWebhookSchema>;
+
+export const webhookSchema = z.discriminatedUnion("requestType", [
+  inboundCallWebhookSchema,
+  recordWebhookSchema,
+  getDigitsWebhookSchema,
+  redirectWebhookSchema,
+  callStatusWebhookSchema,
+  outDialApiConnectWebhookSchema,
+  outDialConnectWebhookSchema,
+  outDialStartWebhookSchema,
+]);
+export type Webhook = z.infer<typeof webhookSchema>;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Rebuilds plain objects with sorted keys; JSON.stringify then visits their values the same way. */
+function sortKeys(_key: string, value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = value[key];
+  return sorted;
+}
+
+/**
+ * The exact bytes Belay sends (and signs): compact JSON, keys in alphabetical order at every
+ * depth, like FreeClimb's signed sample. Keys whose value is undefined are left out; explicit
+ * nulls stay.
+ */
+export function serializeWebhook(body: object): string {
+  return JSON.stringify(body, sortKeys);
+}

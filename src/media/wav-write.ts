@@ -1,0 +1,175 @@
+import { BelayError } from "../errors.js";
+import type { BlobWriter } from "../store/blob-store.js";
+import { SAMPLE_RATE } from "./frame.js";
+
+export const WAV_HEADER_BYTES = 44;
+const RIFF_SIZE_OFFSET = 4;
+const DATA_SIZE_OFFSET = 40;
+/** Written while recording: readers take an unknown data size as "to the end of the file". */
+const SIZE_UNKNOWN = 0xffffffff;
+const BYTES_PER_SAMPLE = 2;
+// Largest data chunk a 32-bit RIFF size can describe (about 74 hours at 8 kHz).
+const MAX_DATA_BYTES = 0xffffffff - (WAV_HEADER_BYTES - 8);
+
+/** The canonical 44-byte header of a 16-bit mono PCM WAV holding `dataBytes` of samples. */
+export function wavHeader(dataBytes: number, sampleRate: number = SAMPLE_RATE): Uint8Array {
+  const header = new Uint8Array(WAV_HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  const unknown = dataBytes === SIZE_UNKNOWN;
+  writeAscii(header, 0, "RIFF");
+  view.setUint32(RIFF_SIZE_OFFSET, unknown ? SIZE_UNKNOWN : WAV_HEADER_BYTES - 8 + dataBytes, true);
+  writeAscii(header, 8, "WAVE");
+  writeAscii(header, 12, "fmt ");
+  view.setUint32(16, 16, true); // fmt chunk size
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * BYTES_PER_SAMPLE, true); // byte rate
+  view.setUint16(32, BYTES_PER_SAMPLE, true); // block align
+  view.setUint16(34, 16, true); // bits per sample
+  writeAscii(header, 36, "data");
+  view.setUint32(DATA_SIZE_OFFSET, dataBytes, true);
+  return header;
+}
+
+/** A whole 16-bit mono WAV in memory (prompts, tests). Recordings stream through WavWriter. */
+export function encodeWav(pcm: Int16Array, sampleRate: number = SAMPLE_RATE): Uint8Array {
+  const dataBytes = pcm.length * BYTES_PER_SAMPLE;
+  const bytes = new Uint8Array(WAV_HEADER_BYTES + dataBytes);
+  bytes.set(wavHeader(dataBytes, sampleRate));
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < pcm.length; i++) view.setInt16(WAV_HEADER_BYTES + i * 2, pcm[i] as number, true);
+  return bytes;
+}
+
+/**
+ * Streams a recording into a blob as a 16-bit mono WAV. Frames are buffered and handed to
+ * `blob.write` about once per second of audio, one write at a time and in order, so append() never
+ * waits and memory stays at a second or two of audio however long the recording. A failed write
+ * is kept: later audio is dropped, and finish() aborts the blob and throws that error.
+ */
+export class WavWriter {
+  private static readonly CHUNK_SECONDS = 1;
+
+  private readonly chunkBytes: number;
+  private chunk: Uint8Array;
+  private chunkView: DataView;
+  private filled = 0;
+  private written = 0; // data bytes appended (buffered or handed to the blob)
+  private inFlight = 0; // audio bytes handed to blob.write and not yet settled
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: unknown;
+  private state: "new" | "open" | "closed" = "new";
+  private sampleCount = 0;
+
+  constructor(
+    private readonly blob: BlobWriter,
+    private readonly sampleRate: number = SAMPLE_RATE,
+  ) {
+    this.chunkBytes = sampleRate * WavWriter.CHUNK_SECONDS * BYTES_PER_SAMPLE;
+    this.chunk = new Uint8Array(this.chunkBytes);
+    this.chunkView = new DataView(this.chunk.buffer);
+  }
+
+  /** Samples appended so far. */
+  get samples(): number {
+    return this.sampleCount;
+  }
+
+  /** Audio held in memory right now (buffered or being written), in samples. */
+  get bufferedSamples(): number {
+    return (this.filled + this.inFlight) / BYTES_PER_SAMPLE;
+  }
+
+  /** Writes the header, with "unknown" sizes until finish() patches them. */
+  start(): Promise<void> {
+    this.expectState("new", "start");
+    this.state = "open";
+    this.enqueue(wavHeader(SIZE_UNKNOWN, this.sampleRate), false);
+    return this.writes.then(() => this.throwIfFailed());
+  }
+
+  append(frame: Int16Array): void {
+    this.expectState("open", "append");
+    // After a failed write the audio has nowhere to go; past 4 GB a WAV cannot describe it.
+    if (this.writeError !== undefined || this.written + frame.length * BYTES_PER_SAMPLE > MAX_DATA_BYTES)
+      return;
+    for (let i = 0; i < frame.length; i++) {
+      this.chunkView.setInt16(this.filled, frame[i] as number, true);
+      this.filled += BYTES_PER_SAMPLE;
+      if (this.filled === this.chunkBytes) this.flush();
+    }
+    this.sampleCount += frame.length;
+    this.written += frame.length * BYTES_PER_SAMPLE;
+  }
+
+  /** Writes what is buffered, patches the sizes into the header and makes the blob durable. */
+  async finish(): Promise<{ sizeBytes: number; durationMs: number }> {
+    this.expectState("open", "finish");
+    this.state = "closed";
+    this.flush();
+    await this.writes;
+    if (this.writeError !== undefined) {
+      await this.blob.abort().catch(() => undefined);
+      throw this.writeError;
+    }
+    const sizes = new Uint8Array(4);
+    const view = new DataView(sizes.buffer);
+    try {
+      view.setUint32(0, WAV_HEADER_BYTES - 8 + this.written, true);
+      await this.blob.writeAt(RIFF_SIZE_OFFSET, sizes);
+      view.setUint32(0, this.written, true);
+      await this.blob.writeAt(DATA_SIZE_OFFSET, sizes);
+      const { size } = await this.blob.finish();
+      return { sizeBytes: size, durationMs: (this.sampleCount * 1000) / this.sampleRate };
+    } catch (err) {
+      await this.blob.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Stops writing and throws the partial blob away. */
+  async abort(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.filled = 0;
+    await this.writes;
+    await this.blob.abort();
+  }
+
+  private flush(): void {
+    if (this.filled === 0) return;
+    const full = this.chunk.subarray(0, this.filled);
+    this.chunk = new Uint8Array(this.chunkBytes);
+    this.chunkView = new DataView(this.chunk.buffer);
+    this.filled = 0;
+    this.enqueue(full, true);
+  }
+
+  private enqueue(bytes: Uint8Array, isAudio: boolean): void {
+    const audioBytes = isAudio ? bytes.length : 0;
+    this.inFlight += audioBytes;
+    this.writes = this.writes
+      .then(() => (this.writeError === undefined ? this.blob.write(bytes) : undefined))
+      .catch((err: unknown) => {
+        this.writeError ??= err;
+      })
+      .finally(() => {
+        this.inFlight -= audioBytes;
+      });
+  }
+
+  private throwIfFailed(): void {
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+
+  private expectState(expected: "new" | "open", action: string): void {
+    if (this.state !== expected) {
+      throw new BelayError("WAV_WRITER_STATE", `cannot ${action} a WAV writer that is ${this.state}`);
+    }
+  }
+}
+
+function writeAscii(bytes: Uint8Array, offset: number, text: string): void {
+  for (let i = 0; i < text.length; i++) bytes[offset + i] = text.charCodeAt(i);
+}

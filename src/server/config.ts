@@ -1,0 +1,68 @@
+import path from "node:path";
+import type { Clock } from "../engine/clock.js";
+
+/** Everything `belay serve` can be told; each has a default so `npm start` just works. */
+export interface BelayConfig {
+  dataDir: string;
+  port: number;
+  host: string;
+  /** Base of every URL Belay hands out; defaults to http://<host>:<port>. */
+  publicUrl?: string;
+  credentials: {
+    accountId?: string;
+    apiKey?: string;
+    signingSecret?: string;
+  };
+  logLevel: string;
+  /** A simulated clock for tests and --fast; real time otherwise. */
+  clock?: Clock;
+  /** How often expired privacyMode recordings are swept, in ms. */
+  privacySweepMs: number;
+}
+
+export const CONFIG_DEFAULTS = {
+  dataDir: ".belay",
+  port: 8080,
+  host: "127.0.0.1",
+  logLevel: "info",
+  privacySweepMs: 10_000,
+} as const;
+
+/** Defaults, overlaid with BELAY_* variables, overlaid with explicit options (flags). */
+export function resolveConfig(
+  options: Partial<Omit<BelayConfig, "credentials">> & { credentials?: BelayConfig["credentials"] },
+  env: NodeJS.ProcessEnv = process.env,
+): BelayConfig {
+  const credentials = {
+    ...definedEntries({
+      accountId: env.BELAY_ACCOUNT_ID,
+      apiKey: env.BELAY_API_KEY,
+      signingSecret: env.BELAY_SIGNING_SECRET,
+    }),
+    ...definedEntries(options.credentials ?? {}),
+  };
+  const config: BelayConfig = {
+    dataDir: path.resolve(options.dataDir ?? env.BELAY_DATA_DIR ?? CONFIG_DEFAULTS.dataDir),
+    port: options.port ?? numberFrom(env.BELAY_PORT) ?? CONFIG_DEFAULTS.port,
+    host: options.host ?? env.BELAY_HOST ?? CONFIG_DEFAULTS.host,
+    credentials,
+    logLevel: options.logLevel ?? env.BELAY_LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
+    privacySweepMs: options.privacySweepMs ?? CONFIG_DEFAULTS.privacySweepMs,
+  };
+  const publicUrl = options.publicUrl ?? env.BELAY_PUBLIC_URL;
+  if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, "");
+  if (options.clock) config.clock = options.clock;
+  return config;
+}
+
+function numberFrom(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+function definedEntries<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && v !== ""),
+  ) as Partial<T>;
+}

@@ -1,0 +1,52 @@
+import { newId } from "../contract/ids.js";
+import type { CallOutcome } from "../engine/call.js";
+import { type Clock, SimulatedClock } from "../engine/clock.js";
+import type { Engine } from "../engine/engine.js";
+import type { TimelineListener } from "../engine/timeline.js";
+import type { CallerScript } from "../legs/virtual/script.js";
+import { VirtualLeg } from "../legs/virtual/virtual-leg.js";
+
+export interface VirtualCallRequest {
+  accountId: string;
+  appUrl: string;
+  /** Where callStatus goes; defaults to appUrl. */
+  statusUrl?: string;
+  from: string;
+  to: string;
+  script: CallerScript;
+  /** Run the whole call on simulated time. */
+  fast: boolean;
+}
+
+export interface VirtualCallResult {
+  outcome: CallOutcome;
+  leg: VirtualLeg;
+}
+
+/** Places a virtual inbound call against an app: no phone, carrier or tunnel. */
+export async function runVirtualCall(
+  engine: Engine,
+  request: VirtualCallRequest,
+  onEvent: TimelineListener,
+): Promise<VirtualCallResult> {
+  const clock: Clock = request.fast ? new SimulatedClock(Date.now()) : engine.deps.clock;
+  const leg = new VirtualLeg(clock, request.script);
+  const { done } = engine.start(
+    {
+      accountId: request.accountId,
+      callId: newId("CA"),
+      from: request.from,
+      to: request.to,
+      direction: "inbound",
+      parentCallId: null,
+      applicationId: null,
+      phoneNumberId: null,
+      firstUrl: request.appUrl,
+      fallbackUrl: null,
+      statusCallbackUrl: request.statusUrl ?? request.appUrl,
+      leg,
+    },
+    { clock, onCreated: (call) => call.onTimeline(onEvent) },
+  );
+  return { outcome: await done, leg };
+}

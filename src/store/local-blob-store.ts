@@ -1,0 +1,171 @@
+import type { Dirent } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { BelayError } from "../errors.js";
+import { assertValidBlobKey, PARTIAL_SUFFIX } from "./blob-key.js";
+import type { BlobStat, BlobStore, BlobWriter } from "./blob-store.js";
+import { LocalBlobWriter } from "./local-blob-writer.js";
+import { syncDirectory } from "./sync-directory.js";
+
+/** A `.partial` untouched this long belongs to a writer that died (live writers flush every few s). */
+export const STALE_PARTIAL_AGE_MS = 60 * 60 * 1000;
+
+const MISSING = new Set(["ENOENT", "ENOTDIR"]);
+
+function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function notFound(key: string, cause?: unknown): BelayError {
+  return new BelayError("BLOB_NOT_FOUND", `blob ${key} does not exist`, { key }, { cause });
+}
+
+/**
+ * Blobs as files under one folder: key `a/b/c.wav` is `<root>/a/b/c.wav`. A blob being written is
+ * `<path>.partial` until its writer finishes, so readers never see half a recording.
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly root: string;
+  private readonly rootPrefix: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
+  }
+
+  async create(key: string): Promise<BlobWriter> {
+    const finalPath = this.pathOf(key);
+    const partialPath = finalPath + PARTIAL_SUFFIX;
+    await this.ensureDirectory(dirname(finalPath));
+    let file: FileHandle;
+    try {
+      file = await open(partialPath, "wx");
+    } catch (err) {
+      if (errnoCode(err) === "EEXIST") {
+        throw new BelayError("BLOB_BUSY", `blob ${key} is already being written`, { key }, { cause: err });
+      }
+      throw err;
+    }
+    return new LocalBlobWriter(file, partialPath, finalPath);
+  }
+
+  async stat(key: string): Promise<BlobStat | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? { size: info.size } : undefined;
+    } catch (err) {
+      if (MISSING.has(errnoCode(err) ?? "")) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The whole blob, or bytes start..end inclusive (end is clamped to the last byte). A start at or
+   * past the end is BLOB_RANGE_INVALID.
+   */
+  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const path = this.pathOf(key);
+    if (range !== undefined) {
+      const { start, end } = range;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+        throw new BelayError("BLOB_RANGE_INVALID", `range ${start}-${end} of blob ${key} is invalid`, {
+          key,
+          start,
+          end,
+        });
+      }
+    }
+    let file: FileHandle;
+    try {
+      file = await open(path, "r");
+    } catch (err) {
+      if (MISSING.has(errnoCode(err) ?? "") || errnoCode(err) === "EISDIR") throw notFound(key, err);
+      throw err;
+    }
+    // Sized and streamed through one handle, so a concurrent delete cannot slip in between.
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) throw notFound(key);
+      if (range === undefined) return file.createReadStream();
+      if (range.start >= info.size) {
+        throw new BelayError(
+          "BLOB_RANGE_INVALID",
+          `range ${range.start}-${range.end} starts past the end of blob ${key} (${info.size} bytes)`,
+          { key, start: range.start, end: range.end, size: info.size },
+        );
+      }
+      return file.createReadStream({ start: range.start, end: Math.min(range.end, info.size - 1) });
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+      return true;
+    } catch (err) {
+      const code = errnoCode(err) ?? "";
+      if (MISSING.has(code) || code === "EISDIR") return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Removes `.partial` files left by writers that died with the process (a crash mid-recording).
+   * Run at startup; only files untouched for `olderThanMs` (default an hour) go, so a writer
+   * still working in another process keeps its file. Resolves with the number removed.
+   */
+  async sweepStalePartials(options: { olderThanMs?: number; now?: number } = {}): Promise<number> {
+    const cutoff = (options.now ?? Date.now()) - (options.olderThanMs ?? STALE_PARTIAL_AGE_MS);
+    return this.sweepFolder(this.root, cutoff);
+  }
+
+  private async sweepFolder(folder: string, cutoff: number): Promise<number> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if (MISSING.has(errnoCode(err) ?? "")) return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        removed += await this.sweepFolder(path, cutoff);
+      } else if (entry.isFile() && entry.name.endsWith(PARTIAL_SUFFIX)) {
+        const info = await stat(path).catch(() => undefined);
+        if (info !== undefined && info.mtimeMs < cutoff) {
+          await rm(path, { force: true });
+          removed += 1;
+        }
+      }
+    }
+    return removed;
+  }
+
+  /** Validates the key, then checks the resolved path really is below the root. */
+  private pathOf(key: string): string {
+    assertValidBlobKey(key);
+    const path = resolve(this.root, ...key.split("/"));
+    if (!path.startsWith(this.rootPrefix)) {
+      throw new BelayError("BLOB_KEY_INVALID", `blob key ${key} resolves outside the store`, { key });
+    }
+    return path;
+  }
+
+  /** Creates missing folders and persists their entries, as finish() does for the file itself. */
+  private async ensureDirectory(folder: string): Promise<void> {
+    const firstCreated = await mkdir(folder, { recursive: true });
+    if (firstCreated === undefined) return;
+    for (let dir = folder; ; dir = dirname(dir)) {
+      await syncDirectory(dirname(dir));
+      if (dir === firstCreated || dir === dirname(dir)) break;
+    }
+  }
+}

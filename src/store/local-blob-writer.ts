@@ -1,0 +1,148 @@
+import type { FileHandle } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { BelayError } from "../errors.js";
+import type { BlobWriter } from "./blob-store.js";
+import { syncDirectory } from "./sync-directory.js";
+
+/**
+ * Frames arrive a few hundred bytes at a time; gathering them into one write per this many bytes
+ * turns ~50 syscalls a second per recording into about one.
+ */
+const COALESCE_BYTES = 32 * 1024;
+
+type WriterState = "open" | "finishing" | "finished" | "aborted";
+
+/**
+ * Writes `<final>.partial` and renames it into place on finish. Operations run one at a time in
+ * call order, so a caller may fire writes without awaiting each; a chunk must stay unchanged until
+ * its promise resolves. After any failed write the writer only rejects (the blob would have a
+ * hole), and abort() is the way out.
+ */
+export class LocalBlobWriter implements BlobWriter {
+  private buffer: Buffer | null = null;
+  private buffered = 0;
+  /** Bytes already in the file; the buffer holds the ones after. */
+  private flushedEnd = 0;
+  /** Bytes accepted so far, queued ones included: the end as callers see it. */
+  private acceptedEnd = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+  private state: WriterState = "open";
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly partialPath: string,
+    private readonly finalPath: string,
+  ) {}
+
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.state !== "open") return this.closedError("write");
+    this.acceptedEnd += chunk.byteLength;
+    return this.enqueue(() => this.append(chunk));
+  }
+
+  writeAt(position: number, chunk: Uint8Array): Promise<void> {
+    if (this.state !== "open") return this.closedError("writeAt");
+    if (!Number.isSafeInteger(position) || position < 0 || position + chunk.byteLength > this.acceptedEnd) {
+      return Promise.reject(
+        new BelayError(
+          "BLOB_WRITE_RANGE",
+          `writeAt(${position}, ${chunk.byteLength} bytes) reaches past the ${this.acceptedEnd} bytes written`,
+          { position, length: chunk.byteLength, written: this.acceptedEnd },
+        ),
+      );
+    }
+    return this.enqueue(() => this.overwrite(position, chunk));
+  }
+
+  finish(): Promise<{ size: number }> {
+    if (this.state !== "open") return this.closedError("finish");
+    this.state = "finishing";
+    return this.enqueue(async () => {
+      await this.flush();
+      // Data first, then the name: after a crash the final name never points at a torn file.
+      await this.file.sync();
+      await this.file.close();
+      await rename(this.partialPath, this.finalPath);
+      await syncDirectory(dirname(this.finalPath));
+      this.state = "finished";
+      this.buffer = null;
+      return { size: this.flushedEnd };
+    });
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === "finished" || this.state === "aborted") return;
+    this.state = "aborted";
+    await this.tail;
+    this.buffer = null;
+    await this.file.close().catch(() => undefined);
+    await rm(this.partialPath, { force: true });
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+      return op();
+    });
+    this.tail = run.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    return run;
+  }
+
+  private closedError(operation: string): Promise<never> {
+    return Promise.reject(
+      new BelayError("BLOB_WRITER_CLOSED", `${operation} on a blob writer that is ${this.state}`, {
+        state: this.state,
+      }),
+    );
+  }
+
+  private async append(chunk: Uint8Array): Promise<void> {
+    const length = chunk.byteLength;
+    if (this.buffered + length > COALESCE_BYTES) await this.flush();
+    if (length >= COALESCE_BYTES) {
+      await this.writeFully(chunk, this.flushedEnd);
+      this.flushedEnd += length;
+      return;
+    }
+    this.buffer ??= Buffer.allocUnsafe(COALESCE_BYTES);
+    this.buffer.set(chunk, this.buffered);
+    this.buffered += length;
+  }
+
+  /** The bytes may lie in the file, in the buffer, or straddle both. */
+  private async overwrite(position: number, chunk: Uint8Array): Promise<void> {
+    let done = 0;
+    if (position < this.flushedEnd) {
+      done = Math.min(chunk.byteLength, this.flushedEnd - position);
+      await this.writeFully(chunk.subarray(0, done), position);
+    }
+    if (done < chunk.byteLength && this.buffer !== null) {
+      this.buffer.set(chunk.subarray(done), position + done - this.flushedEnd);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffered === 0 || this.buffer === null) return;
+    await this.writeFully(this.buffer.subarray(0, this.buffered), this.flushedEnd);
+    this.flushedEnd += this.buffered;
+    this.buffered = 0;
+  }
+
+  /** Positional writes only: the file is not opened for append, so `position` is honoured. */
+  private async writeFully(data: Uint8Array, position: number): Promise<void> {
+    let offset = 0;
+    while (offset < data.byteLength) {
+      const { bytesWritten } = await this.file.write(
+        data,
+        offset,
+        data.byteLength - offset,
+        position + offset,
+      );
+      offset += bytesWritten;
+    }
+  }
+}

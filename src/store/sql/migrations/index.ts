@@ -1,0 +1,29 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import { BelayError } from "../../../errors.js";
+import type { SqlDialectName } from "../schema.js";
+import { initialMigration } from "./0001_initial.js";
+
+/** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
+export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { "0001_initial": initialMigration(dialect) };
+    },
+  };
+}
+
+/** Brings the schema up to date; a no-op when it already is. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialectName): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: belayMigrations(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error !== undefined) {
+    throw new BelayError(
+      "STORE_MIGRATION_FAILED",
+      `database migration ${failed?.migrationName ?? "setup"} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { migration: failed?.migrationName ?? null },
+      { cause: error },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

@@ -1,0 +1,56 @@
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { BelayError } from "../../errors.js";
+import type { Store } from "../types.js";
+import { migrateToLatest } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+import { createSqlStore, type SqlStoreOptions } from "./sql-store.js";
+
+export interface SqliteStoreOptions extends SqlStoreOptions {
+  /** How long a write waits for another process's lock before failing (ms). Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the SQLite database at `file`, or an in-memory one for ":memory:",
+ * brings its schema up to date and returns the Store. The folder holding `file` must exist.
+ */
+export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(file);
+  } catch (err) {
+    throw new BelayError(
+      "STORE_OPEN_FAILED",
+      `cannot open SQLite database ${file}: ${(err as Error).message}`,
+      {
+        file,
+      },
+      { cause: err },
+    );
+  }
+  try {
+    // WAL lets readers (the API) run while a writer commits; an in-memory database ignores it.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+  } catch (err) {
+    sqlite.close();
+    throw new BelayError(
+      "STORE_OPEN_FAILED",
+      `cannot configure SQLite database ${file}: ${(err as Error).message}`,
+      {
+        file,
+      },
+      { cause: err },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db, "sqlite");
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return createSqlStore(db, options);
+}

@@ -1,0 +1,128 @@
+import type { ColumnType } from "kysely";
+import type { CallDirection, CallStatus, DeliveryState } from "../types.js";
+
+/**
+ * Table types as the database sees them. Column names are snake_case; the repos map them to the
+ * camelCase records of ../types.ts through one small pair of functions per table.
+ *
+ * Timestamps (epoch ms) and sizes are 64-bit integers. Written as JS numbers; read back as numbers
+ * from SQLite but as strings from node-postgres, so every read goes through codec.ts.
+ */
+export type Int64 = ColumnType<number | string | bigint, number, number>;
+export type NullableInt64 = ColumnType<number | string | bigint | null, number | null, number | null>;
+
+/** A boolean stored as integer 0/1: portable, and PostgreSQL's driver returns it as a number. */
+export type Flag = ColumnType<number, number, number>;
+
+/**
+ * Insertion order assigned by the database (SQLite rowid, PostgreSQL bigserial). Never written by
+ * Belay; it breaks ties between rows created in the same millisecond so newest-first is stable.
+ */
+export type Sequence = ColumnType<number | string | bigint, never, never>;
+
+export interface AccountsTable {
+  seq: Sequence;
+  account_id: string;
+  api_key: string;
+  signing_secret: string;
+  alias: string | null;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
+export interface ApplicationsTable {
+  seq: Sequence;
+  application_id: string;
+  account_id: string;
+  alias: string | null;
+  voice_url: string | null;
+  voice_fallback_url: string | null;
+  call_connect_url: string | null;
+  status_callback_url: string | null;
+  sms_url: string | null;
+  sms_fallback_url: string | null;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
+export interface IncomingPhoneNumbersTable {
+  seq: Sequence;
+  phone_number_id: string;
+  account_id: string;
+  phone_number: string;
+  alias: string | null;
+  application_id: string | null;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
+export interface CallsTable {
+  seq: Sequence;
+  call_id: string;
+  account_id: string;
+  parent_call_id: string | null;
+  application_id: string | null;
+  phone_number_id: string | null;
+  /** `from` and `to` are SQL keywords; these names keep hand-written SQL painless. */
+  from_address: string;
+  to_address: string;
+  direction: CallDirection;
+  status: CallStatus;
+  call_ended_reason: string | null;
+  start_time: NullableInt64;
+  connect_time: NullableInt64;
+  end_time: NullableInt64;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
+export interface RecordingsTable {
+  seq: Sequence;
+  recording_id: string;
+  account_id: string;
+  call_id: string;
+  conference_id: string | null;
+  blob_key: string;
+  size_bytes: Int64;
+  duration_ms: Int64;
+  privacy_mode: Flag;
+  delete_at: NullableInt64;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
+export interface WebhookDeliveriesTable {
+  seq: Sequence;
+  delivery_id: string;
+  account_id: string;
+  call_id: string | null;
+  request_type: string;
+  url: string;
+  body: string;
+  durable: Flag;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: NullableInt64;
+  last_status: number | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  date_created: Int64;
+  date_updated: Int64;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  applications: ApplicationsTable;
+  incoming_phone_numbers: IncomingPhoneNumbersTable;
+  calls: CallsTable;
+  recordings: RecordingsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+/** The SQL dialects the store's migrations know how to speak. */
+export type SqlDialectName = "sqlite" | "postgres";

@@ -1,0 +1,161 @@
+/**
+ * How Belay talks to a customer's app: PerCL webhooks get one signed attempt (plus the fallback
+ * URL), notifications go through the durable outbox. Every request lands in the delivery log.
+ */
+import type { Logger } from "pino";
+import { DEFAULTS } from "../contract/defaults.js";
+import { newId } from "../contract/ids.js";
+import type { PerclCommand } from "../contract/percl/index.js";
+import { signPayload } from "../contract/signature.js";
+import { serializeWebhook } from "../contract/webhooks.js";
+import type { Clock } from "../engine/clock.js";
+import type { AppClient, WebhookTarget } from "../engine/ports.js";
+import type { WebhookDeliveryRepo } from "../store/types.js";
+import { classifyPerclReply, displayUrl, type PerclReply } from "./classify.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, type PostResult, postWebhook } from "./http-post.js";
+import { Outbox, type OutboxTuning } from "./outbox.js";
+import { DEFAULT_USER_AGENT } from "./user-agent.js";
+
+export interface AppClientOptions {
+  deliveries: WebhookDeliveryRepo;
+  clock: Clock;
+  /** The account's active signing secrets, newest first; each adds a v1 to the signature. */
+  secretsFor(accountId: string): Promise<readonly string[]>;
+  logger: Logger;
+  /** Limit on connection plus response for one request (default 10 s). */
+  timeoutMs?: number;
+  userAgent?: string;
+  maxResponseBytes?: number;
+  outbox?: OutboxTuning;
+}
+
+export interface BelayAppClient extends AppClient<PerclCommand[]> {
+  /** Starts sending stored notifications, including those left by an earlier process. */
+  startOutbox(): void;
+  /** Stops scheduling sends and waits for those in flight. */
+  stopOutbox(): Promise<void>;
+  /** Resolves once no due notification is pending or in flight. */
+  drainOutbox(): Promise<void>;
+}
+
+export function createAppClient(options: AppClientOptions): BelayAppClient {
+  const { deliveries, clock, logger } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.webhookTimeoutMs;
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+
+  /** Signs at send time (so a retry carries a fresh timestamp) and posts. Never rejects. */
+  async function signAndPost(
+    accountId: string,
+    url: string,
+    body: string,
+    deliveryId: string,
+  ): Promise<PostResult> {
+    let signature: string;
+    try {
+      const secrets = await options.secretsFor(accountId);
+      signature = signPayload(body, secrets, Math.floor(clock.now() / 1000));
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        kind: "unreachable",
+        status: null,
+        errno: null,
+        error: `not sent: ${reason}`,
+        latencyMs: 0,
+      };
+    }
+    return clock.track(
+      postWebhook({ url, body, signature, deliveryId, userAgent, timeoutMs, maxResponseBytes }),
+    );
+  }
+
+  async function askOnce(target: WebhookTarget, url: string, body: string): Promise<PerclReply> {
+    const deliveryId = newId("RQ");
+    const result = await signAndPost(target.accountId, url, body, deliveryId);
+    const outcome = classifyPerclReply(url, result);
+    const answered = result.ok && result.status >= 200 && result.status < 300;
+    try {
+      await deliveries.create({
+        deliveryId,
+        accountId: target.accountId,
+        callId: target.callId,
+        requestType: target.body.requestType,
+        url,
+        body,
+        durable: false,
+        state: answered ? "delivered" : "failed",
+        attempts: 1,
+        nextAttemptAt: null,
+        lastStatus: result.status,
+        lastError: outcome.ok ? null : outcome.message,
+        latencyMs: result.latencyMs,
+      });
+    } catch (err) {
+      // The log is for inspection; losing one row must not end the call.
+      logger.error({ err, deliveryId, callId: target.callId }, "could not record a webhook delivery");
+    }
+    if (!outcome.ok) {
+      logger.warn(
+        {
+          url: displayUrl(url),
+          status: outcome.status,
+          requestType: target.body.requestType,
+          callId: target.callId,
+          deliveryId,
+          reason: outcome.reason,
+          latencyMs: outcome.latencyMs,
+        },
+        outcome.message,
+      );
+    }
+    return outcome;
+  }
+
+  const outbox = new Outbox({
+    ...options.outbox,
+    deliveries,
+    clock,
+    logger,
+    send: (row) => signAndPost(row.accountId, row.url, row.body, row.deliveryId),
+  });
+
+  return {
+    async requestPercl(target, requestOptions) {
+      const body = serializeWebhook(target.body);
+      const first = await clock.track(askOnce(target, target.url, body));
+      const fallbackUrl = requestOptions?.fallbackUrl;
+      if (first.ok || first.reason !== "webhookFailed" || !fallbackUrl) return first;
+      const second = await clock.track(askOnce(target, fallbackUrl, body));
+      if (second.ok) return second;
+      return { ...second, message: `${second.message}, after ${first.message}` };
+    },
+
+    async notify(target) {
+      const now = clock.now();
+      await clock.track(
+        deliveries.create({
+          deliveryId: newId("RQ"),
+          accountId: target.accountId,
+          callId: target.callId,
+          requestType: target.body.requestType,
+          url: target.url,
+          body: serializeWebhook(target.body),
+          durable: true,
+          state: "pending",
+          attempts: 0,
+          nextAttemptAt: now,
+          lastStatus: null,
+          lastError: null,
+          latencyMs: null,
+        }),
+      );
+      outbox.stored();
+    },
+
+    startOutbox: () => outbox.start(),
+    stopOutbox: () => outbox.stop(),
+    drainOutbox: () => outbox.drain(),
+  };
+}

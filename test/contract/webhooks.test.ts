@@ -1,0 +1,246 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import type { z } from "zod";
+import { newId } from "../../src/contract/ids.js";
+import {
+  type CallWebhookFields,
+  callStatusWebhookSchema,
+  getDigitsWebhookSchema,
+  inboundCallWebhookSchema,
+  outDialApiConnectWebhookSchema,
+  outDialConnectWebhookSchema,
+  outDialStartWebhookSchema,
+  recordWebhookSchema,
+  redirectWebhookSchema,
+  serializeWebhook,
+  type Webhook,
+  webhookSchema,
+} from "../../src/contract/webhooks.js";
+import { schemaProperties, validate } from "../helpers/openapi.js";
+
+const accountId = newId("AC");
+const callId = newId("CA");
+const recordingId = newId("RE");
+const base = "https://belay.example.com/apiserver";
+
+/** A call outside any conference or queue, not created by another call: context is all null. */
+const call = {
+  accountId,
+  callId,
+  from: "+13121000109",
+  to: "+13121000096",
+  callStatus: "inProgress",
+  direction: "inbound",
+  conferenceId: null,
+  queueId: null,
+  parentCallId: null,
+} satisfies Omit<CallWebhookFields, "requestType">;
+
+type Case = {
+  openapi: string;
+  schema: z.ZodObject;
+  body: Webhook;
+  /** Fields Belay sends as null where FreeClimb's OpenAPI forgot `nullable: true`. */
+  nullableGaps: string[];
+};
+
+const CASES: Case[] = [
+  {
+    openapi: "InboundCallWebhook",
+    schema: inboundCallWebhookSchema,
+    body: { ...call, requestType: "inboundCall", callStatus: "ringing" },
+    nullableGaps: [],
+  },
+  {
+    openapi: "RecordWebhook",
+    schema: recordWebhookSchema,
+    body: {
+      ...call,
+      requestType: "record",
+      recordingId,
+      recordingUrl: `${base}/Accounts/${accountId}/Recordings/${recordingId}/Download`,
+      recordingSize: "160044",
+      recordingFormat: "audio/wav",
+      recordingDurationSec: 10,
+      termReason: "finishKey",
+      privacyMode: false,
+    },
+    nullableGaps: ["parentCallId"],
+  },
+  {
+    openapi: "RecordWebhook",
+    schema: recordWebhookSchema,
+    // autoStart with no speech before maxLengthSec: no recording was made (CONTRACT.md section 3)
+    body: {
+      ...call,
+      requestType: "record",
+      recordingId: null,
+      recordingUrl: null,
+      recordingSize: "0",
+      recordingFormat: "audio/wav",
+      recordingDurationSec: 0,
+      termReason: "maxLength",
+      privacyMode: false,
+    },
+    nullableGaps: ["parentCallId", "recordingId", "recordingUrl"],
+  },
+  {
+    openapi: "GetDigitsWebhook",
+    schema: getDigitsWebhookSchema,
+    body: { ...call, requestType: "getDigits", digits: "1234", reason: "finishKey" },
+    nullableGaps: ["conferenceId", "parentCallId"],
+  },
+  {
+    openapi: "RedirectWebhook",
+    schema: redirectWebhookSchema,
+    body: { ...call, requestType: "redirect" },
+    nullableGaps: ["parentCallId"],
+  },
+  {
+    openapi: "CallStatusWebhook",
+    schema: callStatusWebhookSchema,
+    body: { ...call, requestType: "callStatus", callStatus: "completed", callEndedReason: "farEndHangup" },
+    nullableGaps: ["conferenceId"],
+  },
+  {
+    openapi: "OutDialApiConnectWebhook",
+    schema: outDialApiConnectWebhookSchema,
+    body: { ...call, requestType: "outDialApiConnect", direction: "outboundAPI" },
+    nullableGaps: ["parentCallId"],
+  },
+  {
+    openapi: "OutDialConnectWebhook",
+    schema: outDialConnectWebhookSchema,
+    body: {
+      ...call,
+      requestType: "outDialConnect",
+      direction: "outboundDial",
+      callId: newId("CA"),
+      parentCallId: callId,
+    },
+    nullableGaps: [],
+  },
+  {
+    openapi: "OutDialStartWebhook",
+    schema: outDialStartWebhookSchema,
+    body: { ...call, requestType: "outDialStart", dialCallId: newId("CA") },
+    nullableGaps: [],
+  },
+];
+
+/**
+ * Fields in one schema and not the other. FreeClimb's CallStatusWebhook omits parentCallId, which
+ * CONTRACT.md lists among the fields common to every call webhook; its schema does not forbid it.
+ */
+const FIELD_DIFFERENCES: Record<string, { belayOnly: string[]; freeclimbOnly: string[] }> = {
+  CallStatusWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+};
+
+function label(c: Case): string {
+  return `${c.openapi} (${c.body.requestType}${c.nullableGaps.includes("recordingId") ? ", no speech" : ""})`;
+}
+
+function withContext(body: Webhook): Webhook {
+  return { ...body, conferenceId: newId("CF"), queueId: newId("QU"), parentCallId: newId("CA") };
+}
+
+describe("webhook bodies against FreeClimb's OpenAPI", () => {
+  for (const c of CASES) {
+    test(`${label(c)}: the sample is a valid Belay webhook`, () => {
+      assert.deepEqual(c.schema.parse(c.body), c.body);
+      assert.deepEqual(webhookSchema.parse(c.body), c.body);
+    });
+
+    test(`${label(c)}: serialized, it matches FreeClimb's schema except for known nullable gaps`, () => {
+      const sent: unknown = JSON.parse(serializeWebhook(c.body));
+      assert.deepEqual(
+        validate(c.openapi, sent).sort(),
+        c.nullableGaps.map((field) => `/${field} must be string`).sort(),
+      );
+    });
+
+    if (c.nullableGaps.some((f) => f !== "recordingId" && f !== "recordingUrl")) {
+      test(`${label(c)}: with conference, queue and parent set, it matches exactly`, () => {
+        const sent: unknown = JSON.parse(serializeWebhook(withContext(c.body)));
+        const recordingGaps = c.nullableGaps.filter((f) => f === "recordingId" || f === "recordingUrl");
+        assert.deepEqual(
+          validate(c.openapi, sent).sort(),
+          recordingGaps.map((field) => `/${field} must be string`).sort(),
+        );
+      });
+    }
+
+    test(`${label(c)}: field names match FreeClimb's, differences listed`, () => {
+      const belay = Object.keys(c.schema.shape).sort();
+      const freeclimb = schemaProperties(c.openapi);
+      const expected = FIELD_DIFFERENCES[c.openapi] ?? { belayOnly: [], freeclimbOnly: [] };
+      assert.deepEqual(
+        {
+          belayOnly: belay.filter((f) => !freeclimb.includes(f)),
+          freeclimbOnly: freeclimb.filter((f) => !belay.includes(f)),
+        },
+        expected,
+      );
+    });
+  }
+
+  test("FreeClimb's schema does catch a wrongly typed field", () => {
+    const [, recorded] = CASES;
+    assert.ok(recorded);
+    const wrong = { ...withContext(recorded.body), recordingSize: 160044, recordingDurationSec: 9.5 };
+    assert.deepEqual(validate("RecordWebhook", wrong), [
+      "/recordingSize must be string",
+      "/recordingDurationSec must be integer",
+    ]);
+  });
+});
+
+describe("Belay's webhook schemas", () => {
+  test("reject a record webhook with a numeric recordingSize or fractional duration", () => {
+    const [, recorded] = CASES;
+    assert.ok(recorded);
+    assert.equal(recordWebhookSchema.safeParse({ ...recorded.body, recordingSize: 160044 }).success, false);
+    assert.equal(
+      recordWebhookSchema.safeParse({ ...recorded.body, recordingDurationSec: 1.5 }).success,
+      false,
+    );
+  });
+
+  test("reject unexpected and missing fields (they check what Belay emits)", () => {
+    const inbound = CASES[0]?.body;
+    assert.ok(inbound);
+    assert.equal(inboundCallWebhookSchema.safeParse({ ...inbound, extra: 1 }).success, false);
+    const { queueId: _dropped, ...withoutQueue } = inbound;
+    assert.equal(inboundCallWebhookSchema.safeParse(withoutQueue).success, false);
+  });
+});
+
+describe("serializeWebhook", () => {
+  const vector = JSON.parse(
+    readFileSync(new URL("../../../shared/freeclimb/signature-test-vector.json", import.meta.url), "utf8"),
+  ) as { rawBody: string };
+
+  test("reproduces FreeClimb's signed body byte for byte, whatever the key order", () => {
+    const parsed = JSON.parse(vector.rawBody) as Record<string, unknown>;
+    const reversed = Object.fromEntries(Object.entries(parsed).reverse());
+    assert.equal(serializeWebhook(parsed), vector.rawBody);
+    assert.equal(serializeWebhook(reversed), vector.rawBody);
+  });
+
+  test("sorts keys at every depth, keeps explicit nulls, drops undefined", () => {
+    const body = { requestType: "x", b: { z: 1, a: [{ y: 2, x: 1 }] }, a: null, gone: undefined };
+    assert.equal(serializeWebhook(body), '{"a":null,"b":{"a":[{"x":1,"y":2}],"z":1},"requestType":"x"}');
+  });
+
+  test("a sample record webhook comes out compact, sorted, with nulls", () => {
+    const recorded = CASES[1]?.body;
+    assert.ok(recorded);
+    const json = serializeWebhook(recorded);
+    assert.ok(!/\s/.test(json.replace(/"[^"]*"/g, "")), "no whitespace outside strings");
+    const keys = Object.keys(JSON.parse(json) as object);
+    assert.deepEqual(keys, [...keys].sort());
+    assert.match(json, /"conferenceId":null/);
+    assert.match(json, /"recordingSize":"160044"/);
+  });
+});

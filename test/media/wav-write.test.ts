@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { isBelayError } from "../../src/errors.js";
+import { FRAME_SAMPLES, toFrames } from "../../src/media/frame.js";
+import { readWav } from "../../src/media/wav-read.js";
+import { encodeWav, WAV_HEADER_BYTES, WavWriter } from "../../src/media/wav-write.js";
+import type { BlobWriter } from "../../src/store/blob-store.js";
+import { toInt16, whiteNoise } from "./signals.js";
+
+/** An in-memory blob whose writes complete on a later turn of the event loop, like a file's. */
+class MemoryBlob implements BlobWriter {
+  bytes = new Uint8Array(0);
+  writeCalls = 0;
+  concurrentWrites = 0;
+  maxConcurrentWrites = 0;
+  finished = false;
+  aborted = false;
+  failWriteNumber = -1;
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.writeCalls++;
+    const callNumber = this.writeCalls;
+    this.concurrentWrites++;
+    this.maxConcurrentWrites = Math.max(this.maxConcurrentWrites, this.concurrentWrites);
+    const copy = chunk.slice(); // the caller may not reuse the chunk, but be sure we see it as it was
+    await nextTurn();
+    this.concurrentWrites--;
+    if (callNumber === this.failWriteNumber) throw new Error("disk full");
+    const grown = new Uint8Array(this.bytes.length + copy.length);
+    grown.set(this.bytes);
+    grown.set(copy, this.bytes.length);
+    this.bytes = grown;
+  }
+
+  async writeAt(position: number, chunk: Uint8Array): Promise<void> {
+    assert.ok(position + chunk.length <= this.bytes.length, "writeAt must not move the end");
+    this.bytes.set(chunk, position);
+  }
+
+  async finish(): Promise<{ size: number }> {
+    this.finished = true;
+    return { size: this.bytes.length };
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+  }
+}
+
+function u32(bytes: Uint8Array, offset: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset, true);
+}
+
+describe("WavWriter", () => {
+  test("streams frames into a WAV that reads back sample for sample", async () => {
+    const blob = new MemoryBlob();
+    const writer = new WavWriter(blob);
+    await writer.start();
+    assert.equal(blob.bytes.length, WAV_HEADER_BYTES);
+    assert.equal(u32(blob.bytes, 40), 0xffffffff, "data size is a placeholder until finish");
+
+    const audio = toInt16(whiteNoise(8000 * 2 + 123, -10, 3));
+    for (const frame of toFrames(audio)) writer.append(frame);
+    writer.append(Int16Array.from([7, -7, 32767])); // a partial frame is fine too
+    const { sizeBytes, durationMs } = await writer.finish();
+
+    const samples = toFrames(audio).length * FRAME_SAMPLES + 3;
+    assert.equal(writer.samples, samples);
+    assert.equal(durationMs, (samples * 1000) / 8000);
+    assert.equal(sizeBytes, WAV_HEADER_BYTES + samples * 2);
+    assert.equal(blob.bytes.length, sizeBytes);
+    assert.equal(u32(blob.bytes, 4), sizeBytes - 8);
+    assert.equal(u32(blob.bytes, 40), samples * 2);
+    assert.ok(blob.finished);
+    const read = readWav(blob.bytes).pcm8k;
+    assert.deepEqual(read.subarray(0, audio.length), audio);
+    assert.deepEqual([...read.subarray(samples - 3)], [7, -7, 32767]);
+  });
+
+  test("a 3-minute recording never holds more than ~2 s of audio and writes about once a second", async () => {
+    const blob = new MemoryBlob();
+    const writer = new WavWriter(blob);
+    await writer.start();
+    const frame = toInt16(whiteNoise(FRAME_SAMPLES, -20, 1));
+    let maxBuffered = 0;
+    const frames = (3 * 60 * 1000) / 20;
+    for (let i = 0; i < frames; i++) {
+      writer.append(frame);
+      maxBuffered = Math.max(maxBuffered, writer.bufferedSamples);
+      // Frames arrive over time: give the event loop a turn every 100 ms of audio.
+      if (i % 5 === 4) await nextTurn();
+    }
+    await writer.finish();
+    assert.ok(maxBuffered <= 2 * 8000, `buffered up to ${maxBuffered / 8000} s`);
+    assert.ok(blob.writeCalls >= 180 && blob.writeCalls <= 182, `${blob.writeCalls} writes`);
+    assert.equal(blob.maxConcurrentWrites, 1, "writes are issued one at a time, in order");
+    assert.equal(readWav(blob.bytes).durationMs, 180_000);
+  });
+
+  test("append never waits for the blob: it returns while writes are still pending", async () => {
+    const blob = new MemoryBlob();
+    const writer = new WavWriter(blob);
+    await writer.start();
+    const second = new Int16Array(8000).fill(100);
+    writer.append(second); // fills exactly one chunk: a write starts
+    writer.append(second);
+    writer.append(second);
+    assert.equal(writer.bufferedSamples, 3 * 8000);
+    await writer.finish();
+    assert.equal(writer.bufferedSamples, 0);
+    assert.deepEqual(readWav(blob.bytes).pcm8k, new Int16Array(24000).fill(100));
+  });
+
+  test("a failed write is kept; finish aborts the blob and throws it", async () => {
+    const blob = new MemoryBlob();
+    blob.failWriteNumber = 3; // header, second 1, then second 2 fails
+    const writer = new WavWriter(blob);
+    await writer.start();
+    for (let i = 0; i < 5 * 50; i++) {
+      writer.append(new Int16Array(FRAME_SAMPLES));
+      if (i % 10 === 9) await nextTurn();
+    }
+    await assert.rejects(writer.finish(), /disk full/);
+    assert.ok(blob.aborted);
+    assert.ok(!blob.finished);
+    assert.equal(blob.writeCalls, 3, "no writes after the failure");
+  });
+
+  test("abort discards the blob", async () => {
+    const blob = new MemoryBlob();
+    const writer = new WavWriter(blob);
+    await writer.start();
+    writer.append(new Int16Array(FRAME_SAMPLES));
+    await writer.abort();
+    assert.ok(blob.aborted);
+    assert.ok(!blob.finished);
+    assert.throws(
+      () => writer.append(new Int16Array(FRAME_SAMPLES)),
+      (err) => isBelayError(err, "WAV_WRITER_STATE"),
+    );
+  });
+
+  test("append before start is refused", () => {
+    const writer = new WavWriter(new MemoryBlob());
+    assert.throws(
+      () => writer.append(new Int16Array(FRAME_SAMPLES)),
+      (err) => isBelayError(err, "WAV_WRITER_STATE"),
+    );
+  });
+
+  test("an empty recording is a valid 44-byte WAV", async () => {
+    const blob = new MemoryBlob();
+    const writer = new WavWriter(blob);
+    await writer.start();
+    assert.deepEqual(await writer.finish(), { sizeBytes: 44, durationMs: 0 });
+    assert.equal(u32(blob.bytes, 40), 0);
+  });
+});
+
+describe("encodeWav", () => {
+  test("readWav(encodeWav(x)) is x, sample for sample", () => {
+    const pcm = toInt16(whiteNoise(12345, -3, 2));
+    pcm[0] = -32768;
+    pcm[1] = 32767;
+    const bytes = encodeWav(pcm);
+    assert.equal(bytes.length, 44 + pcm.length * 2);
+    assert.deepEqual(readWav(bytes).pcm8k, pcm);
+  });
+
+  test("writes a canonical little-endian header", () => {
+    const bytes = encodeWav(Int16Array.from([0x0102, -2]), 16000);
+    const text = (from: number) => String.fromCharCode(...bytes.subarray(from, from + 4));
+    assert.deepEqual([text(0), text(8), text(12), text(36)], ["RIFF", "WAVE", "fmt ", "data"]);
+    assert.equal(u32(bytes, 4), 36 + 4);
+    assert.equal(u32(bytes, 24), 16000);
+    assert.equal(u32(bytes, 28), 32000);
+    assert.equal(u32(bytes, 40), 4);
+    assert.deepEqual([...bytes.subarray(44)], [0x02, 0x01, 0xfe, 0xff]);
+    const read = readWav(bytes);
+    assert.equal(read.sampleRate, 16000);
+    assert.equal(read.durationMs, 0.125);
+  });
+});

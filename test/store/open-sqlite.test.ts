@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, NO_MIGRATIONS, SqliteDialect } from "kysely";
+import { isBelayError } from "../../src/errors.js";
+import { belayMigrations, migrateToLatest } from "../../src/store/sql/migrations/index.js";
+import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
+import type { Database } from "../../src/store/sql/schema.js";
+import {
+  id,
+  ManualClock,
+  newAccount,
+  newApplication,
+  newCall,
+  newNumber,
+  newRecording,
+  tempDir,
+} from "./helpers.js";
+
+const A = newAccount(1).accountId;
+
+describe("openSqliteStore", () => {
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  let file: string;
+  beforeEach(async () => {
+    temp = await tempDir();
+    file = join(temp.dir, "belay.db");
+  });
+  afterEach(() => temp.remove());
+
+  test("data survives close and reopen; reopening runs no migration twice", async () => {
+    const clock = new ManualClock();
+    const first = await openSqliteStore(file, { now: clock.now });
+    await first.accounts.create(newAccount(1));
+    const app = await first.applications.create(newApplication(A, 1, { alias: "kept" }));
+    const number = await first.numbers.create(newNumber(A, 1, { applicationId: app.applicationId }));
+    const call = await first.calls.create(newCall(A, 1, { status: "completed", endTime: clock.time + 5 }));
+    const recording = await first.recordings.create(
+      newRecording(A, call.callId, 1, { privacyMode: true, deleteAt: clock.time + 120_000 }),
+    );
+    await first.close();
+    await first.close(); // closing twice is harmless
+
+    const second = await openSqliteStore(file, { now: clock.now });
+    try {
+      assert.deepEqual(await second.applications.get(A, app.applicationId), app);
+      assert.deepEqual(await second.numbers.findByNumber(number.phoneNumber), number);
+      assert.deepEqual(await second.calls.get(A, call.callId), call);
+      assert.deepEqual(await second.recordings.get(A, recording.recordingId), recording);
+      assert.equal((await second.applications.list(A)).total, 1);
+      // New rows after a reopen still sort after the old ones.
+      await second.applications.create(newApplication(A, 2));
+      assert.deepEqual(
+        (await second.applications.list(A)).items.map((a) => a.applicationId),
+        [id("AP", 2), id("AP", 1)],
+      );
+    } finally {
+      await second.close();
+    }
+
+    const raw = new SqliteDatabase(file);
+    try {
+      const applied = raw.prepare("select name from kysely_migration order by name").all();
+      assert.deepEqual(applied, [{ name: "0001_initial" }]);
+      assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
+    } finally {
+      raw.close();
+    }
+  });
+
+  test("migrateToLatest applies 0001_initial once, then nothing", async () => {
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+    try {
+      assert.deepEqual(await migrateToLatest(db, "sqlite"), ["0001_initial"]);
+      assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
+      const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
+      assert.deepEqual(tables, [
+        "accounts",
+        "applications",
+        "calls",
+        "incoming_phone_numbers",
+        "recordings",
+        "webhook_deliveries",
+      ]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test("the initial migration can be rolled back", async () => {
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+    try {
+      await migrateToLatest(db, "sqlite");
+      const migrator = new Migrator({ db, provider: belayMigrations("sqlite") });
+      const { error } = await migrator.migrateTo(NO_MIGRATIONS);
+      assert.equal(error, undefined);
+      assert.deepEqual(await db.introspection.getTables(), []);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test("foreign keys are enforced on every connection", async () => {
+    const store = await openSqliteStore(file);
+    try {
+      await assert.rejects(store.calls.create(newCall(A, 1)), (err) =>
+        isBelayError(err, "STORE_REFERENCE_NOT_FOUND"),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("dates default to the wall clock", async () => {
+    const store = await openSqliteStore(":memory:");
+    try {
+      const before = Date.now();
+      const account = await store.accounts.create(newAccount(1));
+      const after = Date.now();
+      assert.ok(account.dateCreated >= before && account.dateCreated <= after);
+      assert.equal(account.dateUpdated, account.dateCreated);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("each :memory: store is its own database", async () => {
+    const one = await openSqliteStore(":memory:");
+    const two = await openSqliteStore(":memory:");
+    try {
+      await one.accounts.create(newAccount(1));
+      assert.equal((await one.accounts.list()).length, 1);
+      assert.deepEqual(await two.accounts.list(), []);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test("a file in a missing folder is STORE_OPEN_FAILED", async () => {
+    await assert.rejects(openSqliteStore(join(temp.dir, "no", "such", "belay.db")), (err) =>
+      isBelayError(err, "STORE_OPEN_FAILED"),
+    );
+  });
+});
