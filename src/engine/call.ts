@@ -45,7 +45,7 @@ function finalStatus(answered: boolean, reason: CallEndedReason): CallStatus {
 export class Call {
   readonly facts: CallFacts;
   private readonly abort = new AbortController();
-  private readonly media = new MediaBus();
+  private readonly media: MediaBus;
   private readonly listeners: TimelineListener[] = [];
   private readonly log: Logger;
   private readonly startedAt: number;
@@ -68,6 +68,7 @@ export class Call {
       parentCallId: spec.parentCallId,
     };
     this.log = deps.logger.child({ callId: spec.callId });
+    this.media = new MediaBus(deps.clock);
     this.startedAt = deps.clock.now();
   }
 
@@ -150,7 +151,8 @@ export class Call {
     for (;;) {
       if (this.ending) return;
       if (script.length === 0) return this.finishWith("appNoPercl", "the app returned an empty PerCL script");
-      let next: CommandResult = { kind: "end", reason: "appHangup", message: "the PerCL script ran out" };
+      // Running out is the normal way a script ends (CONTRACT.md section 3), not an error.
+      let next: CommandResult = { kind: "end", reason: "appHangup" };
       for (const [index, command] of script.entries()) {
         if (this.ending) return;
         const detail = describeCommand(command);
@@ -246,7 +248,9 @@ export class Call {
   private async answer(): Promise<void> {
     if (this.answered || this.ending) return;
     this.answered = true;
-    await this.deps.clock.track(this.spec.leg.answer());
+    // Not tracked: connecting takes time on the call's clock (a virtual caller's answer delay),
+    // and tracking would hold simulated time still while the leg waits for it.
+    await this.spec.leg.answer();
     await this.setStatus("inProgress", { connectTime: this.deps.clock.now() });
   }
 

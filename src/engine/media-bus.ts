@@ -1,4 +1,5 @@
-import type { Frame } from "../media/frame.js";
+import { FRAME_MS, type Frame } from "../media/frame.js";
+import type { Clock } from "./clock.js";
 
 type FrameHandler = (frame: Frame) => void;
 type DigitHandler = (digit: string) => void;
@@ -7,14 +8,22 @@ type DigitHandler = (digit: string) => void;
  * Routes the caller's frames and digits to whichever command is listening. Digits that arrive
  * while nobody listens are buffered, for GetDigits with flushBuffer false; caller audio that
  * arrives while nobody listens is dropped (only recording commands keep audio).
+ *
+ * A frame reaches Belay at the end of the 20 ms it covers, so a frame that arrives less than 20 ms
+ * after a handler subscribed began before it: it belongs to whatever ran before (a prompt, the
+ * beep) and is dropped.
  */
 export class MediaBus {
   private frameHandler: FrameHandler | undefined;
+  private frameHandlerSince = 0;
   private digitHandler: DigitHandler | undefined;
   private buffered = "";
 
+  constructor(private readonly clock: Clock) {}
+
   onFrame(handler: FrameHandler): () => void {
     this.frameHandler = handler;
+    this.frameHandlerSince = this.clock.now();
     return () => {
       if (this.frameHandler === handler) this.frameHandler = undefined;
     };
@@ -35,7 +44,7 @@ export class MediaBus {
   }
 
   deliverFrame(frame: Frame): void {
-    this.frameHandler?.(frame);
+    if (this.frameHandler && this.clock.now() - FRAME_MS >= this.frameHandlerSince) this.frameHandler(frame);
   }
 
   deliverDigit(digit: string): void {

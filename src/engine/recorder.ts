@@ -53,6 +53,11 @@ export class RecordingSink {
     return this.ids.recordingId;
   }
 
+  /** Samples written so far. */
+  get samples(): number {
+    return this.writer.samples;
+  }
+
   append(frame: Frame): void {
     this.writer.append(frame);
   }

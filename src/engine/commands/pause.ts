@@ -1,8 +1,11 @@
 import { NEXT } from "../context.js";
 import type { CommandHandler } from "./types.js";
 
+/**
+ * Waits `length` ms. It does not answer: FreeClimb's OpenAPI says a Pause before anything else
+ * delays picking up the call, so the next command that needs audio answers it.
+ */
 export const pause: CommandHandler<"Pause"> = async (attrs, ctx, signal) => {
-  await ctx.answer();
   await ctx.clock.sleep(attrs.length, signal);
   return NEXT;
 };

@@ -21,17 +21,26 @@ export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, 
   const options = withDefaults(DEFAULTS.recordUtterance, attrs);
   if (options.playBeep && !signal.aborted) await ctx.play(BEEP, signal);
 
-  const sink = await ctx.recorder.open();
-  const capture = new UtteranceCapture({
-    silenceTimeoutMs: options.silenceTimeoutMs,
-    maxLengthMs: options.maxLengthSec * 1000,
-    autoStart: options.autoStart,
-  });
-  ctx.emit({ type: "recordingStarted", recordingId: sink.recordingId });
-  const termReason = await listen(ctx, signal, sink, capture, options);
+  // A hang-up during the beep: recording never began, so no file is made (as with autoStart and
+  // no speech) and the webhook still goes out.
+  let sink: RecordingSink | undefined;
+  let termReason: TermReason = "hangup";
+  let recorded = false;
+  if (!signal.aborted) {
+    sink = await ctx.recorder.open();
+    const capture = new UtteranceCapture({
+      silenceTimeoutMs: options.silenceTimeoutMs,
+      maxLengthMs: options.maxLengthSec * 1000,
+      autoStart: options.autoStart,
+    });
+    ctx.emit({ type: "recordingStarted", recordingId: sink.recordingId });
+    termReason = await listen(ctx, signal, sink, capture, options);
+    // A finish key in the very first frame leaves nothing to keep: no recording, like no speech.
+    recorded = capture.recording && sink.samples > 0;
+  }
 
   const hungUp = termReason === "hangup";
-  const body = await finishRecording(ctx, sink, capture.recording, options.privacyMode, termReason);
+  const body = await finishRecording(ctx, sink, recorded, options.privacyMode, termReason);
   if (hungUp) {
     await ctx.notify(attrs.actionUrl, body);
     return { kind: "end", reason: "farEndHangup" };
@@ -70,7 +79,7 @@ function listen(
 
 async function finishRecording(
   ctx: CommandContext,
-  sink: RecordingSink,
+  sink: RecordingSink | undefined,
   recorded: boolean,
   privacyMode: boolean,
   termReason: TermReason,
@@ -81,9 +90,9 @@ async function finishRecording(
     privacyMode,
     ...(termReason === "hangup" ? { callStatus: "completed" } : {}),
   };
-  if (!recorded) {
+  if (!sink || !recorded) {
     // autoStart heard no speech: the webhook still goes out so the call can go on.
-    await ctx.clock.track(sink.abort());
+    if (sink) await ctx.clock.track(sink.abort());
     ctx.emit({
       type: "recording",
       recordingId: null,

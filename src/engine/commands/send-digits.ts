@@ -4,6 +4,8 @@ import type { CommandHandler } from "./types.js";
 
 export const sendDigits: CommandHandler<"SendDigits"> = async (attrs, ctx) => {
   await ctx.answer();
-  await ctx.sendDigits(attrs.digits, attrs.pauseMs ?? DEFAULTS.sendDigits.pauseMs);
+  // FreeClimb adjusts a pauseMs outside 100-1000 ms into that range rather than rejecting it.
+  const { pauseMs, minPauseMs, maxPauseMs } = DEFAULTS.sendDigits;
+  await ctx.sendDigits(attrs.digits, Math.min(maxPauseMs, Math.max(minPauseMs, attrs.pauseMs ?? pauseMs)));
   return NEXT;
 };
