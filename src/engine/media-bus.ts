@@ -9,9 +9,11 @@ type DigitHandler = (digit: string) => void;
  * while nobody listens are buffered, for GetDigits with flushBuffer false; caller audio that
  * arrives while nobody listens is dropped (only recording commands keep audio).
  *
- * A frame reaches Belay at the end of the 20 ms it covers, so a frame that arrives less than 20 ms
- * after a handler subscribed began before it: it belongs to whatever ran before (a prompt, the
- * beep) and is dropped.
+ * A frame reaches Belay at the end of the 20 ms it covers. The frame that straddles the moment a
+ * handler subscribed goes to whichever side holds most of it: the handler gets it only if less
+ * than half of it came before. Real-time timers fire a millisecond or two late, so a command that
+ * starts "on" a frame boundary starts just after it; this rule gives such a command the same
+ * frames in real time as on the simulated clock, where it starts exactly on the boundary.
  */
 export class MediaBus {
   private frameHandler: FrameHandler | undefined;
@@ -44,7 +46,8 @@ export class MediaBus {
   }
 
   deliverFrame(frame: Frame): void {
-    if (this.frameHandler && this.clock.now() - FRAME_MS >= this.frameHandlerSince) this.frameHandler(frame);
+    const frameStart = this.clock.now() - FRAME_MS;
+    if (this.frameHandler && frameStart >= this.frameHandlerSince - FRAME_MS / 2) this.frameHandler(frame);
   }
 
   deliverDigit(digit: string): void {
