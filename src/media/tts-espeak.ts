@@ -48,7 +48,8 @@ export async function loadEspeakEngine(): Promise<EspeakEngine | undefined> {
 /**
  * Synthesises in one worker thread, one text at a time (a synthesis is CPU-bound, so a second
  * worker would only help on idle cores; the cache in front absorbs repeated prompts). The worker
- * is unref'd while idle, so it never keeps the process alive, and replaced if it dies or hangs.
+ * is unref'd while idle (started, no job), so it never keeps the process alive, and replaced if it
+ * dies or hangs.
  */
 export class EspeakEngine implements SpeechEngine {
   readonly name = "espeak-ng";
@@ -105,7 +106,6 @@ export class EspeakEngine implements SpeechEngine {
       eval: true,
       workerData: { moduleUrl: this.moduleUrl, wasmUrl: this.wasmUrl },
     });
-    worker.unref();
     this.worker = worker;
     const started = new Promise<Worker>((resolve, reject) => {
       // Any failure forgets this worker: the next synthesis starts a fresh one.
@@ -125,6 +125,9 @@ export class EspeakEngine implements SpeechEngine {
       worker.on("message", (reply: WorkerReply) => {
         if (reply.type === "ready") {
           clearTimeout(timer);
+          // Referenced while starting, so a caller awaiting ready() keeps the process alive; idle
+          // from here on until a job refs it.
+          if (this.pending.size === 0) worker.unref();
           resolve(worker);
         } else if (reply.type === "failed") {
           fail(new BelayError("TTS_UNAVAILABLE", `eSpeak NG could not load: ${reply.message}`));

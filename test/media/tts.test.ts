@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -175,5 +177,27 @@ describe("loadSpeechEngine (eSpeak NG)", () => {
     await interrupted;
     assert.ok((await engine.synthesize("but this one will")).length > 4000);
     await engine.close();
+  });
+
+  test("a loaded engine that never synthesised does not keep the process alive", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "belay-tts-"));
+    const script = join(dir, "load-only.mjs");
+    const tts = new URL("../../src/media/tts-espeak.ts", import.meta.url).href;
+    await writeFile(
+      script,
+      `const { loadEspeakEngine } = await import(${JSON.stringify(tts)});\n` +
+        "if (!(await loadEspeakEngine())) process.exit(3);\n",
+    );
+    try {
+      // If the idle worker held the event loop, the child would never exit: the timeout fails the test.
+      const exit = await new Promise<number | null>((resolve) => {
+        const child = execFile(process.execPath, ["--import", "tsx", script], { timeout: 60_000 }, () =>
+          resolve(child.exitCode),
+        );
+      });
+      assert.equal(exit, 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
