@@ -30,12 +30,26 @@ export function listOptions(page: PageRequest): ListOptions {
   return { offset: page.offset, limit: page.pageSize };
 }
 
-/** The list envelope: total, start, end, page, numPages, pageSize, nextPageUri. */
-export function envelope<T>(result: Page<unknown>, page: PageRequest, path: string, key: string, items: T[]) {
+/**
+ * The list envelope: total, start, end, page, numPages, pageSize, nextPageUri. `filters` are the
+ * query's filters, carried into nextPageUri so the next page lists the same thing.
+ */
+export function envelope<T>(
+  result: Page<unknown>,
+  page: PageRequest,
+  path: string,
+  key: string,
+  items: T[],
+  filters: Record<string, string | undefined> = {},
+) {
   const { total } = result;
   const end = page.offset + items.length - 1;
   const hasMore = page.offset + items.length < total;
   const cursor = Buffer.from(`o${page.offset + items.length}`).toString("base64url");
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filters)) if (value !== undefined) query.set(name, value);
+  query.set("cursor", cursor);
+  query.set("pageSize", String(page.pageSize));
   return {
     total,
     start: page.offset,
@@ -43,7 +57,7 @@ export function envelope<T>(result: Page<unknown>, page: PageRequest, path: stri
     page: Math.floor(page.offset / page.pageSize),
     numPages: Math.max(1, Math.ceil(total / page.pageSize)),
     pageSize: page.pageSize,
-    nextPageUri: hasMore ? `${path}?cursor=${cursor}&pageSize=${page.pageSize}` : null,
+    nextPageUri: hasMore ? `${path}?${query}` : null,
     [key]: items,
   };
 }

@@ -23,3 +23,12 @@ try {
   else process.stderr.write(`belay: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 2;
 }
+
+// Every command (serve included) resolves only once its work is done: exit then, even if a
+// library left a handle open, after what was written to stdout and stderr has been flushed.
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit();
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}

@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { BelayError } from "../errors.js";
-import { type Belay, createBelay } from "../server/belay.js";
-import { resolveConfig } from "../server/config.js";
+import { type Belay, belayLogger, createBelay, DATABASE_FILE } from "../server/belay.js";
+import { type BelayConfig, resolveConfig } from "../server/config.js";
+import { ensureDefaultAccount } from "../server/default-account.js";
+import { openSqliteStore } from "../store/sql/open-sqlite.js";
 
 export interface TargetOptions {
   apiUrl?: string;
@@ -57,12 +59,11 @@ export async function resolveTarget(options: TargetOptions, env = process.env): 
       );
     }
     // A server on our own data folder: its default account's credentials are ours to read.
-    const local = await createBelay({ ...config, privacySweepMs: 3_600_000 });
-    const { accountId: id, apiKey: key } = local.account;
-    await local.close();
+    const { accountId: id, apiKey: key } = await serverAccount(config);
     return { kind: "remote", baseUrl: apiUrl, accountId: id, authorization: basic(id, key) };
   }
-  const belay = await createBelay(config);
+  // stdout carries the command's output (e.g. --json): the in-process Belay logs to stderr.
+  const belay = await createBelay(config, belayLogger(config.logLevel, 2));
   const baseUrl = await belay.listen();
   return {
     kind: "local",
@@ -71,6 +72,19 @@ export async function resolveTarget(options: TargetOptions, env = process.env): 
     authorization: basic(belay.account.accountId, belay.account.apiKey),
     belay,
   };
+}
+
+/**
+ * The account a server on this data folder chose at start, read from its database alone: starting
+ * a second Belay here would also start a second outbox sending that server's notifications.
+ */
+async function serverAccount(config: BelayConfig): Promise<{ accountId: string; apiKey: string }> {
+  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE));
+  try {
+    return await ensureDefaultAccount(store, config.credentials);
+  } finally {
+    await store.close();
+  }
 }
 
 export async function closeTarget(target: Target): Promise<void> {

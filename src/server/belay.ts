@@ -15,6 +15,9 @@ import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
 
+/** The SQLite database's name inside the data folder. */
+export const DATABASE_FILE = "belay.db";
+
 export interface Belay {
   readonly config: BelayConfig;
   readonly store: Store;
@@ -32,13 +35,22 @@ export interface Belay {
   close(): Promise<void>;
 }
 
+/**
+ * Belay's log: JSON lines with credentials redacted, on stdout (fd 1) for a server, or on stderr
+ * (fd 2) where stdout carries a command's own output.
+ */
+export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
+  return pino(
+    { level, redact: ["apiKey", "signingSecret", "*.apiKey", "*.signingSecret"] },
+    pino.destination({ dest: fd, sync: true }),
+  );
+}
+
 /** The composition root: config → store → engine → webhooks → API. */
 export async function createBelay(config: BelayConfig, logger?: Logger): Promise<Belay> {
-  const log =
-    logger ??
-    pino({ level: config.logLevel, redact: ["apiKey", "signingSecret", "*.apiKey", "*.signingSecret"] });
+  const log = logger ?? belayLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
-  const store = await openSqliteStore(path.join(config.dataDir, "belay.db"));
+  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE));
   const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"));
   const clock = config.clock ?? new RealClock();
   const account = await ensureDefaultAccount(store, config.credentials);
@@ -48,6 +60,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     deliveries: store.deliveries,
     clock,
     logger: log,
+    timeoutMs: config.webhookTimeoutMs,
     async secretsFor(accountId) {
       const row = await store.accounts.get(accountId);
       return row ? [row.signingSecret] : [];
@@ -94,8 +107,25 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await engine.shutdown();
       await app.drainOutbox().catch(() => undefined);
       await app.stopOutbox();
-      await api.close();
+      await closeApi(api);
       await store.close();
     },
   };
+}
+
+/** How long requests still in flight at shutdown get to finish before their connections are cut. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Stops the API. Node's server.close() also waits for connections that never sent a request (HTTP
+ * clients open spares, e.g. after an aborted request) until its headers timeout, about a minute:
+ * after a short grace for real requests, every remaining connection is closed.
+ */
+async function closeApi(api: FastifyInstance): Promise<void> {
+  const grace = setTimeout(() => api.server.closeAllConnections(), CLOSE_GRACE_MS);
+  try {
+    await api.close();
+  } finally {
+    clearTimeout(grace);
+  }
 }

@@ -1,5 +1,7 @@
 import path from "node:path";
+import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
+import { BelayError } from "../errors.js";
 
 /** Everything `belay serve` can be told; each has a default so `npm start` just works. */
 export interface BelayConfig {
@@ -18,6 +20,8 @@ export interface BelayConfig {
   clock?: Clock;
   /** How often expired privacyMode recordings are swept, in ms. */
   privacySweepMs: number;
+  /** Limit on connection plus response for one webhook request, in ms (CONTRACT.md section 6: 10 s). */
+  webhookTimeoutMs: number;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -26,6 +30,7 @@ export const CONFIG_DEFAULTS = {
   host: "127.0.0.1",
   logLevel: "info",
   privacySweepMs: 10_000,
+  webhookTimeoutMs: DEFAULTS.webhookTimeoutMs,
 } as const;
 
 /** Defaults, overlaid with BELAY_* variables, overlaid with explicit options (flags). */
@@ -48,7 +53,17 @@ export function resolveConfig(
     credentials,
     logLevel: options.logLevel ?? env.BELAY_LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
     privacySweepMs: options.privacySweepMs ?? CONFIG_DEFAULTS.privacySweepMs,
+    webhookTimeoutMs:
+      options.webhookTimeoutMs ??
+      positiveFrom("BELAY_WEBHOOK_TIMEOUT_MS", env.BELAY_WEBHOOK_TIMEOUT_MS) ??
+      CONFIG_DEFAULTS.webhookTimeoutMs,
   };
+  if (!(Number.isInteger(config.webhookTimeoutMs) && config.webhookTimeoutMs > 0)) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `webhookTimeoutMs must be a whole number of milliseconds above 0, got ${config.webhookTimeoutMs}`,
+    );
+  }
   const publicUrl = options.publicUrl ?? env.BELAY_PUBLIC_URL;
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, "");
   if (options.clock) config.clock = options.clock;
@@ -59,6 +74,15 @@ function numberFrom(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
   return Number.isInteger(n) ? n : undefined;
+}
+
+/** An environment variable that must be a positive integer when set: a typo is an error, not a default. */
+function positiveFrom(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0))
+    throw new BelayError("CONFIG_INVALID", `${name} "${value}" must be a whole number above 0`);
+  return n;
 }
 
 function definedEntries<T extends object>(value: T): Partial<T> {

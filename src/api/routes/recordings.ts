@@ -30,13 +30,14 @@ export const recordingRoutes =
         const callId = request.query.callId;
         if (callId !== undefined && !isId(callId, "CA"))
           throw apiError("INVALID_REQUEST", `"callId" is not a call id`, { field: "callId" });
+        const filters: { callId?: string } = callId ? { callId } : {};
         const result = await deps.store.recordings.list(
           request.account.accountId,
-          callId ? { callId } : {},
+          filters,
           listOptions(page),
         );
         const path = `/Accounts/${request.account.accountId}/Recordings`;
-        return envelope(result, page, path, "recordings", result.items.map(presentRecording));
+        return envelope(result, page, path, "recordings", result.items.map(presentRecording), filters);
       },
     );
 

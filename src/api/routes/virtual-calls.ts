@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
+import type { TimelineEvent } from "../../engine/timeline.js";
 import { runVirtualCall } from "../../server/virtual-call.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
@@ -14,7 +15,13 @@ export const virtualCallBody = z.object({
   from: e164,
   to: e164,
   /** The caller's voice: base64 of 8 kHz mono 16-bit little-endian PCM. */
-  audio: z.base64().optional(),
+  audio: z
+    .base64()
+    .refine(
+      (text) => base64Length(text) % 2 === 0,
+      "must hold whole 16-bit samples (an even number of bytes)",
+    )
+    .optional(),
   audioAtMs: z.number().int().min(0).optional(),
   dtmf: z
     .array(
@@ -25,6 +32,7 @@ export const virtualCallBody = z.object({
     )
     .optional(),
   hangupAtMs: z.number().int().min(0).optional(),
+  answerDelayMs: z.number().int().min(0).optional(),
   fast: z.boolean().default(false),
 });
 export type VirtualCallBody = z.input<typeof virtualCallBody>;
@@ -36,7 +44,8 @@ export const virtualCallRoutes =
       const parsed = virtualCallBody.safeParse(request.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        const field = issue?.path.join(".") ?? "";
+        // An issue about the body as a whole (not an object, unknown keys) has an empty path.
+        const field = issue?.path.length ? issue.path.join(".") : "body";
         throw apiError("INVALID_REQUEST", `"${field}" ${issue?.message ?? "is invalid"}`, { field });
       }
       const body = parsed.data;
@@ -44,6 +53,25 @@ export const virtualCallRoutes =
       reply.hijack();
       reply.raw.writeHead(200, { "Content-Type": "application/x-ndjson" });
       const write = (line: object) => reply.raw.write(`${JSON.stringify(line)}\n`);
+      // A client that goes away (Ctrl-C on `belay call`) is a caller hanging up: without this a
+      // real-time call would run on, unheard, until its script or maxDuration ended it.
+      let callId: string | undefined;
+      let abandoned = false;
+      const hangUpAbandoned = () => {
+        if (callId) deps.engine.get(callId)?.hangup("farEndHangup");
+      };
+      reply.raw.on("close", () => {
+        if (reply.raw.writableFinished) return;
+        abandoned = true;
+        hangUpAbandoned();
+      });
+      const onEvent = (event: TimelineEvent) => {
+        if (event.type === "started") {
+          callId = event.callId;
+          if (abandoned) hangUpAbandoned();
+        }
+        write(event);
+      };
       try {
         const { outcome } = await runVirtualCall(
           deps.engine,
@@ -59,9 +87,10 @@ export const virtualCallRoutes =
               ...(body.audioAtMs !== undefined ? { audioAtMs: body.audioAtMs } : {}),
               ...(body.dtmf ? { dtmf: body.dtmf } : {}),
               ...(body.hangupAtMs !== undefined ? { hangupAtMs: body.hangupAtMs } : {}),
+              ...(body.answerDelayMs !== undefined ? { answerDelayMs: body.answerDelayMs } : {}),
             },
           },
-          write,
+          onEvent,
         );
         write({ type: "result", ...outcome });
       } catch (err) {
@@ -78,6 +107,12 @@ export const virtualCallRoutes =
       }
     });
   };
+
+/** Decoded byte count of valid base64 text, without decoding it. */
+function base64Length(text: string): number {
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
 
 function pcmFromBase64(text: string): Int16Array {
   const bytes = Buffer.from(text, "base64");

@@ -120,6 +120,7 @@ async function placeCall(flags: CallFlags): Promise<number> {
     ...(script.audioAtMs !== undefined ? { audioAtMs: script.audioAtMs } : {}),
     ...(script.dtmf?.length ? { dtmf: script.dtmf } : {}),
     ...(script.hangupAtMs !== undefined ? { hangupAtMs: script.hangupAtMs } : {}),
+    ...(script.answerDelayMs !== undefined ? { answerDelayMs: script.answerDelayMs } : {}),
   };
   const target = await resolveTarget({
     ...(flags.apiUrl ? { apiUrl: flags.apiUrl } : {}),

@@ -1,6 +1,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { BelayError } from "../../errors.js";
 import { createBelay } from "../../server/belay.js";
 import { CONFIG_DEFAULTS, resolveConfig } from "../../server/config.js";
 import { SERVER_FILE } from "../target.js";
@@ -30,9 +31,14 @@ export function registerServe(program: Command): void {
     .option("--log-level <level>", "trace, debug, info, warn, error", undefined)
     .action(async (flags: ServeFlags) => {
       const port = flags.port === undefined ? undefined : Number(flags.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-        throw new Error(`--port "${flags.port}" must be a port number`);
+      if (port !== undefined && !(/^\d+$/.test(flags.port ?? "") && port < 65536)) {
+        throw new BelayError("CLI_USAGE", `--port "${flags.port}" must be a port number (0-65535)`);
       }
+      // Listening for signals from the start: one that arrives while Belay starts stops it once up.
+      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
       const config = resolveConfig({
         ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
         ...(port !== undefined ? { port } : {}),
@@ -56,19 +62,13 @@ export function registerServe(program: Command): void {
           "",
         ].join("\n"),
       );
-      let closing = false;
-      const shutdown = async (signal: string) => {
-        if (closing) return;
-        closing = true;
-        belay.logger.info(
-          { signal, liveCalls: belay.engine.liveCount() },
-          "shutting down: finishing live calls",
-        );
-        await belay.close();
-        await rm(serverFile, { force: true });
-        process.exit(0);
-      };
-      process.once("SIGINT", () => void shutdown("SIGINT"));
-      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+      // The command resolves once a signal has closed everything; the CLI then exits 0.
+      const signal = await stopSignal;
+      belay.logger.info(
+        { signal, liveCalls: belay.engine.liveCount() },
+        "shutting down: finishing live calls",
+      );
+      await belay.close();
+      await rm(serverFile, { force: true });
     });
 }

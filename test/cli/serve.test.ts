@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { access, readFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { startVoicemailApp, type VoicemailApp } from "../../examples/voicemail/app.js";
+import { closedPort, tempDir } from "../e2e/harness.js";
+import { describeRun, runCli, startCli } from "./run-cli.js";
+
+/** `belay serve` in the background, and `belay call` finding it through the data folder. */
+
+let folder: { dir: string; remove(): Promise<void> };
+let app: VoicemailApp | undefined;
+
+before(async () => {
+  folder = await tempDir("serve");
+});
+
+after(async () => {
+  await app?.close();
+  await folder?.remove();
+});
+
+test("serve prints its banner, `belay call` uses it, SIGTERM stops it with exit 0", async () => {
+  const port = await closedPort();
+  const server = startCli(["serve", "--data-dir", folder.dir, "--port", String(port), "--log-level", "warn"]);
+  try {
+    const [banner] = await server.waitForStdout(/Belay is listening[\s\S]*REST API\s+\S+\n/);
+    const url = /Belay is listening on (http:\/\/127\.0\.0\.1:(\d+))\n/.exec(banner);
+    assert.ok(url, banner);
+    assert.equal(Number(url[2]), port);
+    const accountId = /account id\s+(AC[0-9a-f]{40})\n/.exec(banner)?.[1];
+    const apiKey = /API key\s+(\S+)\n/.exec(banner)?.[1];
+    const secret = /signing secret\s+(sigsec_[0-9a-f]{40})\n/.exec(banner)?.[1];
+    assert.ok(accountId && apiKey && secret, banner);
+    assert.match(banner, new RegExp(`data folder\\s+${folder.dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`));
+    assert.match(banner, new RegExp(`REST API\\s+${url[1]}/apiserver\n`));
+    const serverFile = JSON.parse(await readFile(path.join(folder.dir, "server.json"), "utf8")) as {
+      url: string;
+    };
+    assert.equal(serverFile.url, url[1]);
+
+    // The printed credentials work against the REST API.
+    const auth = `Basic ${Buffer.from(`${accountId}:${apiKey}`).toString("base64")}`;
+    const account = await fetch(`${url[1]}/apiserver/Accounts/${accountId}/Calls`, {
+      headers: { authorization: auth },
+    });
+    assert.equal(account.status, 200);
+
+    // No --api-url: the call goes to the server found in the data folder, which signs with its secret.
+    app = await startVoicemailApp({ port: 0, signingSecret: secret, greeting: "Hi." });
+    const call = await runCli([
+      "call",
+      "--fast",
+      "--app-url",
+      `${app.url}/voice`,
+      "--dtmf",
+      "#@2",
+      "--data-dir",
+      folder.dir,
+    ]);
+    assert.equal(call.code, 0, describeRun(call));
+    assert.match(call.stdout, /ended: completed \(appHangup\)/);
+    const record = app.received.find((r) => r.path === "/recorded");
+    assert.ok(record, "the app received the record webhook");
+    assert.equal(record.verified, true, "signed with the server's secret");
+    assert.ok(
+      String(record.body.recordingUrl).startsWith(`${url[1]}/apiserver/Accounts/${accountId}/Recordings/`),
+    );
+    const calls = (await (
+      await fetch(`${url[1]}/apiserver/Accounts/${accountId}/Calls`, { headers: { authorization: auth } })
+    ).json()) as { total: number };
+    assert.equal(calls.total, 1, "the server itself made the call");
+
+    server.child.kill("SIGTERM");
+    const exit = await server.exited;
+    assert.deepEqual([exit.code, exit.signal], [0, null], exit.stderr);
+    await assert.rejects(access(path.join(folder.dir, "server.json")), "server.json is removed on shutdown");
+  } finally {
+    if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  }
+});
+
+test("serve refuses a port that is not a number: exit 2", async () => {
+  const run = await runCli(["serve", "--data-dir", folder.dir, "--port", "80a"]);
+  assert.equal(run.code, 2, describeRun(run));
+  assert.match(run.stderr, /--port "80a" must be a port number/);
+});
