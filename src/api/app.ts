@@ -1,12 +1,23 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
-import { isBelayError } from "../errors.js";
+import { type BelayError, isBelayError } from "../errors.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { authenticate, requireSameAccount } from "./auth.js";
-import { apiErrorStatus } from "./errors.js";
+import { apiError, apiErrorStatus } from "./errors.js";
+import { registerOpenApi } from "./openapi.js";
+import { accountsRoutes } from "./routes/accounts.js";
+import { applicationsRoutes } from "./routes/applications.js";
 import { callRoutes } from "./routes/calls.js";
+import { devicesRoutes } from "./routes/devices.js";
+import { numbersRoutes } from "./routes/numbers.js";
+import { recordingLinksRoutes } from "./routes/recording-links.js";
 import { recordingRoutes } from "./routes/recordings.js";
 import { virtualCallRoutes } from "./routes/virtual-calls.js";
 
@@ -32,16 +43,25 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   });
   api.decorateRequest("account", null as unknown as AccountRow);
+  // Routes declare zod schemas: Fastify validates requests and responses with them, and the
+  // OpenAPI document at /apiserver/openapi.json is generated from the same schemas.
+  api.setValidatorCompiler(validatorCompiler);
+  api.setSerializerCompiler(serializerCompiler);
 
   api.addHook("onRequest", async (request) => {
     if (!request.url.startsWith("/apiserver/") && !request.url.startsWith("/belay/")) return;
+    if (PUBLIC_PATHS.has(request.url.split("?")[0] as string)) return;
     request.account = await authenticate(request, deps.store);
     const params = /^\/apiserver\/Accounts\/([^/?]+)/.exec(request.url);
     if (params) requireSameAccount(request.account, decodeURIComponent(params[1] as string));
   });
 
   api.setErrorHandler((thrown, request, reply) => {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    const error = hasZodFastifySchemaValidationErrors(thrown)
+      ? invalidRequest(thrown)
+      : thrown instanceof Error
+        ? thrown
+        : new Error(String(thrown));
     const known = isBelayError(error) ? apiErrorStatus(error.code) : undefined;
     const status = known?.status ?? clientStatus(error) ?? 500;
     if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Belay"');
@@ -65,11 +85,50 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   );
 
-  api.get("/healthz", async () => ({ ok: true, liveCalls: deps.engine.liveCount() }));
+  await registerOpenApi(api);
+  api.get("/healthz", { schema: { hide: true } }, async () => ({
+    ok: true,
+    liveCalls: deps.engine.liveCount(),
+  }));
+  await api.register(accountsRoutes(deps));
+  await api.register(applicationsRoutes(deps));
+  await api.register(numbersRoutes(deps));
   await api.register(recordingRoutes(deps));
+  await api.register(recordingLinksRoutes(deps));
   await api.register(callRoutes(deps));
+  await api.register(devicesRoutes(deps));
   await api.register(virtualCallRoutes(deps));
   return api;
+}
+
+/** Served without credentials: the API's description holds no account data. */
+const PUBLIC_PATHS = new Set(["/apiserver/openapi.json"]);
+
+/** A request that failed its route's schema → 400 naming the first bad field, e.g. `"to" must be…`. */
+function invalidRequest(error: {
+  validation: Array<{
+    instancePath: string;
+    keyword: string;
+    message?: string;
+    params: Record<string, unknown>;
+  }>;
+  validationContext?: string;
+}): BelayError {
+  const issue = error.validation[0];
+  const path = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") ?? "";
+  const field = path || (error.validationContext ?? "body");
+  return apiError("INVALID_REQUEST", `"${field}" ${issue ? describeIssue(issue) : "is invalid"}`, { field });
+}
+
+/** zod's "Invalid input: expected string, received undefined" → "is required" / "must be a string". */
+function describeIssue(issue: {
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}): string {
+  if (issue.keyword !== "invalid_type") return issue.message ?? "is invalid";
+  if (issue.message?.endsWith("received undefined")) return "is required";
+  return `must be ${issue.params.expected === "object" ? "an object" : `a ${String(issue.params.expected)}`}`;
 }
 
 /** Fastify's own client errors (bad JSON, body too large) keep their 4xx status. */

@@ -1,3 +1,4 @@
+import type { Pagination } from "../contract/rest.js";
 import type { ListOptions, Page } from "../store/types.js";
 import { apiError } from "./errors.js";
 
@@ -34,14 +35,14 @@ export function listOptions(page: PageRequest): ListOptions {
  * The list envelope: total, start, end, page, numPages, pageSize, nextPageUri. `filters` are the
  * query's filters, carried into nextPageUri so the next page lists the same thing.
  */
-export function envelope<T>(
+export function envelope<K extends string, T>(
   result: Page<unknown>,
   page: PageRequest,
   path: string,
-  key: string,
+  key: K,
   items: T[],
   filters: Record<string, string | undefined> = {},
-) {
+): Pagination & { [key in K]: T[] } {
   const { total } = result;
   const end = page.offset + items.length - 1;
   const hasMore = page.offset + items.length < total;
@@ -59,5 +60,5 @@ export function envelope<T>(
     pageSize: page.pageSize,
     nextPageUri: hasMore ? `${path}?${query}` : null,
     [key]: items,
-  };
+  } as Pagination & { [key in K]: T[] };
 }

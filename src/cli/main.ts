@@ -1,7 +1,11 @@
 import { Command } from "commander";
 import { isBelayError } from "../errors.js";
+import { registerAccounts } from "./commands/accounts.js";
+import { registerApps } from "./commands/apps.js";
 import { registerCall } from "./commands/call.js";
 import { registerCalls } from "./commands/calls.js";
+import { registerDevices } from "./commands/devices.js";
+import { registerNumbers } from "./commands/numbers.js";
 import { registerRecordings } from "./commands/recordings.js";
 import { registerServe } from "./commands/serve.js";
 
@@ -14,6 +18,10 @@ registerServe(program);
 registerCall(program);
 registerRecordings(program);
 registerCalls(program);
+registerApps(program);
+registerNumbers(program);
+registerDevices(program);
+registerAccounts(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,10 +16,29 @@ export interface Injected {
 }
 
 export async function get(belay: Belay, url: string, authorization?: string | null): Promise<Injected> {
-  const headers: Record<string, string> = {};
-  const auth = authorization === undefined ? authOf(belay) : authorization;
+  return call(belay, "GET", url, { authorization });
+}
+
+/** Any method, with a JSON body when given; the account's own credentials unless told otherwise. */
+export async function call(
+  belay: Belay,
+  method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH",
+  url: string,
+  options: {
+    body?: unknown;
+    authorization?: string | null | undefined;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Injected> {
+  const headers: Record<string, string> = { ...options.headers };
+  const auth = options.authorization === undefined ? authOf(belay) : options.authorization;
   if (auth !== null) headers.authorization = auth;
-  const response = await belay.api.inject({ method: "GET", url, headers });
+  const response = await belay.api.inject({
+    method,
+    url,
+    headers,
+    ...(options.body !== undefined ? { payload: options.body as object } : {}),
+  });
   return {
     status: response.statusCode,
     headers: response.headers,

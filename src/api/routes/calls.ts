@@ -1,16 +1,31 @@
 import type { FastifyPluginAsync } from "fastify";
-import { isId } from "../../contract/ids.js";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { callListSchema, callResultSchema } from "../../contract/rest.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
 import { envelope, listOptions, pageRequest } from "../paging.js";
 import { presentCall } from "../present.js";
+import { accountParams, errorResponses, idOf, pageQuery } from "../schemas.js";
 
-/** Calls: list and get (making and hanging up calls comes with the REST API issue). */
+const callParams = accountParams.extend({ callId: idOf("CA") });
+
+/** Calls: list and get. */
 export const callRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
-  async (api) => {
-    api.get<{ Params: { accountId: string }; Querystring: Record<string, string> }>(
+  async (plain) => {
+    const api = plain.withTypeProvider<ZodTypeProvider>();
+
+    api.get(
       "/apiserver/Accounts/:accountId/Calls",
+      {
+        schema: {
+          tags: ["Calls"],
+          summary: "List calls, newest first",
+          params: accountParams,
+          querystring: pageQuery,
+          response: { 200: callListSchema, ...errorResponses },
+        },
+      },
       async (request) => {
         const page = pageRequest(request.query);
         const result = await deps.store.calls.list(request.account.accountId, {}, listOptions(page));
@@ -19,14 +34,18 @@ export const callRoutes =
       },
     );
 
-    api.get<{ Params: { accountId: string; callId: string } }>(
+    api.get(
       "/apiserver/Accounts/:accountId/Calls/:callId",
+      {
+        schema: {
+          tags: ["Calls"],
+          summary: "Get a call",
+          params: callParams,
+          response: { 200: callResultSchema, ...errorResponses },
+        },
+      },
       async (request) => {
         const { callId } = request.params;
-        if (!isId(callId, "CA"))
-          throw apiError("INVALID_REQUEST", `"${callId}" is not a call id (CA + 40 hex)`, {
-            field: "callId",
-          });
         const row = await deps.store.calls.get(request.account.accountId, callId);
         if (!row) throw apiError("CALL_NOT_FOUND", `call ${callId} not found`);
         return presentCall(row);

@@ -1,0 +1,39 @@
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
+
+/** Where Belay's OpenAPI document is served, without credentials. */
+export const OPENAPI_PATH = "/apiserver/openapi.json";
+
+/**
+ * Belay's own OpenAPI document, generated from the zod schemas the routes validate with, served at
+ * /apiserver/openapi.json and browsable at /docs. Must be registered before the routes.
+ */
+export async function registerOpenApi(api: FastifyInstance): Promise<void> {
+  await api.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "Belay",
+        version: "0.1.0",
+        description:
+          "FreeClimb's REST API under /apiserver, as Belay implements it, and Belay's own extensions under /belay. " +
+          "Every call takes HTTP Basic auth: the account id as user, the API key as password.",
+      },
+      components: { securitySchemes: { basicAuth: { type: "http", scheme: "basic" } } },
+      security: [{ basicAuth: [] }],
+      tags: [
+        { name: "Accounts" },
+        { name: "Applications" },
+        { name: "IncomingPhoneNumbers" },
+        { name: "Calls" },
+        { name: "Recordings" },
+        { name: "Belay extensions", description: "Outside FreeClimb's API: virtual calls, devices, links." },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  api.get(OPENAPI_PATH, { schema: { hide: true } }, async () => api.swagger());
+  await api.register(fastifySwaggerUi, { routePrefix: "/docs", uiConfig: { url: OPENAPI_PATH } });
+}

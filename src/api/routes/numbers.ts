@@ -1,0 +1,6 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ApiDeps } from "../app.js";
+
+export const numbersRoutes =
+  (_deps: ApiDeps): FastifyPluginAsync =>
+  async () => {};

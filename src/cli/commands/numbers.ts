@@ -1,0 +1,3 @@
+import type { Command } from "commander";
+
+export function registerNumbers(_program: Command): void {}
