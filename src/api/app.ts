@@ -33,6 +33,10 @@ declare module "fastify" {
   interface FastifyRequest {
     account: AccountRow;
   }
+  interface FastifyContextConfig {
+    /** Served without Basic auth. */
+    public?: boolean;
+  }
 }
 
 /** Belay's HTTP API: FreeClimb's paths under /apiserver, Belay's own under /belay. */
@@ -50,7 +54,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   api.addHook("onRequest", async (request) => {
     if (!request.url.startsWith("/apiserver/") && !request.url.startsWith("/belay/")) return;
-    if (PUBLIC_PATHS.has(request.url.split("?")[0] as string)) return;
+    // A route marked `config: { public: true }` checks its own credential (a signed link) or
+    // holds no account data (the OpenAPI document).
+    if (request.routeOptions.config?.public === true) return;
     request.account = await authenticate(request, deps.store);
     const params = /^\/apiserver\/Accounts\/([^/?]+)/.exec(request.url);
     if (params) requireSameAccount(request.account, decodeURIComponent(params[1] as string));
@@ -100,9 +106,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await api.register(virtualCallRoutes(deps));
   return api;
 }
-
-/** Served without credentials: the API's description holds no account data. */
-const PUBLIC_PATHS = new Set(["/apiserver/openapi.json"]);
 
 /** A request that failed its route's schema → 400 naming the first bad field, e.g. `"to" must be…`. */
 function invalidRequest(error: {

@@ -34,6 +34,6 @@ export async function registerOpenApi(api: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
   });
-  api.get(OPENAPI_PATH, { schema: { hide: true } }, async () => api.swagger());
+  api.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => api.swagger());
   await api.register(fastifySwaggerUi, { routePrefix: "/docs", uiConfig: { url: OPENAPI_PATH } });
 }

@@ -16,8 +16,12 @@ import type { TimelineEvent, TimelineListener } from "./timeline.js";
 export interface CallSpec extends CallFacts {
   applicationId: string | null;
   phoneNumberId: string | null;
-  /** Where the first PerCL comes from (voiceUrl for inbound, callConnectUrl for outbound). */
-  firstUrl: string;
+  /**
+   * Where the first PerCL comes from (voiceUrl for inbound, callConnectUrl for outbound), or why
+   * there is none: the call then ends at once with that reason, as FreeClimb's configuration
+   * errors do (a number without an application, an application without a voiceUrl).
+   */
+  firstUrl: string | { missing: "configErrorNoApplication" | "configErrorNoVoiceUrl"; message: string };
   fallbackUrl: string | null;
   statusCallbackUrl: string | null;
   leg: Leg;
@@ -128,14 +132,16 @@ export class Call {
     );
     try {
       await this.setStatus("ringing");
-      const firstType = this.facts.direction === "inbound" ? "inboundCall" : "outDialApiConnect";
-      const first = await this.requestPercl(
-        this.spec.firstUrl,
-        this.webhookBody(firstType),
-        this.spec.fallbackUrl,
-      );
-      if (!first.ok) this.finishWith(first.reason, first.message);
-      else await this.runScripts(first.script);
+      const { firstUrl } = this.spec;
+      if (typeof firstUrl !== "string") {
+        this.log.warn({ to: this.facts.to, reason: firstUrl.missing }, firstUrl.message);
+        this.finishWith(firstUrl.missing, firstUrl.message);
+      } else {
+        const firstType = this.facts.direction === "inbound" ? "inboundCall" : "outDialApiConnect";
+        const first = await this.requestPercl(firstUrl, this.webhookBody(firstType), this.spec.fallbackUrl);
+        if (!first.ok) this.finishWith(first.reason, first.message);
+        else await this.runScripts(first.script);
+      }
     } catch (err) {
       this.log.error({ err }, "call failed inside Belay");
       this.finishWith("internalError", err instanceof Error ? err.message : String(err));
