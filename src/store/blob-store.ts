@@ -19,10 +19,30 @@ export interface BlobStat {
   size: number;
 }
 
+/** An inclusive byte range: bytes start..end. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * A blob opened for reading: its size is known before any byte is sent (a Range reply needs it),
+ * and the bytes streamed are those of the same file even if it is deleted meanwhile.
+ */
+export interface BlobReader {
+  readonly size: number;
+  /** Streams the whole blob or one range, once; the reader closes when the stream ends. */
+  stream(range?: ByteRange): Readable;
+  /** Releases the reader without streaming (e.g. an unsatisfiable range). Safe to call twice. */
+  close(): Promise<void>;
+}
+
 export interface BlobStore {
   create(key: string): Promise<BlobWriter>;
   stat(key: string): Promise<BlobStat | undefined>;
   /** Reads the whole blob or the inclusive byte range [start, end]. */
-  read(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  /** Opens the blob for a sized read; BLOB_NOT_FOUND when it does not exist. */
+  open(key: string): Promise<BlobReader>;
   delete(key: string): Promise<boolean>;
 }

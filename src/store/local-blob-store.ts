@@ -4,7 +4,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { BelayError } from "../errors.js";
 import { assertValidBlobKey, PARTIAL_SUFFIX } from "./blob-key.js";
-import type { BlobStat, BlobStore, BlobWriter } from "./blob-store.js";
+import type { BlobReader, BlobStat, BlobStore, BlobWriter, ByteRange } from "./blob-store.js";
 import { LocalBlobWriter } from "./local-blob-writer.js";
 import { syncDirectory } from "./sync-directory.js";
 
@@ -65,8 +65,8 @@ export class LocalBlobStore implements BlobStore {
    * The whole blob, or bytes start..end inclusive (end is clamped to the last byte). A start at or
    * past the end is BLOB_RANGE_INVALID.
    */
-  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
-    const path = this.pathOf(key);
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    this.pathOf(key);
     if (range !== undefined) {
       const { start, end } = range;
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
@@ -77,13 +77,7 @@ export class LocalBlobStore implements BlobStore {
         });
       }
     }
-    let file: FileHandle;
-    try {
-      file = await open(path, "r");
-    } catch (err) {
-      if (MISSING.has(errnoCode(err) ?? "") || errnoCode(err) === "EISDIR") throw notFound(key, err);
-      throw err;
-    }
+    const file = await this.openFile(key);
     // Sized and streamed through one handle, so a concurrent delete cannot slip in between.
     try {
       const info = await file.stat();
@@ -97,6 +91,18 @@ export class LocalBlobStore implements BlobStore {
         );
       }
       return file.createReadStream({ start: range.start, end: Math.min(range.end, info.size - 1) });
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  async open(key: string): Promise<BlobReader> {
+    const file = await this.openFile(key);
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) throw notFound(key);
+      return new LocalBlobReader(key, file, info.size);
     } catch (err) {
       await file.close();
       throw err;
@@ -149,6 +155,16 @@ export class LocalBlobStore implements BlobStore {
     return removed;
   }
 
+  private async openFile(key: string): Promise<FileHandle> {
+    const path = this.pathOf(key);
+    try {
+      return await open(path, "r");
+    } catch (err) {
+      if (MISSING.has(errnoCode(err) ?? "") || errnoCode(err) === "EISDIR") throw notFound(key, err);
+      throw err;
+    }
+  }
+
   /** Validates the key, then checks the resolved path really is below the root. */
   private pathOf(key: string): string {
     assertValidBlobKey(key);
@@ -167,5 +183,49 @@ export class LocalBlobStore implements BlobStore {
       await syncDirectory(dirname(dir));
       if (dir === firstCreated || dir === dirname(dir)) break;
     }
+  }
+}
+
+/** One open file handle: sized once, streamed once, closed by the stream or by close(). */
+class LocalBlobReader implements BlobReader {
+  private used = false;
+
+  constructor(
+    private readonly key: string,
+    private readonly file: FileHandle,
+    readonly size: number,
+  ) {}
+
+  stream(range?: ByteRange): Readable {
+    if (this.used) {
+      throw new BelayError("BLOB_READER_USED", `blob ${this.key} was already streamed or closed`, {
+        key: this.key,
+      });
+    }
+    if (range !== undefined) {
+      const { start, end } = range;
+      if (
+        !Number.isSafeInteger(start) ||
+        !Number.isSafeInteger(end) ||
+        start < 0 ||
+        end < start ||
+        end >= this.size
+      ) {
+        throw new BelayError(
+          "BLOB_RANGE_INVALID",
+          `range ${start}-${end} does not lie within blob ${this.key} (${this.size} bytes)`,
+          { key: this.key, start, end, size: this.size },
+        );
+      }
+    }
+    this.used = true;
+    // autoClose (the default) closes the handle when the stream ends, fails or is destroyed.
+    return this.file.createReadStream(range === undefined ? {} : { start: range.start, end: range.end });
+  }
+
+  async close(): Promise<void> {
+    if (this.used) return;
+    this.used = true;
+    await this.file.close();
   }
 }

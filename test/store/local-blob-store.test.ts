@@ -233,6 +233,93 @@ describe("LocalBlobStore", () => {
     }
   });
 
+  test("open: the size first, then the exact bytes of one range, streamed in chunks", async () => {
+    const size = 300_000;
+    const writer = await blobs.create(KEY);
+    await writer.write(pattern(0, size));
+    await writer.finish();
+    const expected = Buffer.from(pattern(0, size));
+    for (const [start, end] of [
+      [0, 0],
+      [0, 43],
+      [44, 1043],
+      [size - 1, size - 1],
+      [1, size - 2],
+      [0, size - 1],
+    ] as const) {
+      const reader = await blobs.open(KEY);
+      assert.equal(reader.size, size);
+      const chunks: Buffer[] = [];
+      for await (const chunk of reader.stream({ start, end })) chunks.push(chunk as Buffer);
+      assert.deepEqual(Buffer.concat(chunks), expected.subarray(start, end + 1), `${start}-${end}`);
+      // Streamed, never read whole: no chunk is larger than the stream's buffer.
+      for (const chunk of chunks) assert.ok(chunk.length <= 64 * 1024, `${chunk.length}-byte chunk`);
+    }
+    const whole = await blobs.open(KEY);
+    assert.deepEqual(await collect(whole.stream()), expected);
+  });
+
+  test("open: a range outside the blob is BLOB_RANGE_INVALID and the reader stays usable", async () => {
+    const writer = await blobs.create(KEY);
+    await writer.write(pattern(0, 100));
+    await writer.finish();
+    const reader = await blobs.open(KEY);
+    for (const range of [
+      { start: 0, end: 100 },
+      { start: 100, end: 100 },
+      { start: 10, end: 5 },
+      { start: -1, end: 5 },
+      { start: 0.5, end: 5 },
+    ]) {
+      assert.throws(
+        () => reader.stream(range),
+        (err) => isBelayError(err, "BLOB_RANGE_INVALID"),
+      );
+    }
+    assert.deepEqual(await collect(reader.stream({ start: 99, end: 99 })), Buffer.from([99 % 251]));
+  });
+
+  test("open: a reader streams once; close releases it without streaming", async () => {
+    const writer = await blobs.create(KEY);
+    await writer.write(pattern(0, 10));
+    await writer.finish();
+    const streamed = await blobs.open(KEY);
+    await collect(streamed.stream());
+    assert.throws(
+      () => streamed.stream(),
+      (err) => isBelayError(err, "BLOB_READER_USED"),
+    );
+    const closed = await blobs.open(KEY);
+    await closed.close();
+    await closed.close();
+    assert.throws(
+      () => closed.stream(),
+      (err) => isBelayError(err, "BLOB_READER_USED"),
+    );
+  });
+
+  test("open: a blob deleted after opening still streams what was opened", async () => {
+    const writer = await blobs.create(KEY);
+    await writer.write(pattern(0, 5000));
+    await writer.finish();
+    const reader = await blobs.open(KEY);
+    assert.equal(await blobs.delete(KEY), true);
+    assert.deepEqual(
+      await collect(reader.stream({ start: 1000, end: 1999 })),
+      Buffer.from(pattern(1000, 1000)),
+    );
+    await assert.rejects(blobs.open(KEY), (err) => isBelayError(err, "BLOB_NOT_FOUND"));
+  });
+
+  test("open: missing blobs and folders are BLOB_NOT_FOUND; bad keys BLOB_KEY_INVALID", async () => {
+    await assert.rejects(blobs.open(KEY), (err) => isBelayError(err, "BLOB_NOT_FOUND"));
+    await mkdir(join(blobs.root, "recordings"), { recursive: true });
+    await assert.rejects(blobs.open("recordings"), (err) => isBelayError(err, "BLOB_NOT_FOUND"));
+    for (const bad of ["../x", "/etc/passwd", "a//b", `${KEY}.partial`]) {
+      await assert.rejects(blobs.open(bad), isInvalidKey, bad);
+    }
+  });
+
   test("sweepStalePartials removes only .partial files untouched for an hour", async () => {
     const now = Date.now();
     const folder = join(blobs.root, "recordings", "AC1");
