@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { E164_PATTERN } from "../contract/e164.js";
 import { type IdPrefix, isId } from "../contract/ids.js";
 import { apiErrorBodySchema } from "../contract/rest.js";
 
@@ -28,7 +29,7 @@ export function idOf(prefix: IdPrefix) {
 
 export const e164 = z
   .string()
-  .regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +15550001111")
+  .regex(E164_PATTERN, "must be an E.164 number such as +15550001111")
   .meta({ example: "+15550001111" });
 
 /** An absolute http(s) URL, as every webhook URL must be. */

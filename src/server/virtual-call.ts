@@ -5,12 +5,11 @@ import type { Engine } from "../engine/engine.js";
 import type { TimelineListener } from "../engine/timeline.js";
 import type { CallerScript } from "../legs/virtual/script.js";
 import { VirtualLeg } from "../legs/virtual/virtual-leg.js";
+import type { CallRouting } from "./inbound-route.js";
 
 export interface VirtualCallRequest {
-  accountId: string;
-  appUrl: string;
-  /** Where callStatus goes; defaults to appUrl. */
-  statusUrl?: string;
+  /** The number's route (routeInbound), or an app's URL directly (directRouting). */
+  routing: CallRouting;
   from: string;
   to: string;
   script: CallerScript;
@@ -33,17 +32,12 @@ export async function runVirtualCall(
   const leg = new VirtualLeg(clock, request.script);
   const { done } = engine.start(
     {
-      accountId: request.accountId,
+      ...request.routing,
       callId: newId("CA"),
       from: request.from,
       to: request.to,
       direction: "inbound",
       parentCallId: null,
-      applicationId: null,
-      phoneNumberId: null,
-      firstUrl: request.appUrl,
-      fallbackUrl: null,
-      statusCallbackUrl: request.statusUrl ?? request.appUrl,
       leg,
     },
     { clock, onCreated: (call) => call.onTimeline(onEvent) },

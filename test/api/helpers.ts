@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Belay } from "../../src/server/belay.js";
+import { directRouting } from "../../src/server/inbound-route.js";
 import { runVirtualCall } from "../../src/server/virtual-call.js";
 import { authOf, FROM, type ScriptedApp, TO } from "../e2e/harness.js";
 
@@ -83,9 +84,7 @@ export async function seedCall(
   const { outcome } = await runVirtualCall(
     belay.engine,
     {
-      accountId: belay.account.accountId,
-      appUrl: `${app.url}/voice`,
-      statusUrl: `${app.url}/status`,
+      routing: directRouting(belay.account.accountId, `${app.url}/voice`, `${app.url}/status`),
       from: FROM,
       to: TO,
       fast: options.fast ?? true,

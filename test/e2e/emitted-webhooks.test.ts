@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import { verifySignature } from "../../src/contract/signature.js";
 import { type Belay, createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
+import { directRouting } from "../../src/server/inbound-route.js";
 import { runVirtualCall } from "../../src/server/virtual-call.js";
 import { validate } from "../helpers/openapi.js";
 
@@ -90,9 +91,7 @@ test("every webhook of a call is signed, compact and valid against FreeClimb's O
   const { outcome } = await runVirtualCall(
     belay.engine,
     {
-      accountId: belay.account.accountId,
-      appUrl: `${appUrl}/voice`,
-      statusUrl: `${appUrl}/status`,
+      routing: directRouting(belay.account.accountId, `${appUrl}/voice`, `${appUrl}/status`),
       from: "+15550001111",
       to: "+15550002222",
       fast: true,

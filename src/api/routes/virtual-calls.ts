@@ -1,17 +1,18 @@
 import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { TimelineEvent } from "../../engine/timeline.js";
+import { type CallRouting, directRouting, routeInbound } from "../../server/inbound-route.js";
 import { runVirtualCall } from "../../server/virtual-call.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
-
-const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +15550001111");
-const url = z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
+import { e164, errorResponses, httpUrl } from "../schemas.js";
 
 /** Belay extension (not a FreeClimb path): run a virtual call and stream its timeline as NDJSON. */
 export const virtualCallBody = z.object({
-  appUrl: url,
-  statusUrl: url.optional(),
+  /** The app's voice URL. Without it the call is routed like any inbound call: `to` → number → application. */
+  appUrl: httpUrl.optional(),
+  statusUrl: httpUrl.optional(),
   from: e164,
   to: e164,
   /** The caller's voice: base64 of 8 kHz mono 16-bit little-endian PCM. */
@@ -39,73 +40,97 @@ export type VirtualCallBody = z.input<typeof virtualCallBody>;
 
 export const virtualCallRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
-  async (api) => {
-    api.post("/belay/v1/virtual-calls", { bodyLimit: 64 * 1024 * 1024 }, async (request, reply) => {
-      const parsed = virtualCallBody.safeParse(request.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        // An issue about the body as a whole (not an object, unknown keys) has an empty path.
-        const field = issue?.path.length ? issue.path.join(".") : "body";
-        throw apiError("INVALID_REQUEST", `"${field}" ${issue?.message ?? "is invalid"}`, { field });
-      }
-      const body = parsed.data;
-      const audio = body.audio === undefined ? undefined : pcmFromBase64(body.audio);
-      reply.hijack();
-      reply.raw.writeHead(200, { "Content-Type": "application/x-ndjson" });
-      const write = (line: object) => reply.raw.write(`${JSON.stringify(line)}\n`);
-      // A client that goes away (Ctrl-C on `belay call`) is a caller hanging up: without this a
-      // real-time call would run on, unheard, until its script or maxDuration ended it.
-      let callId: string | undefined;
-      let abandoned = false;
-      const hangUpAbandoned = () => {
-        if (callId) deps.engine.get(callId)?.hangup("farEndHangup");
-      };
-      reply.raw.on("close", () => {
-        if (reply.raw.writableFinished) return;
-        abandoned = true;
-        hangUpAbandoned();
-      });
-      const onEvent = (event: TimelineEvent) => {
-        if (event.type === "started") {
-          callId = event.callId;
-          if (abandoned) hangUpAbandoned();
-        }
-        write(event);
-      };
-      try {
-        const { outcome } = await runVirtualCall(
-          deps.engine,
-          {
-            accountId: request.account.accountId,
-            appUrl: body.appUrl,
-            ...(body.statusUrl ? { statusUrl: body.statusUrl } : {}),
-            from: body.from,
-            to: body.to,
-            fast: body.fast,
-            script: {
-              ...(audio ? { audio } : {}),
-              ...(body.audioAtMs !== undefined ? { audioAtMs: body.audioAtMs } : {}),
-              ...(body.dtmf ? { dtmf: body.dtmf } : {}),
-              ...(body.hangupAtMs !== undefined ? { hangupAtMs: body.hangupAtMs } : {}),
-              ...(body.answerDelayMs !== undefined ? { answerDelayMs: body.answerDelayMs } : {}),
-            },
-          },
-          onEvent,
+  async (plain) => {
+    const api = plain.withTypeProvider<ZodTypeProvider>();
+
+    /** The account's own number, or nothing: a virtual call never reaches another account's app. */
+    async function routing(accountId: string, body: z.output<typeof virtualCallBody>): Promise<CallRouting> {
+      if (body.appUrl) return directRouting(accountId, body.appUrl, body.statusUrl);
+      const route = await routeInbound(deps.store, body.to);
+      if (!route || route.accountId !== accountId) {
+        deps.logger.warn({ to: body.to, accountId }, "virtual call rejected: no such number in this account");
+        throw apiError(
+          "PHONE_NUMBER_NOT_FOUND",
+          `no number ${body.to} in this account: the call is rejected (add it with POST /IncomingPhoneNumbers, or give appUrl)`,
+          { field: "to" },
         );
-        write({ type: "result", ...outcome });
-      } catch (err) {
-        request.log.error({ err }, "virtual call failed inside Belay");
-        write({
-          type: "result",
-          callId: null,
-          status: "failed",
-          reason: "internalError",
-          message: String(err),
-        });
-      } finally {
-        reply.raw.end();
       }
-    });
+      return body.statusUrl ? { ...route, statusCallbackUrl: body.statusUrl } : route;
+    }
+
+    api.post(
+      "/belay/v1/virtual-calls",
+      {
+        bodyLimit: 64 * 1024 * 1024,
+        schema: {
+          tags: ["Belay extensions"],
+          summary: "Place a virtual inbound call and stream its timeline (NDJSON)",
+          body: virtualCallBody,
+          response: {
+            200: z.any().describe("application/x-ndjson: one timeline event a line, then the result"),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const callRouting = await routing(request.account.accountId, body);
+        const audio = body.audio === undefined ? undefined : pcmFromBase64(body.audio);
+        reply.hijack();
+        reply.raw.writeHead(200, { "Content-Type": "application/x-ndjson" });
+        const write = (line: object) => reply.raw.write(`${JSON.stringify(line)}\n`);
+        // A client that goes away (Ctrl-C on `belay call`) is a caller hanging up: without this a
+        // real-time call would run on, unheard, until its script or maxDuration ended it.
+        let callId: string | undefined;
+        let abandoned = false;
+        const hangUpAbandoned = () => {
+          if (callId) deps.engine.get(callId)?.hangup("farEndHangup");
+        };
+        reply.raw.on("close", () => {
+          if (reply.raw.writableFinished) return;
+          abandoned = true;
+          hangUpAbandoned();
+        });
+        const onEvent = (event: TimelineEvent) => {
+          if (event.type === "started") {
+            callId = event.callId;
+            if (abandoned) hangUpAbandoned();
+          }
+          write(event);
+        };
+        try {
+          const { outcome } = await runVirtualCall(
+            deps.engine,
+            {
+              routing: callRouting,
+              from: body.from,
+              to: body.to,
+              fast: body.fast,
+              script: {
+                ...(audio ? { audio } : {}),
+                ...(body.audioAtMs !== undefined ? { audioAtMs: body.audioAtMs } : {}),
+                ...(body.dtmf ? { dtmf: body.dtmf } : {}),
+                ...(body.hangupAtMs !== undefined ? { hangupAtMs: body.hangupAtMs } : {}),
+                ...(body.answerDelayMs !== undefined ? { answerDelayMs: body.answerDelayMs } : {}),
+              },
+            },
+            onEvent,
+          );
+          write({ type: "result", ...outcome });
+        } catch (err) {
+          request.log.error({ err }, "virtual call failed inside Belay");
+          write({
+            type: "result",
+            callId: null,
+            status: "failed",
+            reason: "internalError",
+            message: String(err),
+          });
+        } finally {
+          reply.raw.end();
+        }
+      },
+    );
   };
 
 /** Decoded byte count of valid base64 text, without decoding it. */

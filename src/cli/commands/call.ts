@@ -23,7 +23,7 @@ const FAILURE_REASONS = new Set([
 ]);
 
 interface CallFlags {
-  appUrl: string;
+  appUrl?: string;
   statusUrl?: string;
   audio?: string;
   audioAt?: string;
@@ -45,8 +45,14 @@ export function registerCall(program: Command): void {
   program
     .command("call")
     .description("place a virtual inbound call against a FreeClimb app and print its timeline")
-    .requiredOption("--app-url <url>", "the app's voice URL (receives inboundCall)")
-    .option("--status-url <url>", "where the callStatus webhook goes (default: --app-url)")
+    .option(
+      "--app-url <url>",
+      "the app's voice URL (receives inboundCall); without it, --to is routed to its number's application",
+    )
+    .option(
+      "--status-url <url>",
+      "where the callStatus webhook goes (default: --app-url, or the application's statusCallbackUrl)",
+    )
     .option("--audio <file.wav>", "the caller's voice: any common WAV, converted to 8 kHz mono")
     .option("--audio-at <seconds>", "when the caller starts speaking, after the call connects", "0")
     .option("--silence", "the caller says nothing (the default when --audio is not given)")
@@ -105,7 +111,7 @@ async function placeCall(flags: CallFlags): Promise<number> {
       : {}),
   });
   const body: VirtualCallBody = {
-    appUrl: flags.appUrl,
+    ...(flags.appUrl ? { appUrl: flags.appUrl } : {}),
     ...(flags.statusUrl ? { statusUrl: flags.statusUrl } : {}),
     from: flags.from,
     to: flags.to,
