@@ -40,8 +40,13 @@ declare module "fastify" {
 }
 
 /** Belay's HTTP API: FreeClimb's paths under /apiserver, Belay's own under /belay. */
-export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi(
+  deps: ApiDeps,
+  https?: { cert: Buffer; key: Buffer },
+): Promise<FastifyInstance> {
+  // Fastify types an HTTPS instance apart; Belay uses only what both share.
   const api = Fastify({
+    ...(https ? { https } : {}),
     // Request lines are info; the API logs only what went wrong.
     loggerInstance: deps.logger.child({ component: "api" }, { level: "warn" }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -71,8 +76,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     const known = isBelayError(error) ? apiErrorStatus(error.code) : undefined;
     const status = known?.status ?? clientStatus(error) ?? 500;
     if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Belay"');
-    if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
-    else request.log.info({ url: request.url, status, reason: error.message }, "request refused");
+    // A public route's query can hold its credential (a signed link's signature): never logged.
+    const url = request.routeOptions.config?.public === true ? request.url.split("?")[0] : request.url;
+    if (status >= 500) request.log.error({ err: error, url }, "request failed");
+    else request.log.info({ url, status, reason: error.message }, "request refused");
     const details = isBelayError(error) ? error.details : {};
     return reply.status(status).send({
       code: known?.code ?? (status === 413 ? 21 : status === 400 ? 20 : 0),

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
@@ -6,6 +6,7 @@ import { buildApi } from "../api/app.js";
 import { createAudioService } from "../engine/audio-service.js";
 import { type Clock, RealClock } from "../engine/clock.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
+import { BelayError } from "../errors.js";
 import { loadSpeechEngine } from "../media/tts.js";
 import { LocalBlobStore } from "../store/local-blob-store.js";
 import { openSqliteStore } from "../store/sql/open-sqlite.js";
@@ -49,10 +50,13 @@ export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
 /** The composition root: config → store → engine → webhooks → API. */
 export async function createBelay(config: BelayConfig, logger?: Logger): Promise<Belay> {
   const log = logger ?? belayLogger(config.logLevel);
+  // First: a bad certificate path stops Belay before it has opened anything.
+  const tls = config.tls ? await readTls(config.tls) : undefined;
   await mkdir(config.dataDir, { recursive: true });
-  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE));
-  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"));
   const clock = config.clock ?? new RealClock();
+  // dateCreated and dateUpdated on the same clock as deadlines such as a recording's deleteAt.
+  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE), { now: () => clock.now() });
+  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"));
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
@@ -66,7 +70,8 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       return row ? [row.signingSecret] : [];
     },
   });
-  let baseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const scheme = config.tls ? "https" : "http";
+  let baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${config.port}`;
   const engine = new Engine({
     store,
     blobs,
@@ -80,7 +85,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     limits: DEFAULT_LIMITS,
   });
   const privacy = new PrivacySweeper({ store, blobs, clock, logger: log }, config.privacySweepMs);
-  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl });
+  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl }, tls);
   app.startOutbox();
   privacy.start();
 
@@ -99,7 +104,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await api.listen({ port: config.port, host: config.host });
       const address = api.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
-      baseUrl = config.publicUrl ?? `http://${config.host}:${port}`;
+      baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${port}`;
       return baseUrl;
     },
     async close() {
@@ -111,6 +116,18 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await store.close();
     },
   };
+}
+
+async function readTls(tls: NonNullable<BelayConfig["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new BelayError("CONFIG_INVALID", `cannot read the TLS ${what} ${file}: ${reason}`);
+    }
+  };
+  return { cert: await read(tls.certFile, "certificate"), key: await read(tls.keyFile, "key") };
 }
 
 /** How long requests still in flight at shutdown get to finish before their connections are cut. */

@@ -22,6 +22,8 @@ export interface BelayConfig {
   privacySweepMs: number;
   /** Limit on connection plus response for one webhook request, in ms (CONTRACT.md section 6: 10 s). */
   webhookTimeoutMs: number;
+  /** Serve HTTPS with this PEM certificate and key (FreeClimb's SDK speaks only HTTPS). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export const CONFIG_DEFAULTS = {
@@ -64,10 +66,22 @@ export function resolveConfig(
       `webhookTimeoutMs must be a whole number of milliseconds above 0, got ${config.webhookTimeoutMs}`,
     );
   }
+  const tls = options.tls ?? tlsFrom(env);
+  if (tls) config.tls = { certFile: path.resolve(tls.certFile), keyFile: path.resolve(tls.keyFile) };
   const publicUrl = options.publicUrl ?? env.BELAY_PUBLIC_URL;
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, "");
   if (options.clock) config.clock = options.clock;
   return config;
+}
+
+/** BELAY_TLS_CERT and BELAY_TLS_KEY come as a pair: one without the other is a mistake worth stopping for. */
+function tlsFrom(env: NodeJS.ProcessEnv): BelayConfig["tls"] {
+  const certFile = env.BELAY_TLS_CERT || undefined;
+  const keyFile = env.BELAY_TLS_KEY || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile)
+    throw new BelayError("CONFIG_INVALID", "BELAY_TLS_CERT and BELAY_TLS_KEY must be set together");
+  return { certFile, keyFile };
 }
 
 function numberFrom(value: string | undefined): number | undefined {

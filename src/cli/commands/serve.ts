@@ -12,6 +12,8 @@ interface ServeFlags {
   host?: string;
   publicUrl?: string;
   logLevel?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -26,10 +28,17 @@ export function registerServe(program: Command): void {
     .option("--host <address>", `address to listen on (default: ${CONFIG_DEFAULTS.host})`)
     .option(
       "--public-url <url>",
-      "base URL apps use to reach Belay, e.g. for recordingUrl (default: http://<host>:<port>)",
+      "base URL apps use to reach Belay, e.g. for recordingUrl (default: http(s)://<host>:<port>)",
     )
     .option("--log-level <level>", "trace, debug, info, warn, error", undefined)
+    .option(
+      "--tls-cert <file.pem>",
+      "serve HTTPS with this certificate (with --tls-key; default: BELAY_TLS_CERT)",
+    )
+    .option("--tls-key <file.pem>", "the certificate's private key (default: BELAY_TLS_KEY)")
     .action(async (flags: ServeFlags) => {
+      if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
+        throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
       const port = flags.port === undefined ? undefined : Number(flags.port);
       if (port !== undefined && !(/^\d+$/.test(flags.port ?? "") && port < 65536)) {
         throw new BelayError("CLI_USAGE", `--port "${flags.port}" must be a port number (0-65535)`);
@@ -45,6 +54,7 @@ export function registerServe(program: Command): void {
         ...(flags.host ? { host: flags.host } : {}),
         ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
         ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+        ...(flags.tlsCert && flags.tlsKey ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey } } : {}),
       });
       const belay = await createBelay(config);
       const url = await belay.listen();
