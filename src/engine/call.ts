@@ -2,12 +2,15 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
-import type { CallStatus } from "../store/types.js";
+import { BelayError } from "../errors.js";
+import type { CallRow, CallStatus } from "../store/types.js";
 import { executeCommand } from "./commands/index.js";
 import type { CallFacts, CommandContext, CommandResult, DistributiveOmit } from "./context.js";
 import { describeCommand } from "./describe-command.js";
+import { dialWithTimeout } from "./dial.js";
+import { dialDigitsSteps } from "./dial-digits.js";
 import type { EngineDeps } from "./engine.js";
-import type { Leg } from "./leg.js";
+import { isOutboundLeg, type Leg } from "./leg.js";
 import { MediaBus } from "./media-bus.js";
 import type { PerclOutcome, WebhookBody } from "./ports.js";
 import { Recorder, recordingUrl } from "./recorder.js";
@@ -25,6 +28,11 @@ export interface CallSpec extends CallFacts {
   fallbackUrl: string | null;
   statusCallbackUrl: string | null;
   leg: Leg;
+  /**
+   * Present for a call Belay places (direction outboundAPI): the leg is dialled, with a ring
+   * timeout on the call's clock, and `sendDigits` (MakeCallRequest syntax) are sent once it answers.
+   */
+  dial?: { timeoutMs: number; sendDigits?: string };
 }
 
 export interface CallOutcome {
@@ -38,6 +46,7 @@ export interface CallOutcome {
 function finalStatus(answered: boolean, reason: CallEndedReason): CallStatus {
   if (answered) return "completed";
   if (reason === "farEndHangup" || reason === "callCanceled") return "canceled";
+  if (reason === "busy" || reason === "noAnswer") return reason;
   if (reason === "appReject" || reason === "appHangup") return "completed";
   return "failed";
 }
@@ -57,6 +66,11 @@ export class Call {
   private answered = false;
   private hungUpByFarEnd = false;
   private redirects = 0;
+  /** An outbound call's outDialApiConnect went out (as a PerCL request, or a notification at the end). */
+  private connectSent = false;
+  private created!: { resolve: (row: CallRow) => void; reject: (err: unknown) => void };
+  /** The call's row as first stored (status queued): what POST /Calls answers with. */
+  readonly stored: Promise<CallRow>;
   private ending: { reason: CallEndedReason; message?: string } | undefined;
 
   constructor(
@@ -74,10 +88,20 @@ export class Call {
     this.log = deps.logger.child({ callId: spec.callId });
     this.media = new MediaBus(deps.clock);
     this.startedAt = deps.clock.now();
+    this.stored = new Promise<CallRow>((resolve, reject) => {
+      this.created = { resolve, reject };
+    });
+    // Whoever never asks for the row must not see an unhandled rejection.
+    this.stored.catch(() => undefined);
   }
 
   get id(): string {
     return this.facts.callId;
+  }
+
+  /** The status webhooks report right now. */
+  get status(): CallStatus {
+    return this.current;
   }
 
   onTimeline(listener: TimelineListener): void {
@@ -91,7 +115,7 @@ export class Call {
 
   async run(): Promise<CallOutcome> {
     const { clock, store } = this.deps;
-    await clock.track(
+    const creating = clock.track(
       store.calls.create({
         callId: this.facts.callId,
         accountId: this.facts.accountId,
@@ -108,6 +132,8 @@ export class Call {
         endTime: null,
       }),
     );
+    creating.then(this.created.resolve, this.created.reject);
+    await creating;
     this.emit({
       type: "started",
       callId: this.id,
@@ -131,17 +157,8 @@ export class Call {
       this.deps.limits.maxCallDurationMs,
     );
     try {
-      await this.setStatus("ringing");
-      const { firstUrl } = this.spec;
-      if (typeof firstUrl !== "string") {
-        this.log.warn({ to: this.facts.to, reason: firstUrl.missing }, firstUrl.message);
-        this.finishWith(firstUrl.missing, firstUrl.message);
-      } else {
-        const firstType = this.facts.direction === "inbound" ? "inboundCall" : "outDialApiConnect";
-        const first = await this.requestPercl(firstUrl, this.webhookBody(firstType), this.spec.fallbackUrl);
-        if (!first.ok) this.finishWith(first.reason, first.message);
-        else await this.runScripts(first.script);
-      }
+      if (this.spec.dial) await this.runOutbound(this.spec.dial);
+      else await this.runInbound();
     } catch (err) {
       this.log.error({ err }, "call failed inside Belay");
       this.finishWith("internalError", err instanceof Error ? err.message : String(err));
@@ -149,6 +166,80 @@ export class Call {
       maxDuration.cancel();
     }
     return this.end();
+  }
+
+  private async runInbound(): Promise<void> {
+    await this.setStatus("ringing");
+    const { firstUrl } = this.spec;
+    if (typeof firstUrl !== "string") {
+      this.log.warn({ to: this.facts.to, reason: firstUrl.missing }, firstUrl.message);
+      this.finishWith(firstUrl.missing, firstUrl.message);
+    } else {
+      const firstType = this.facts.direction === "inbound" ? "inboundCall" : "outDialApiConnect";
+      const first = await this.requestPercl(firstUrl, this.webhookBody(firstType), this.spec.fallbackUrl);
+      if (!first.ok) this.finishWith(first.reason, first.message);
+      else await this.runScripts(first.script);
+    }
+  }
+
+  /**
+   * queued → (ringing) → answered: inProgress, sendDigits, then outDialApiConnect asks for PerCL.
+   * Not answered: busy, noAnswer, failed or canceled; end() then sends outDialApiConnect as a
+   * notification of that status (CONTRACT.md section 4: PerCL is expected only when connected).
+   */
+  private async runOutbound(dial: NonNullable<CallSpec["dial"]>): Promise<void> {
+    const { firstUrl, leg } = this.spec;
+    if (typeof firstUrl !== "string") {
+      this.log.warn({ to: this.facts.to, reason: firstUrl.missing }, firstUrl.message);
+      return this.finishWith(firstUrl.missing, firstUrl.message);
+    }
+    if (!isOutboundLeg(leg)) {
+      throw new BelayError("ENGINE_LEG_NOT_DIALLABLE", `a ${leg.kind} leg cannot place calls`, {
+        kind: leg.kind,
+      });
+    }
+    let ringing: Promise<void> | undefined;
+    const outcome = await dialWithTimeout(leg, {
+      from: this.facts.from,
+      to: this.facts.to,
+      clock: this.deps.clock,
+      timeoutMs: dial.timeoutMs,
+      signal: this.abort.signal,
+      onRinging: () => {
+        ringing ??= this.setStatus("ringing");
+      },
+    });
+    await ringing;
+    // canceled: whoever aborted (REST cancel, shutdown, maxDuration) already chose the reason.
+    if (outcome.result === "canceled") return;
+    if (outcome.result !== "answered") {
+      if (outcome.result === "failed")
+        this.log.warn({ to: this.facts.to }, outcome.message ?? "the call failed");
+      else this.log.info({ to: this.facts.to, result: outcome.result }, outcome.message ?? outcome.result);
+      return this.finishWith(outcome.result, outcome.result === "failed" ? outcome.message : undefined);
+    }
+    // The dial connected the audio path: the call is answered without leg.answer().
+    this.answered = true;
+    await this.setStatus("inProgress", { connectTime: this.deps.clock.now() });
+    if (dial.sendDigits) await this.sendDialDigits(dial.sendDigits);
+    if (this.ending) return;
+    this.connectSent = true;
+    const first = await this.requestPercl(
+      firstUrl,
+      this.webhookBody("outDialApiConnect"),
+      this.spec.fallbackUrl,
+    );
+    if (!first.ok) this.finishWith(first.reason, first.message);
+    else await this.runScripts(first.script);
+  }
+
+  private async sendDialDigits(text: string): Promise<void> {
+    this.emit({ type: "sentDigits", digits: text });
+    for (const step of dialDigitsSteps(text)) {
+      if (this.ending) return;
+      if ("waitMs" in step) await this.deps.clock.sleep(step.waitMs, this.abort.signal);
+      else await this.spec.leg.sendDigits(step.digits, step.pauseMs, this.abort.signal);
+    }
   }
 
   private async runScripts(initial: PerclCommand[]): Promise<void> {
@@ -289,22 +380,33 @@ export class Call {
         callEndedReason: reason,
       }),
     );
-    if (this.spec.statusCallbackUrl) {
-      try {
-        await this.notify(
-          this.spec.statusCallbackUrl,
-          this.webhookBody("callStatus", { callEndedReason: reason }),
-        );
-      } catch (err) {
-        this.log.error({ err, url: this.spec.statusCallbackUrl }, "callStatus webhook could not be queued");
-        this.emit({ type: "error", message: `callStatus webhook could not be queued: ${String(err)}` });
-      }
+    const { firstUrl, statusCallbackUrl } = this.spec;
+    if (this.spec.dial && !this.connectSent && typeof firstUrl === "string") {
+      this.connectSent = true;
+      await this.notifyQuietly(firstUrl, this.webhookBody("outDialApiConnect"));
+    }
+    if (statusCallbackUrl) {
+      await this.notifyQuietly(
+        statusCallbackUrl,
+        this.webhookBody("callStatus", { callEndedReason: reason }),
+      );
     }
     this.log.info({ status, reason, durationMs: endTime - this.startedAt }, message ?? "call ended");
     this.emit({ type: "ended", status, reason });
     return message === undefined
       ? { callId: this.id, status, reason }
       : { callId: this.id, status, reason, message };
+  }
+
+  /** A notification at the end of the call: a failure to queue it is logged, never thrown. */
+  private async notifyQuietly(url: string, body: WebhookBody): Promise<void> {
+    try {
+      await this.notify(url, body);
+    } catch (err) {
+      const what = `${body.requestType} webhook could not be queued`;
+      this.log.error({ err, url }, what);
+      this.emit({ type: "error", message: `${what}: ${String(err)}` });
+    }
   }
 
   private emit(event: DistributiveOmit<TimelineEvent, "at">): void {

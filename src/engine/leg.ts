@@ -31,3 +31,32 @@ export interface Leg {
   /** Ends the call from Belay's side (answered or not). Idempotent. */
   hangup(): void;
 }
+
+/** How an attempt to reach the far end ended. `canceled`: the request's signal aborted first. */
+export type DialOutcome =
+  | { result: "answered" }
+  | { result: "busy" | "noAnswer" | "failed"; message?: string }
+  | { result: "canceled" };
+
+export interface DialRequest {
+  from: string;
+  to: string;
+  /** The far end is alerting (SIP 180/183; a virtual callee that rings). At most once. */
+  onRinging(): void;
+  /** Aborted on ring timeout or a REST cancel: stop alerting (SIP CANCEL) and resolve `canceled`. */
+  signal: AbortSignal;
+}
+
+/**
+ * A leg Belay places: dial() reaches the far end and resolves once it answers (audio flows from
+ * then on, as after answer() on an inbound leg) or the attempt ends. The ring timeout is the
+ * engine's, on the call's clock, so every kind of leg times out alike; a leg only reports what
+ * its far end said. A virtual callee implements it now, a SIP UAC later.
+ */
+export interface OutboundLeg extends Leg {
+  dial(request: DialRequest): Promise<DialOutcome>;
+}
+
+export function isOutboundLeg(leg: Leg): leg is OutboundLeg {
+  return typeof (leg as Partial<OutboundLeg>).dial === "function";
+}

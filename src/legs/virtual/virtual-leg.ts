@@ -29,7 +29,7 @@ export class VirtualLeg implements Leg {
   private ended = false;
 
   constructor(
-    private readonly clock: Clock,
+    protected readonly clock: Clock,
     private readonly script: CallerScript,
   ) {
     this.presses = keyPresses(script);
