@@ -8,7 +8,8 @@ export const OPENAPI_PATH = "/apiserver/openapi.json";
 
 /**
  * Belay's own OpenAPI document, generated from the zod schemas the routes validate with, served at
- * /apiserver/openapi.json and browsable at /docs. Must be registered before the routes.
+ * /apiserver/openapi.json and browsable at /docs (Swagger UI, its assets served from npm, no CDN).
+ * Must be registered before the routes.
  */
 export async function registerOpenApi(api: FastifyInstance): Promise<void> {
   await api.register(fastifySwagger, {
@@ -35,5 +36,6 @@ export async function registerOpenApi(api: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
   });
   api.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => api.swagger());
-  await api.register(fastifySwaggerUi, { routePrefix: "/docs", uiConfig: { url: OPENAPI_PATH } });
+  // Swagger UI reads the same document from /docs/json.
+  await api.register(fastifySwaggerUi, { routePrefix: "/docs" });
 }
