@@ -111,6 +111,30 @@ export interface WebhookDeliveryRow {
   dateUpdated: number;
 }
 
+/** How a virtual device takes a call Belay places to it. */
+export type DeviceMode = "answer" | "busy" | "noAnswer";
+
+/**
+ * A virtual callee (Belay extension): a number that, when an account calls it, rings, answers and
+ * plays its behaviour. Times are milliseconds from the answer, as in a virtual caller's script.
+ */
+export interface DeviceRow {
+  accountId: string;
+  phoneNumber: string;
+  mode: DeviceMode;
+  /** How long it rings before answering (mode "answer"). */
+  answerAfterMs: number;
+  /** Key in the blob store of its voice, 8 kHz mono 16-bit little-endian PCM; null: silence. */
+  audioBlobKey: string | null;
+  audioSamples: number;
+  audioAtMs: number;
+  dtmf: Array<{ keys: string; atMs: number }>;
+  hangupAtMs: number | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -217,6 +241,14 @@ export interface WebhookDeliveryRepo {
   listByCall(callId: string): Promise<WebhookDeliveryRow[]>;
 }
 
+export interface DeviceRepo {
+  /** STORE_CONFLICT when the account already has a device with this number. */
+  create(row: Omit<DeviceRow, "dateCreated" | "dateUpdated" | "revision">): Promise<DeviceRow>;
+  get(accountId: string, phoneNumber: string): Promise<DeviceRow | undefined>;
+  list(accountId: string, page?: ListOptions): Promise<Page<DeviceRow>>;
+  delete(accountId: string, phoneNumber: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly accounts: AccountRepo;
   readonly applications: ApplicationRepo;
@@ -224,5 +256,6 @@ export interface Store {
   readonly calls: CallRepo;
   readonly recordings: RecordingRepo;
   readonly deliveries: WebhookDeliveryRepo;
+  readonly devices: DeviceRepo;
   close(): Promise<void>;
 }

@@ -62,23 +62,24 @@ describe("openSqliteStore", () => {
     const raw = new SqliteDatabase(file);
     try {
       const applied = raw.prepare("select name from kysely_migration order by name").all();
-      assert.deepEqual(applied, [{ name: "0001_initial" }]);
+      assert.deepEqual(applied, [{ name: "0001_initial" }, { name: "0002_devices" }]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
       raw.close();
     }
   });
 
-  test("migrateToLatest applies 0001_initial once, then nothing", async () => {
+  test("migrateToLatest applies every migration once, then nothing", async () => {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
     try {
-      assert.deepEqual(await migrateToLatest(db, "sqlite"), ["0001_initial"]);
+      assert.deepEqual(await migrateToLatest(db, "sqlite"), ["0001_initial", "0002_devices"]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
       assert.deepEqual(tables, [
         "accounts",
         "applications",
         "calls",
+        "devices",
         "incoming_phone_numbers",
         "recordings",
         "webhook_deliveries",

@@ -1,5 +1,5 @@
 import type { ColumnType } from "kysely";
-import type { CallDirection, CallStatus, DeliveryState } from "../types.js";
+import type { CallDirection, CallStatus, DeliveryState, DeviceMode } from "../types.js";
 
 /**
  * Table types as the database sees them. Column names are snake_case; the repos map them to the
@@ -115,6 +115,23 @@ export interface WebhookDeliveriesTable {
   date_updated: Int64;
 }
 
+export interface DevicesTable {
+  seq: Sequence;
+  account_id: string;
+  phone_number: string;
+  mode: DeviceMode;
+  answer_after_ms: Int64;
+  audio_blob_key: string | null;
+  audio_samples: Int64;
+  audio_at_ms: Int64;
+  /** JSON array of {keys, atMs}. */
+  dtmf: string;
+  hangup_at_ms: NullableInt64;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -122,6 +139,7 @@ export interface Database {
   calls: CallsTable;
   recordings: RecordingsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  devices: DevicesTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

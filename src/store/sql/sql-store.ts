@@ -4,6 +4,7 @@ import { SqlAccountRepo } from "./accounts.js";
 import { SqlApplicationRepo } from "./applications.js";
 import { SqlCallRepo } from "./calls.js";
 import { SqlWebhookDeliveryRepo } from "./deliveries.js";
+import { SqlDeviceRepo } from "./devices.js";
 import { SqlPhoneNumberRepo } from "./numbers.js";
 import { SqlRecordingRepo } from "./recordings.js";
 import type { Database } from "./schema.js";
@@ -27,6 +28,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = 
     calls: new SqlCallRepo(db, now),
     recordings: new SqlRecordingRepo(db, now),
     deliveries: new SqlWebhookDeliveryRepo(db, now),
+    devices: new SqlDeviceRepo(db, now),
     close() {
       closing ??= db.destroy();
       return closing;
