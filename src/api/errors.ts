@@ -17,6 +17,7 @@ const API_ERRORS = {
   INVALID_REQUEST: { status: 400, code: 20 },
   METHOD_NOT_ALLOWED: { status: 405, code: 5 },
   PAYLOAD_TOO_LARGE: { status: 413, code: 21 },
+  RANGE_NOT_SATISFIABLE: { status: 416, code: 22 },
   INTERNAL: { status: 500, code: 0 },
 } as const;
 

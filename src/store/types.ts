@@ -200,6 +200,8 @@ export interface CallFilter {
   endTimeTo?: number;
   parentCallId?: string;
   applicationId?: string;
+  /** Calls of any of these applications (FreeClimb's repeated `applicationId` query). */
+  applicationIds?: readonly string[];
 }
 
 export interface CallRepo {
@@ -216,6 +218,8 @@ export interface RecordingFilter {
   /** Creation day, UTC, as [start, end) epoch ms. */
   createdFrom?: number;
   createdTo?: number;
+  /** Leaves out recordings whose deleteAt is at or before this time: gone, even if not yet swept. */
+  liveAt?: number;
 }
 
 export interface RecordingRepo {

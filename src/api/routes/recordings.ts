@@ -1,27 +1,49 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { recordingListSchema, recordingResultSchema } from "../../contract/rest.js";
-import type { RecordingRow } from "../../store/types.js";
+import { apiErrorBodySchema, recordingListSchema, recordingResultSchema } from "../../contract/rest.js";
+import type { RecordingFilter } from "../../store/types.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
-import { envelope, listOptions, pageRequest } from "../paging.js";
+import { envelope, listOptions, type PageRequest, pageRequest } from "../paging.js";
 import { presentRecording } from "../present.js";
-import { accountParams, errorResponses, idOf, pageQuery } from "../schemas.js";
+import { sendRecordingAudio } from "../recording-audio.js";
+import { callRecordingsQuery, recordingFilter, recordingsQuery } from "../recording-query.js";
+import { findLiveRecording } from "../recording-visibility.js";
+import { accountParams, errorResponses, idOf } from "../schemas.js";
 
 const recordingParams = accountParams.extend({ recordingId: idOf("RE") });
+const callParams = accountParams.extend({ callId: idOf("CA") });
 const wavResponse = z.any().describe("the recording, audio/wav: 16-bit PCM, mono, 8000 Hz");
+const audioResponses = {
+  200: wavResponse,
+  206: wavResponse.describe("the bytes one Range asked for, with Content-Range"),
+  ...errorResponses,
+  416: apiErrorBodySchema.describe("the Range lies outside the file; Content-Range: bytes */size"),
+};
 
-/** Recordings: list, metadata, and the audio itself. */
+/** Recordings: lists, metadata, delete, and the audio (Download and Stream, both with Range). */
 export const recordingRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (plain) => {
     const api = plain.withTypeProvider<ZodTypeProvider>();
+    const clock = deps.engine.deps.clock;
+    const find = (accountId: string, recordingId: string) =>
+      findLiveRecording({ store: deps.store, clock }, accountId, recordingId);
 
-    async function find(accountId: string, recordingId: string): Promise<RecordingRow> {
-      const row = await deps.store.recordings.get(accountId, recordingId);
-      if (!row) throw apiError("RECORDING_NOT_FOUND", `recording ${recordingId} not found`);
-      return row;
+    async function listPage(
+      accountId: string,
+      filter: RecordingFilter,
+      carried: Record<string, string | undefined>,
+      page: PageRequest,
+      path: string,
+    ) {
+      const result = await deps.store.recordings.list(
+        accountId,
+        { ...filter, liveAt: clock.now() },
+        listOptions(page),
+      );
+      return envelope(result, page, path, "recordings", result.items.map(presentRecording), carried);
     }
 
     api.get(
@@ -30,22 +52,42 @@ export const recordingRoutes =
         schema: {
           tags: ["Recordings"],
           summary: "List recordings, newest first",
+          description: "Filters: callId, conferenceId, dateCreated (a UTC day, YYYY-MM-DD).",
           params: accountParams,
-          querystring: pageQuery.extend({ callId: idOf("CA").optional() }),
+          querystring: recordingsQuery,
           response: { 200: recordingListSchema, ...errorResponses },
         },
       },
       async (request) => {
+        const { accountId } = request.account;
+        const { filter, carried } = recordingFilter(request.query);
+        const path = `/Accounts/${accountId}/Recordings`;
+        return listPage(accountId, filter, carried, pageRequest(request.query), path);
+      },
+    );
+
+    api.get(
+      "/apiserver/Accounts/:accountId/Calls/:callId/Recordings",
+      {
+        schema: {
+          tags: ["Calls"],
+          summary: "List a call's recordings, newest first",
+          description: "Filter: dateCreated (a UTC day, YYYY-MM-DD).",
+          params: callParams,
+          querystring: callRecordingsQuery,
+          response: { 200: recordingListSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { accountId } = request.account;
+        const { callId } = request.params;
         const page = pageRequest(request.query);
-        const { callId } = request.query;
-        const filters: { callId?: string } = callId ? { callId } : {};
-        const result = await deps.store.recordings.list(
-          request.account.accountId,
-          filters,
-          listOptions(page),
-        );
-        const path = `/Accounts/${request.account.accountId}/Recordings`;
-        return envelope(result, page, path, "recordings", result.items.map(presentRecording), filters);
+        if (!(await deps.store.calls.get(accountId, callId))) {
+          throw apiError("CALL_NOT_FOUND", `call ${callId} not found`);
+        }
+        const { filter, carried } = recordingFilter({ dateCreated: request.query.dateCreated });
+        const path = `/Accounts/${accountId}/Calls/${callId}/Recordings`;
+        return listPage(accountId, { ...filter, callId }, carried, page, path);
       },
     );
 
@@ -62,25 +104,46 @@ export const recordingRoutes =
       async (request) => presentRecording(await find(request.account.accountId, request.params.recordingId)),
     );
 
-    api.get(
-      "/apiserver/Accounts/:accountId/Recordings/:recordingId/Download",
+    api.delete(
+      "/apiserver/Accounts/:accountId/Recordings/:recordingId",
       {
         schema: {
           tags: ["Recordings"],
-          summary: "Download a recording's audio",
+          summary: "Delete a recording: its file, then its metadata",
           params: recordingParams,
-          produces: ["audio/wav"],
-          response: { 200: wavResponse, ...errorResponses },
+          response: { 204: z.null().describe("deleted"), ...errorResponses },
         },
       },
       async (request, reply) => {
-        const row = await find(request.account.accountId, request.params.recordingId);
-        const stream = await deps.blobs.read(row.blobKey);
-        return reply
-          .header("Content-Type", "audio/wav")
-          .header("Content-Length", String(row.sizeBytes))
-          .header("Content-Disposition", `attachment; filename="${row.recordingId}.wav"`)
-          .send(stream);
+        const { accountId } = request.account;
+        const row = await find(accountId, request.params.recordingId);
+        // The file goes first: metadata left behind by a failed delete can be deleted again,
+        // a file without metadata could not. A file already gone is no reason to keep metadata.
+        await deps.blobs.delete(row.blobKey);
+        await deps.store.recordings.delete(accountId, row.recordingId);
+        return reply.code(204).send(null);
       },
     );
+
+    for (const [route, disposition, summary] of [
+      ["Download", "attachment", "Download a recording's audio (Range supported)"],
+      ["Stream", "inline", "Stream a recording's audio, with HTTP Range support"],
+    ] as const) {
+      api.get(
+        `/apiserver/Accounts/:accountId/Recordings/:recordingId/${route}`,
+        {
+          schema: {
+            tags: ["Recordings"],
+            summary,
+            params: recordingParams,
+            produces: ["audio/wav"],
+            response: audioResponses,
+          },
+        },
+        async (request, reply) => {
+          const row = await find(request.account.accountId, request.params.recordingId);
+          return sendRecordingAudio(deps.blobs, request, reply, row, disposition);
+        },
+      );
+    }
   };

@@ -49,6 +49,9 @@ function recordingConditions(accountId: string, f: RecordingFilter) {
     if (f.conferenceId !== undefined) conditions.push(eb("conference_id", "=", f.conferenceId));
     if (f.createdFrom !== undefined) conditions.push(eb("date_created", ">=", f.createdFrom));
     if (f.createdTo !== undefined) conditions.push(eb("date_created", "<", f.createdTo));
+    if (f.liveAt !== undefined) {
+      conditions.push(eb.or([eb("delete_at", "is", null), eb("delete_at", ">", f.liveAt)]));
+    }
     return eb.and(conditions);
   };
 }
