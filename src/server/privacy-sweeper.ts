@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock, Timer } from "../engine/clock.js";
 import type { BlobStore } from "../store/blob-store.js";
-import type { Store } from "../store/types.js";
+import type { RecordingRow, Store } from "../store/types.js";
 
 /**
  * Deletes privacyMode recordings (file, then metadata) once their two minutes are up. The
@@ -42,21 +42,38 @@ export class PrivacySweeper {
   }
 
   private async sweepOnce(): Promise<number> {
-    const { store, blobs, clock, logger } = this.deps;
-    let deleted = 0;
+    const { store, clock, logger } = this.deps;
+    let due: RecordingRow[];
     try {
-      for (const row of await store.recordings.listExpired(clock.now())) {
-        await blobs.delete(row.blobKey);
-        await store.recordings.delete(row.accountId, row.recordingId);
-        logger.info(
-          { recordingId: row.recordingId },
-          "privacyMode recording deleted after its retention time",
-        );
-        deleted++;
-      }
+      due = await store.recordings.listExpired(clock.now());
     } catch (err) {
       logger.error({ err }, "privacy sweep failed; it will run again");
+      return 0;
+    }
+    let deleted = 0;
+    // One recording that cannot be deleted (a file the process may not remove) must not keep the
+    // others past their deadline: each is tried on its own, and the failed one again next sweep.
+    for (const row of due) {
+      try {
+        await this.deleteOne(row);
+        deleted++;
+      } catch (err) {
+        logger.error(
+          { err, recordingId: row.recordingId },
+          "privacyMode recording not deleted; next sweep retries",
+        );
+      }
     }
     return deleted;
+  }
+
+  /** File first, then metadata: a failure leaves the row, so the next sweep finds it again. */
+  private async deleteOne(row: RecordingRow): Promise<void> {
+    await this.deps.blobs.delete(row.blobKey);
+    await this.deps.store.recordings.delete(row.accountId, row.recordingId);
+    this.deps.logger.info(
+      { recordingId: row.recordingId },
+      "privacyMode recording deleted after its retention time",
+    );
   }
 }

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { DEFAULTS } from "../../src/contract/defaults.js";
 import { SimulatedClock } from "../../src/engine/clock.js";
-import { type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
-import { assertApiError, get, recordingRoutes, seedCall } from "./helpers.js";
+import { createBelay } from "../../src/server/belay.js";
+import { resolveConfig } from "../../src/server/config.js";
+import { type ScriptedApp, startBelay, startScriptedApp, type TestBelay, tempDir } from "../e2e/harness.js";
+import { assertApiError, call, get, recordingRoutes, seedCall } from "./helpers.js";
 
 /**
  * A privacyMode recording downloads until its two minutes are up, and is gone once the sweeper has
@@ -71,4 +74,87 @@ test("a privacyMode recording downloads before its deadline and is 404 after the
   const list = await get(harness.belay, `/apiserver/Accounts/${accountId}/Recordings`);
   assert.equal(list.json().total, 0);
   assert.equal(second - first < DEFAULTS.privacyRetentionMs, true);
+});
+
+test("at its deadline a privacyMode recording is gone from every endpoint, before any sweep", async () => {
+  const belay = harness.belay;
+  const { accountId } = belay.account;
+  const { callId, recordingIds } = await seedCall(belay, app, { fast: false });
+  const [first, second] = recordingIds as [string, string];
+  const row = await belay.store.recordings.get(accountId, first);
+  assert.ok(row?.deleteAt);
+  const base = `/apiserver/Accounts/${accountId}/Recordings`;
+  const mint = await call(belay, "POST", `${base}/${first}/Links`, { body: { expiresInSec: 3600 } });
+  assert.equal(mint.status, 201, mint.body);
+  const link = new URL(mint.json<{ url: string }>().url);
+  const openLink = () => call(belay, "GET", `${link.pathname}${link.search}`, { authorization: null });
+  const listed = async (url: string) =>
+    (await get(belay, url))
+      .json<{ recordings: Array<{ recordingId: string }> }>()
+      .recordings.map((r) => r.recordingId);
+
+  await clock.sleep(row.deleteAt - 1 - clock.now());
+  for (const suffix of ["", "/Download", "/Stream"]) {
+    assert.equal((await get(belay, `${base}/${first}${suffix}`)).status, 200, suffix);
+  }
+  assert.equal((await openLink()).status, 200);
+  assert.ok((await listed(base)).includes(first));
+  assert.ok((await listed(`/apiserver/Accounts/${accountId}/Calls/${callId}/Recordings`)).includes(first));
+
+  await clock.sleep(1);
+  for (const suffix of ["", "/Download", "/Stream"]) {
+    assertApiError(await get(belay, `${base}/${first}${suffix}`), 404, { code: 68 });
+  }
+  assertApiError(
+    await call(belay, "GET", `${base}/${first}/Stream`, { headers: { range: "bytes=0-9" } }),
+    404,
+    { code: 68 },
+  );
+  assertApiError(await openLink(), 404, { code: 68 });
+  assertApiError(await call(belay, "POST", `${base}/${first}/Links`, { body: {} }), 404, { code: 68 });
+  assertApiError(await call(belay, "DELETE", `${base}/${first}`), 404, { code: 68 });
+  assert.deepEqual(await listed(`${base}?callId=${callId}`), [second]);
+  assert.deepEqual(await listed(`/apiserver/Accounts/${accountId}/Calls/${callId}/Recordings`), [second]);
+  const page = (await get(belay, `${base}?callId=${callId}`)).json<{ total: number }>();
+  assert.equal(page.total, 1, "the total counts only live recordings");
+
+  // Not swept yet: gone by time alone. Then the sweeper deletes the file and the metadata.
+  assert.ok(await belay.store.recordings.get(accountId, first));
+  assert.ok(await belay.engine.deps.blobs.stat(row.blobKey));
+  assert.equal(await belay.privacy.sweep(), 1);
+  assert.equal(await belay.store.recordings.get(accountId, first), undefined);
+  assert.equal(await belay.engine.deps.blobs.stat(row.blobKey), undefined);
+});
+
+test("a deadline that passed while Belay was down is honoured on the next start", async () => {
+  const data = await tempDir("privacy-restart");
+  try {
+    // The first run's clock is an hour behind, so its recording came due while "down".
+    const past = new SimulatedClock(Date.now() - 3600_000);
+    const config = { dataDir: data.dir, port: 0, logLevel: "silent" };
+    const first = await createBelay(resolveConfig({ ...config, clock: past }, {}));
+    first.privacy.stop();
+    await first.app.stopOutbox();
+    const { recordingIds } = await seedCall(first, app, { fast: false });
+    const id = recordingIds[0] as string;
+    const row = await first.store.recordings.get(first.account.accountId, id);
+    assert.ok(row?.deleteAt && row.deleteAt < Date.now());
+    const file = path.join(data.dir, "blobs", ...row.blobKey.split("/"));
+    await first.close();
+
+    const second = await createBelay(resolveConfig(config, {}));
+    try {
+      assert.equal(second.account.accountId, first.account.accountId);
+      // The start-up sweep is in flight or done; sweep() joins it or finds nothing left.
+      await second.privacy.sweep();
+      assert.equal(await second.store.recordings.get(row.accountId, id), undefined);
+      assert.equal(await second.engine.deps.blobs.stat(row.blobKey), undefined, file);
+      const response = await get(second, `/apiserver/Accounts/${row.accountId}/Recordings/${id}/Download`);
+      assertApiError(response, 404, { code: 68 });
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await data.remove();
+  }
 });
