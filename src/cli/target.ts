@@ -65,11 +65,14 @@ export async function resolveTarget(options: TargetOptions, env = process.env): 
   // stdout carries the command's output (e.g. --json): the in-process Belay logs to stderr.
   const belay = await createBelay(config, belayLogger(config.logLevel, 2));
   const baseUrl = await belay.listen();
+  // Credentials given for an account are checked by the in-process API like any client's;
+  // without them the command acts as the data folder's default account.
+  const own = accountId && apiKey ? { accountId, apiKey } : belay.account;
   return {
     kind: "local",
     baseUrl,
-    accountId: belay.account.accountId,
-    authorization: basic(belay.account.accountId, belay.account.apiKey),
+    accountId: own.accountId,
+    authorization: basic(own.accountId, own.apiKey),
     belay,
   };
 }
