@@ -41,14 +41,18 @@ export function envelope<K extends string, T>(
   path: string,
   key: K,
   items: T[],
-  filters: Record<string, string | undefined> = {},
+  filters: Record<string, string | readonly string[] | undefined> = {},
 ): Pagination & { [key in K]: T[] } {
   const { total } = result;
   const end = page.offset + items.length - 1;
   const hasMore = page.offset + items.length < total;
   const cursor = Buffer.from(`o${page.offset + items.length}`).toString("base64url");
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(filters)) if (value !== undefined) query.set(name, value);
+  for (const [name, value] of Object.entries(filters)) {
+    // A repeated parameter (applicationId=AP1&applicationId=AP2) stays repeated.
+    if (typeof value === "string") query.set(name, value);
+    else for (const each of value ?? []) query.append(name, each);
+  }
   query.set("cursor", cursor);
   query.set("pageSize", String(page.pageSize));
   return {

@@ -1,6 +1,6 @@
 import type { CallResult, RecordingResult } from "../contract/rest.js";
 import { rfc1123 } from "../contract/rest.js";
-import type { CallRow, RecordingRow } from "../store/types.js";
+import type { CallRow, DeviceRow, RecordingRow } from "../store/types.js";
 
 /** Store rows → FreeClimb REST shapes (exact field names; RFC 1123 dates; uri relative to /apiserver). */
 
@@ -47,3 +47,22 @@ export function presentCall(row: CallRow): CallResult {
     applicationId: row.applicationId,
   };
 }
+
+/** Belay's device shape (not a FreeClimb resource): times in ms from the answer, dates as RFC 1123. */
+export function presentDevice(row: DeviceRow) {
+  return {
+    uri: `/belay/v1/devices/${encodeURIComponent(row.phoneNumber)}`,
+    accountId: row.accountId,
+    phoneNumber: row.phoneNumber,
+    mode: row.mode,
+    answerAfterMs: row.answerAfterMs,
+    audioDurationMs: Math.round(row.audioSamples / 8),
+    audioAtMs: row.audioAtMs,
+    dtmf: row.dtmf,
+    hangupAtMs: row.hangupAtMs,
+    dateCreated: rfc1123(row.dateCreated),
+    dateUpdated: rfc1123(row.dateUpdated),
+    revision: row.revision,
+  };
+}
+export type DeviceResult = ReturnType<typeof presentDevice>;

@@ -53,6 +53,11 @@ export class Engine {
     return this.live.get(callId)?.call;
   }
 
+  /** Resolves when a live call has ended (its row final, its webhooks queued); undefined if not live. */
+  whenEnded(callId: string): Promise<CallOutcome> | undefined {
+    return this.live.get(callId)?.done;
+  }
+
   liveCount(): number {
     return this.live.size;
   }

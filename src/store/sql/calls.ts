@@ -76,6 +76,8 @@ function callConditions(accountId: string, f: CallFilter) {
     if (f.endTimeTo !== undefined) conditions.push(eb("end_time", "<", f.endTimeTo));
     if (f.parentCallId !== undefined) conditions.push(eb("parent_call_id", "=", f.parentCallId));
     if (f.applicationId !== undefined) conditions.push(eb("application_id", "=", f.applicationId));
+    if (f.applicationIds !== undefined)
+      conditions.push(f.applicationIds.length ? eb("application_id", "in", f.applicationIds) : eb.lit(false));
     return eb.and(conditions);
   };
 }

@@ -1,0 +1,83 @@
+import { newId } from "../contract/ids.js";
+import type { Call, CallOutcome } from "../engine/call.js";
+import type { Engine } from "../engine/engine.js";
+import type { CallerScript } from "../legs/virtual/script.js";
+import { type CalleeAnswer, VirtualCallee } from "../legs/virtual/virtual-callee.js";
+import type { BlobStore } from "../store/blob-store.js";
+import type { CallRow, DeviceRow, Store } from "../store/types.js";
+import { loadDeviceAudio } from "./device-audio.js";
+
+export interface OutboundCallRequest {
+  accountId: string;
+  from: string;
+  to: string;
+  applicationId: string | null;
+  parentCallId: string | null;
+  callConnectUrl: string;
+  statusCallbackUrl: string | null;
+  timeoutMs: number;
+  sendDigits?: string;
+}
+
+export interface PlacedCall {
+  call: Call;
+  /** The call's row as first stored: status queued. */
+  row: CallRow;
+  done: Promise<CallOutcome>;
+}
+
+/**
+ * Places a call from the REST API (direction outboundAPI) on Belay's own clock, in the background.
+ * `to` reaches the account's virtual device with that number; with none the call fails, as a
+ * number that does not exist would. SIP destinations come later through the same OutboundLeg.
+ */
+export async function placeOutboundCall(
+  deps: { engine: Engine; store: Store; blobs: BlobStore },
+  request: OutboundCallRequest,
+): Promise<PlacedCall> {
+  const { engine, store, blobs } = deps;
+  const clock = engine.deps.clock;
+  const device = await store.devices.get(request.accountId, request.to);
+  const leg = device
+    ? new VirtualCallee(clock, await deviceScript(blobs, device), answersOf(device))
+    : new VirtualCallee(
+        clock,
+        {},
+        { kind: "unreachable", message: `no virtual device ${request.to} in this account: the call failed` },
+      );
+  const number = await store.numbers.findByNumber(request.from);
+  const { call, done } = engine.start({
+    accountId: request.accountId,
+    callId: newId("CA"),
+    from: request.from,
+    to: request.to,
+    direction: "outboundAPI",
+    parentCallId: request.parentCallId,
+    applicationId: request.applicationId,
+    phoneNumberId: number?.accountId === request.accountId ? number.phoneNumberId : null,
+    firstUrl: request.callConnectUrl,
+    fallbackUrl: null,
+    statusCallbackUrl: request.statusCallbackUrl,
+    leg,
+    dial: {
+      timeoutMs: request.timeoutMs,
+      ...(request.sendDigits ? { sendDigits: request.sendDigits } : {}),
+    },
+  });
+  // Nobody awaits a background call: a failure to store it is logged, not left unhandled.
+  done.catch((err: unknown) => engine.deps.logger.error({ err, callId: call.id }, "outbound call failed"));
+  return { call, row: await call.stored, done };
+}
+
+function answersOf(device: DeviceRow): CalleeAnswer {
+  if (device.mode === "busy") return { kind: "busy" };
+  if (device.mode === "noAnswer") return { kind: "noAnswer" };
+  return { kind: "answer", afterMs: device.answerAfterMs };
+}
+
+async function deviceScript(blobs: BlobStore, device: DeviceRow): Promise<CallerScript> {
+  const script: CallerScript = { audioAtMs: device.audioAtMs, dtmf: device.dtmf };
+  if (device.audioBlobKey) script.audio = await loadDeviceAudio(blobs, device.audioBlobKey);
+  if (device.hangupAtMs !== null) script.hangupAtMs = device.hangupAtMs;
+  return script;
+}
