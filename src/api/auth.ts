@@ -36,7 +36,7 @@ export async function authenticate(request: FastifyRequest, store: Store): Promi
 /** The account in the path must be the authenticated one. */
 export function requireSameAccount(account: AccountRow, pathAccountId: string): void {
   if (!isId(pathAccountId, "AC"))
-    throw apiError("INVALID_REQUEST", `"${pathAccountId}" is not a valid account id`);
+    throw apiError("INVALID_REQUEST", `"${pathAccountId}" is not a valid account id`, { field: "accountId" });
   if (pathAccountId !== account.accountId)
     throw apiError("FORBIDDEN", "these credentials do not give access to that account");
 }

@@ -10,7 +10,9 @@ export type PhoneNumberMatch = { exact: string } | { pattern: RegExp };
 const E164 = /^\+[1-9]\d{1,14}$/;
 const MAX_PATTERN = 64;
 
-export function phoneNumberMatch(value: string): PhoneNumberMatch {
+export function phoneNumberMatch(given: string): PhoneNumberMatch {
+  // An unencoded `+` in a query string arrives as a space: `?phoneNumber=+1555…` means the plus.
+  const value = given.replace(/^ (?=\d)/, "+");
   if (E164.test(value)) return { exact: value };
   const refuse = (why: string) =>
     apiError("INVALID_REQUEST", `"phoneNumber" ${why}`, { field: "phoneNumber" });

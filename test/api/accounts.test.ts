@@ -92,5 +92,10 @@ test("bad credentials: 401 with WWW-Authenticate; a malformed account id: 400", 
     assert.equal(response.headers["www-authenticate"], 'Basic realm="Belay"');
     assert.doesNotMatch(response.body, new RegExp(harness.belay.account.apiKey));
   }
-  assertApiError(await get(harness.belay, "/apiserver/Accounts/AC123"), 400, { code: 20 });
+  for (const bad of ["AC123", `AP${"0".repeat(40)}`, `AC${"F".repeat(40)}`]) {
+    const error = assertApiError(await get(harness.belay, `/apiserver/Accounts/${bad}/Applications`), 400, {
+      code: 20,
+    });
+    assert.equal(error.details.field, "accountId");
+  }
 });

@@ -349,6 +349,9 @@ describe("list", () => {
   test("phoneNumber: an E.164 number matches exactly; anything else is a regular expression", async () => {
     assert.deepEqual(await numbersOf(`?phoneNumber=${encodeURIComponent("+15553000002")}`), ["+15553000002"]);
     assert.deepEqual(await numbersOf(`?phoneNumber=${encodeURIComponent("+1555300000")}`), []);
+    // Typed into a URL unencoded, the plus arrives as a space and still means the plus.
+    assert.deepEqual(await numbersOf("?phoneNumber=+15553000002"), ["+15553000002"]);
+    assert.deepEqual(await numbersOf("?phoneNumber=+15554.*"), ["+15554000004"]);
     assert.deepEqual(await numbersOf(`?phoneNumber=${encodeURIComponent("^\\+1555300")}`), [
       "+15553000003",
       "+15553000002",
