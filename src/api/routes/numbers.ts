@@ -48,7 +48,10 @@ function notOwnApplication(applicationId: string) {
   );
 }
 
-/** Store refusals a request can cause (a race past the checks above) → the client's error, not a 500. */
+/**
+ * Store refusals that are the client's doing → 409 or 400, not a 500: an application outside this
+ * account (the store checks it), or a number another request added since findByNumber looked.
+ */
 function clientError(
   err: unknown,
   phoneNumber: string | undefined,
