@@ -23,24 +23,24 @@ export async function sendRecordingAudio(
   try {
     // Recordings never change once stored, so the id and size make a strong validator.
     const etag = `"${row.recordingId}-${reader.size}"`;
-    reply
-      .header("Accept-Ranges", "bytes")
-      .header("ETag", etag)
-      .header("Cache-Control", "private")
-      .header("Content-Disposition", `${disposition}; filename="${row.recordingId}.wav"`);
     const answer = ifRangeHolds(request.headers["if-range"], etag)
       ? resolveRange(request.headers.range, reader.size)
       : ({ kind: "whole" } as const);
+    reply.header("Accept-Ranges", "bytes");
     if (answer.kind === "unsatisfiable") {
       await reader.close();
       reply.header("Content-Range", `bytes */${reader.size}`);
       throw apiError(
         "RANGE_NOT_SATISFIABLE",
-        `the range ${String(request.headers.range)} lies outside the recording's ${reader.size} bytes`,
+        `the range ${String(request.headers.range).slice(0, 100)} lies outside the recording's ${reader.size} bytes`,
         { size: reader.size },
       );
     }
-    reply.header("Content-Type", "audio/wav");
+    reply
+      .header("Content-Type", "audio/wav")
+      .header("ETag", etag)
+      .header("Cache-Control", "private")
+      .header("Content-Disposition", `${disposition}; filename="${row.recordingId}.wav"`);
     if (answer.kind === "whole") {
       return reply.header("Content-Length", String(reader.size)).send(reader.stream());
     }

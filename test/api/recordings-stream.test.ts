@@ -94,6 +94,7 @@ test("a range past the end: 416 with Content-Range bytes */size and the error bo
       const response = await ranged(`${base}/${route}`, range);
       const error = assertApiError(response, 416, { code: 22 });
       assert.equal(response.headers["content-range"], `bytes */${size}`, range);
+      assert.equal(response.headers["content-disposition"], undefined, "an error body is not the WAV");
       assert.match(error.message, new RegExp(`${size} bytes`));
     }
   }
