@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { startBelay, type TestBelay } from "../e2e/harness.js";
 import { get } from "./helpers.js";
 
