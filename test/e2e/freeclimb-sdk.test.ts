@@ -10,7 +10,6 @@ import { call } from "../api/helpers.js";
 import { toInt16, whiteNoise } from "../media/signals.js";
 import {
   type AppHit,
-  FROM,
   openApiErrors,
   pcmToBase64,
   type ScriptedApp,
@@ -67,6 +66,7 @@ const unverified: string[] = [];
 
 before(async () => {
   harness = await startBelay({
+    clock: new SimulatedClock(),
     tls: { certFile: fixture("localhost-cert.pem"), keyFile: fixture("localhost-key.pem") },
   });
   const { accountId, apiKey, signingSecret } = harness.belay.account;
