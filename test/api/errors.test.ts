@@ -91,7 +91,6 @@ test("virtual calls need credentials too", async () => {
 
 test("an invalid virtual-call body: 400 naming the field", async () => {
   const cases: Array<[Record<string, unknown> | unknown[] | string, string]> = [
-    [{ ...valid(), appUrl: undefined }, "appUrl"],
     [{ ...valid(), appUrl: "ftp://example.com/voice" }, "appUrl"],
     [{ ...valid(), appUrl: "/voice" }, "appUrl"],
     [{ ...valid(), statusUrl: "not a url" }, "statusUrl"],

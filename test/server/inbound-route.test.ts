@@ -34,7 +34,9 @@ describe("routeInbound", () => {
     await t.store.applications.create(withVoice);
     await t.store.applications.create(withoutVoice);
     await t.store.numbers.create(newNumber(account.accountId, 1, { applicationId: withVoice.applicationId }));
-    await t.store.numbers.create(newNumber(account.accountId, 2, { applicationId: withoutVoice.applicationId }));
+    await t.store.numbers.create(
+      newNumber(account.accountId, 2, { applicationId: withoutVoice.applicationId }),
+    );
     await t.store.numbers.create(newNumber(account.accountId, 3));
   });
   after(() => t.dispose());
@@ -67,7 +69,10 @@ describe("routeInbound", () => {
 
   test("a number without an application → configErrorNoApplication", async () => {
     const route = await routeInbound(t.store, "+15550000003");
-    assert.equal((route?.firstUrl as { missing: string }).missing, "configErrorNoApplication");
+    assert.deepEqual(route?.firstUrl, {
+      missing: "configErrorNoApplication",
+      message: `number +15550000003 has no application: set one with POST /IncomingPhoneNumbers/${newNumber(account.accountId, 3).phoneNumberId}`,
+    });
     assert.equal(route?.applicationId, null);
     assert.equal(route?.statusCallbackUrl, null);
   });
