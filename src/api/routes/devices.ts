@@ -7,6 +7,7 @@ import { saveDeviceAudio } from "../../server/device-audio.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
 import { envelope, listOptions, pageRequest } from "../paging.js";
+import { pcmAudio, pcmFromBase64 } from "../pcm-body.js";
 import { presentDevice } from "../present.js";
 import { e164, errorResponses, pageQuery } from "../schemas.js";
 
@@ -20,13 +21,7 @@ const deviceBody = z.object({
   /** Ringing before it answers (mode answer). */
   answerAfterMs: ms().default(1000),
   /** The device's voice: base64 of 8 kHz mono 16-bit little-endian PCM, as /belay/v1/virtual-calls takes it. */
-  audio: z
-    .base64()
-    .refine(
-      (text) => base64Length(text) % 2 === 0,
-      "must hold whole 16-bit samples (an even number of bytes)",
-    )
-    .optional(),
+  audio: pcmAudio.optional(),
   audioAtMs: ms().default(0),
   dtmf: z
     .array(
@@ -167,16 +162,3 @@ export const devicesRoutes =
       },
     );
   };
-
-/** Decoded byte count of valid base64 text, without decoding it. */
-function base64Length(text: string): number {
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  return (text.length / 4) * 3 - padding;
-}
-
-function pcmFromBase64(text: string): Int16Array {
-  const bytes = Buffer.from(text, "base64");
-  const pcm = new Int16Array(bytes.length >> 1);
-  for (let i = 0; i < pcm.length; i++) pcm[i] = bytes.readInt16LE(i * 2);
-  return pcm;
-}

@@ -6,6 +6,7 @@ import { type CallRouting, directRouting, routeInbound } from "../../server/inbo
 import { runVirtualCall } from "../../server/virtual-call.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
+import { pcmAudio, pcmFromBase64 } from "../pcm-body.js";
 import { e164, errorResponses, httpUrl } from "../schemas.js";
 
 /** Belay extension (not a FreeClimb path): run a virtual call and stream its timeline as NDJSON. */
@@ -16,13 +17,7 @@ export const virtualCallBody = z.object({
   from: e164,
   to: e164,
   /** The caller's voice: base64 of 8 kHz mono 16-bit little-endian PCM. */
-  audio: z
-    .base64()
-    .refine(
-      (text) => base64Length(text) % 2 === 0,
-      "must hold whole 16-bit samples (an even number of bytes)",
-    )
-    .optional(),
+  audio: pcmAudio.optional(),
   audioAtMs: z.number().int().min(0).optional(),
   dtmf: z
     .array(
@@ -132,16 +127,3 @@ export const virtualCallRoutes =
       },
     );
   };
-
-/** Decoded byte count of valid base64 text, without decoding it. */
-function base64Length(text: string): number {
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  return (text.length / 4) * 3 - padding;
-}
-
-function pcmFromBase64(text: string): Int16Array {
-  const bytes = Buffer.from(text, "base64");
-  const pcm = new Int16Array(bytes.length >> 1);
-  for (let i = 0; i < pcm.length; i++) pcm[i] = bytes.readInt16LE(i * 2);
-  return pcm;
-}

@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { VirtualCallBody } from "../../api/routes/virtual-calls.js";
 import type { CallOutcome } from "../../engine/call.js";
 import type { TimelineEvent } from "../../engine/timeline.js";
 import { BelayError } from "../../errors.js";
-import { readWav } from "../../media/wav-read.js";
+import { collect, pcmToBase64, readWavFile } from "../audio-file.js";
 import { formatEvent } from "../format/timeline.js";
 import { buildScript, parseDtmf, parseSeconds } from "../script-options.js";
 import { apiFetch, closeTarget, resolveTarget } from "../target.js";
@@ -75,32 +74,11 @@ export function registerCall(program: Command): void {
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-async function loadAudio(file: string): Promise<Int16Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new BelayError(
-      "CLI_AUDIO",
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
-  try {
-    return readWav(bytes).pcm8k;
-  } catch (err) {
-    throw new BelayError("CLI_AUDIO", `${file} is not a usable WAV: ${(err as Error).message}`);
-  }
-}
-
 async function placeCall(flags: CallFlags): Promise<number> {
   if (flags.audio && flags.silence)
     throw new BelayError("CLI_USAGE", "--audio and --silence cannot be used together");
   // Everything about the script is checked before dialling.
-  const audio = flags.audio ? await loadAudio(flags.audio) : undefined;
+  const audio = flags.audio ? await readWavFile(flags.audio) : undefined;
   const script = buildScript({
     ...(audio ? { audio } : {}),
     ...(flags.audioAt !== undefined ? { audioAtMs: parseSeconds("--audio-at", flags.audioAt) } : {}),
@@ -116,13 +94,7 @@ async function placeCall(flags: CallFlags): Promise<number> {
     from: flags.from,
     to: flags.to,
     fast: flags.fast === true,
-    ...(script.audio
-      ? {
-          audio: Buffer.from(script.audio.buffer, script.audio.byteOffset, script.audio.byteLength).toString(
-            "base64",
-          ),
-        }
-      : {}),
+    ...(script.audio ? { audio: pcmToBase64(script.audio) } : {}),
     ...(script.audioAtMs !== undefined ? { audioAtMs: script.audioAtMs } : {}),
     ...(script.dtmf?.length ? { dtmf: script.dtmf } : {}),
     ...(script.hangupAtMs !== undefined ? { hangupAtMs: script.hangupAtMs } : {}),

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CallList, CallResult } from "../../contract/rest.js";
 import { BelayError } from "../../errors.js";
+import { collect } from "../audio-file.js";
 import { table } from "../format/table.js";
 import { apiFetch, type Target } from "../target.js";
 import { type TargetFlags, withTargetFlags } from "../target-flags.js";
@@ -184,8 +185,4 @@ function describe(c: CallResult): string {
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -1,9 +1,8 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { DeviceResult } from "../../api/present.js";
 import type { Pagination } from "../../contract/rest.js";
 import { BelayError } from "../../errors.js";
-import { readWav } from "../../media/wav-read.js";
+import { collect, pcmToBase64, readWavFile } from "../audio-file.js";
 import { table } from "../format/table.js";
 import { parseDtmf, parseSeconds } from "../script-options.js";
 import { apiFetch } from "../target.js";
@@ -111,27 +110,10 @@ async function addBody(phoneNumber: string, flags: AddFlags): Promise<Record<str
   if (flags.audioAt !== undefined) body.audioAtMs = parseSeconds("--audio-at", flags.audioAt);
   if (flags.hangupAt !== undefined) body.hangupAtMs = parseSeconds("--hangup-at", flags.hangupAt);
   if (flags.audio) {
-    const pcm = await loadWav(flags.audio);
-    body.audio = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString("base64");
+    const pcm = await readWavFile(flags.audio);
+    body.audio = pcmToBase64(pcm);
   }
   return body;
-}
-
-async function loadWav(file: string): Promise<Int16Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new BelayError(
-      "CLI_AUDIO",
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
-  try {
-    return readWav(bytes).pcm8k;
-  } catch (err) {
-    throw new BelayError("CLI_AUDIO", `${file} is not a usable WAV: ${(err as Error).message}`);
-  }
 }
 
 function describeMode(device: DeviceResult): string {
@@ -142,8 +124,4 @@ function describeMode(device: DeviceResult): string {
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
