@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { TargetOptions } from "./target.js";
+import { closeTarget, resolveTarget, type Target, type TargetOptions } from "./target.js";
 
 export interface TargetFlags {
   apiUrl?: string;
@@ -27,4 +27,14 @@ export function targetOptions(flags: TargetFlags): TargetOptions {
     ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
   };
+}
+
+/** Runs a command's work against the target its flags name, closing an in-process Belay after. */
+export async function withTarget<T>(flags: TargetFlags, work: (target: Target) => Promise<T>): Promise<T> {
+  const target = await resolveTarget(targetOptions(flags));
+  try {
+    return await work(target);
+  } finally {
+    await closeTarget(target);
+  }
 }

@@ -3,8 +3,7 @@ import type { ApplicationList, ApplicationResult } from "../../contract/rest.js"
 import { BelayError } from "../../errors.js";
 import { json, record } from "../format/record.js";
 import { table } from "../format/table.js";
-import { type TargetFlags, withTargetFlags } from "../target-flags.js";
-import { withTarget } from "./recordings.js";
+import { type TargetFlags, withTarget, withTargetFlags } from "../target-flags.js";
 import { accountPath, deleteResource, getJson, postJson, query, segment } from "./rest-client.js";
 
 /** The application fields the flags set; `""` clears one (null). */

@@ -4,8 +4,7 @@ import { BelayError } from "../../errors.js";
 import { collect } from "../audio-file.js";
 import { table } from "../format/table.js";
 import { apiFetch, type Target } from "../target.js";
-import { type TargetFlags, withTargetFlags } from "../target-flags.js";
-import { withTarget } from "./recordings.js";
+import { type TargetFlags, withTarget, withTargetFlags } from "../target-flags.js";
 
 interface ListFlags extends TargetFlags {
   active?: boolean;

@@ -6,8 +6,7 @@ import { collect, pcmToBase64, readWavFile } from "../audio-file.js";
 import { table } from "../format/table.js";
 import { parseDtmf, parseSeconds } from "../script-options.js";
 import { apiFetch } from "../target.js";
-import { type TargetFlags, withTargetFlags } from "../target-flags.js";
-import { withTarget } from "./recordings.js";
+import { type TargetFlags, withTarget, withTargetFlags } from "../target-flags.js";
 
 interface AddFlags extends TargetFlags {
   audio?: string;

@@ -7,19 +7,8 @@ import { isId } from "../../contract/ids.js";
 import type { RecordingList, RecordingResult } from "../../contract/rest.js";
 import { BelayError } from "../../errors.js";
 import { table } from "../format/table.js";
-import { apiFetch, closeTarget, resolveTarget, type Target } from "../target.js";
-import { type TargetFlags, targetOptions, withTargetFlags } from "../target-flags.js";
-
-async function withTarget<T>(flags: TargetFlags, work: (target: Target) => Promise<T>): Promise<T> {
-  const target = await resolveTarget(targetOptions(flags));
-  try {
-    return await work(target);
-  } finally {
-    await closeTarget(target);
-  }
-}
-
-export { withTarget };
+import { apiFetch, type Target } from "../target.js";
+import { type TargetFlags, withTarget, withTargetFlags } from "../target-flags.js";
 
 type JsonFlag = { json?: boolean };
 
