@@ -114,3 +114,17 @@ test("absurd paging values on lists are 400s", async () => {
     }
   }
 });
+
+test("a body over 1 MB is 413 on every FreeClimb route; audio-carrying extensions take 64 MB", async () => {
+  const big = JSON.stringify({ alias: "x".repeat(1024 * 1024 + 10) });
+  for (const { path } of operations.filter((o) => o.method === "POST")) {
+    const response = await call(harness.belay, "POST", url(path, wellFormed), {
+      body: big,
+      headers: { "content-type": "application/json" },
+    });
+    const audioCarrying = path === "/belay/v1/virtual-calls" || path === "/belay/v1/devices";
+    if (audioCarrying) assert.notEqual(response.status, 413, `POST ${path}`);
+    else assert.equal(response.status, 413, `POST ${path}: ${response.body}`);
+    assertClientError(response.status, response.body, `POST ${path} 1 MB`);
+  }
+});
