@@ -45,6 +45,10 @@ export interface SipUri {
   port: number | undefined;
   /** `;name=value` parameters; a flag parameter maps to null. Names lowercased. */
   params: Map<string, string | null>;
+  /** `sip:user:password@host` (deprecated, RFC 3261 19.1.1), unescaped. */
+  password?: string;
+  /** `?name=value&…` after the parameters, as sent (escaped). Never allowed in a Request-URI. */
+  headers?: string;
 }
 
 /** `"Alice" <sip:alice@example.com>;tag=1928301774` */

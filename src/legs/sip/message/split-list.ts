@@ -1,0 +1,31 @@
+/**
+ * Splits a header value at the commas that separate list items: not inside a quoted string
+ * (where `\` escapes), not inside `<…>`. Items are trimmed; empty items are dropped.
+ */
+export function splitList(value: string): string[] {
+  if (!value.includes(",")) {
+    const only = value.trim();
+    return only === "" ? [] : [only];
+  }
+  const items: string[] = [];
+  let start = 0;
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charCodeAt(i);
+    if (quoted) {
+      if (ch === 0x5c /* \ */) i++;
+      else if (ch === 0x22 /* " */) quoted = false;
+    } else if (ch === 0x22) quoted = true;
+    else if (ch === 0x3c /* < */) angle = true;
+    else if (ch === 0x3e /* > */) angle = false;
+    else if (ch === 0x2c /* , */ && !angle) {
+      const item = value.slice(start, i).trim();
+      if (item !== "") items.push(item);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last !== "") items.push(last);
+  return items;
+}
