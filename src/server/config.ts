@@ -24,6 +24,16 @@ export interface BelayConfig {
   webhookTimeoutMs: number;
   /** Serve HTTPS with this PEM certificate and key (FreeClimb's SDK speaks only HTTPS). */
   tls?: { certFile: string; keyFile: string };
+  /** UDP port for SIP; 0 turns SIP off (the default here; `belay serve` defaults to 5060). */
+  sipPort: number;
+  /** The address SIP advertises in Via, Contact and SDP; defaults to the listen host. */
+  sipHost?: string;
+  /** RTP ports, one per call, from this inclusive range. */
+  rtpPorts: { min: number; max: number };
+  /** Live SIP calls beyond this get 503 with Retry-After. */
+  maxCalls: number;
+  /** Where POST /Calls dials numbers that are not virtual devices, e.g. `sip:{to}@127.0.0.1:5080`. */
+  sipOutbound?: string;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -33,7 +43,14 @@ export const CONFIG_DEFAULTS = {
   logLevel: "info",
   privacySweepMs: 10_000,
   webhookTimeoutMs: DEFAULTS.webhookTimeoutMs,
+  // Off unless asked for, so tests and in-process CLI commands never bind 5060.
+  sipPort: 0,
+  rtpPorts: { min: 10_000, max: 20_000 },
+  maxCalls: 500,
 } as const;
+
+/** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
+export const SERVE_SIP_PORT = 5060;
 
 /** Defaults, overlaid with BELAY_* variables, overlaid with explicit options (flags). */
 export function resolveConfig(
@@ -59,7 +76,17 @@ export function resolveConfig(
       options.webhookTimeoutMs ??
       positiveFrom("BELAY_WEBHOOK_TIMEOUT_MS", env.BELAY_WEBHOOK_TIMEOUT_MS) ??
       CONFIG_DEFAULTS.webhookTimeoutMs,
+    sipPort: checkedPort("sipPort", options.sipPort ?? portFrom("BELAY_SIP_PORT", env.BELAY_SIP_PORT) ?? 0),
+    rtpPorts: options.rtpPorts ??
+      rtpPortsFrom("BELAY_RTP_PORTS", env.BELAY_RTP_PORTS) ?? {
+        ...CONFIG_DEFAULTS.rtpPorts,
+      },
+    maxCalls:
+      options.maxCalls ?? positiveFrom("BELAY_MAX_CALLS", env.BELAY_MAX_CALLS) ?? CONFIG_DEFAULTS.maxCalls,
   };
+  checkRtpPorts(config.rtpPorts);
+  if (!(Number.isInteger(config.maxCalls) && config.maxCalls > 0))
+    throw new BelayError("CONFIG_INVALID", `maxCalls must be a whole number above 0, got ${config.maxCalls}`);
   if (!(Number.isInteger(config.webhookTimeoutMs) && config.webhookTimeoutMs > 0)) {
     throw new BelayError(
       "CONFIG_INVALID",
@@ -71,6 +98,10 @@ export function resolveConfig(
   const publicUrl = options.publicUrl ?? env.BELAY_PUBLIC_URL;
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, "");
   if (options.clock) config.clock = options.clock;
+  const sipHost = options.sipHost ?? (env.BELAY_SIP_HOST || undefined);
+  if (sipHost) config.sipHost = sipHost;
+  const sipOutbound = options.sipOutbound ?? (env.BELAY_SIP_OUTBOUND || undefined);
+  if (sipOutbound) config.sipOutbound = checkedOutbound(sipOutbound);
   return config;
 }
 
@@ -82,6 +113,54 @@ function tlsFrom(env: NodeJS.ProcessEnv): BelayConfig["tls"] {
   if (!certFile || !keyFile)
     throw new BelayError("CONFIG_INVALID", "BELAY_TLS_CERT and BELAY_TLS_KEY must be set together");
   return { certFile, keyFile };
+}
+
+/** `10000-20000` → { min, max }; undefined when unset. */
+export function parseRtpPorts(what: string, value: string): { min: number; max: number } {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+  if (!match) throw new BelayError("CONFIG_INVALID", `${what} "${value}" must be a range like 10000-20000`);
+  const range = { min: Number(match[1]), max: Number(match[2]) };
+  checkRtpPorts(range);
+  return range;
+}
+
+function rtpPortsFrom(name: string, value: string | undefined): { min: number; max: number } | undefined {
+  return value ? parseRtpPorts(name, value) : undefined;
+}
+
+function checkRtpPorts(range: { min: number; max: number }): void {
+  const ok = (p: number) => Number.isInteger(p) && p >= 1024 && p <= 65535;
+  if (!(ok(range.min) && ok(range.max) && range.min <= range.max)) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `the RTP port range ${range.min}-${range.max} must lie within 1024-65535, lowest first`,
+    );
+  }
+}
+
+function checkedPort(what: string, port: number): number {
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new BelayError("CONFIG_INVALID", `${what} must be a port number (0-65535), got ${port}`);
+  return port;
+}
+
+function portFrom(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new BelayError("CONFIG_INVALID", `${name} "${value}" must be a port number (0-65535)`);
+  return n;
+}
+
+/** The outbound target must be a SIP URI with the {to} placeholder somewhere. */
+function checkedOutbound(template: string): string {
+  if (!/^sips?:/i.test(template) || !template.includes("{to}")) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `the SIP outbound target "${template}" must be a sip: URI holding {to}, e.g. sip:{to}@127.0.0.1:5080`,
+    );
+  }
+  return template;
 }
 
 function numberFrom(value: string | undefined): number | undefined {
