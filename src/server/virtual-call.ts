@@ -15,6 +15,8 @@ export interface VirtualCallRequest {
   script: CallerScript;
   /** Run the whole call on simulated time. */
   fast: boolean;
+  /** The simulated clock to run a fast call on, for a caller that times things on it too. */
+  clock?: SimulatedClock;
 }
 
 export interface VirtualCallResult {
@@ -28,7 +30,7 @@ export async function runVirtualCall(
   request: VirtualCallRequest,
   onEvent: TimelineListener,
 ): Promise<VirtualCallResult> {
-  const clock: Clock = request.fast ? new SimulatedClock(Date.now()) : engine.deps.clock;
+  const clock: Clock = request.fast ? (request.clock ?? new SimulatedClock(Date.now())) : engine.deps.clock;
   const leg = new VirtualLeg(clock, request.script);
   const { done } = engine.start(
     {

@@ -1,0 +1,112 @@
+/**
+ * fast — simulated-time throughput: complete virtual voicemail calls (inboundCall → Say → 30 s
+ * RecordUtterance → record webhook → Say → Hangup → callStatus) per second, each call on its own
+ * simulated clock, against the benchmark app in another process.
+ *
+ *   npm run bench -- fast            (or: node --import tsx bench/fast.ts [--calls 1000] [--concurrency 32])
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createBelay } from "../src/server/belay.js";
+import { resolveConfig } from "../src/server/config.js";
+import { directRouting } from "../src/server/inbound-route.js";
+import { runVirtualCall } from "../src/server/virtual-call.js";
+import { startAppProcess } from "./lib/app-process.js";
+import { saveResult } from "./lib/report.js";
+import { type BenchResult, machine, round } from "./lib/result.js";
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const CALLS = option("--calls", 1000);
+const CONCURRENCY = option("--concurrency", 32);
+const WARMUP = 20;
+const RECORDING_SEC = 30;
+/** A 30 s recording: the 44-byte header and 30 s of 16-bit 8 kHz samples. */
+const EXPECTED_BYTES = 44 + RECORDING_SEC * 8000 * 2;
+
+const app = await startAppProcess([
+  "--max-length-sec",
+  String(RECORDING_SEC),
+  "--silence-timeout-ms",
+  "60000",
+]);
+const dataDir = await mkdtemp(path.join(tmpdir(), "belay-bench-fast-"));
+const belay = await createBelay(resolveConfig({ dataDir, port: 0, logLevel: "warn" }, {}));
+const routing = directRouting(belay.account.accountId, `${app.url}/voice`, `${app.url}/status`);
+
+const problems: string[] = [];
+async function oneCall(): Promise<void> {
+  let recording: { sizeBytes: number; durationMs: number; termReason: string } | undefined;
+  const { outcome } = await runVirtualCall(
+    belay.engine,
+    { routing, from: "+15550001111", to: "+15550002222", script: {}, fast: true },
+    (event) => {
+      if (event.type === "recording") recording = event;
+    },
+  );
+  if (outcome.reason !== "appHangup") problems.push(`call ${outcome.callId} ended ${outcome.reason}`);
+  if (!recording || recording.sizeBytes !== EXPECTED_BYTES || recording.termReason !== "maxLength")
+    problems.push(`call ${outcome.callId}: recording ${JSON.stringify(recording)}`);
+}
+
+async function runCalls(count: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
+      while (next < count) {
+        next++;
+        await oneCall();
+      }
+    }),
+  );
+}
+
+await runCalls(WARMUP);
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+await runCalls(CALLS);
+const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+await belay.app.drainOutbox();
+const { counts } = await app.stats();
+const total = CALLS + WARMUP;
+for (const type of ["inboundCall", "record", "callStatus"]) {
+  if (counts[type] !== total)
+    problems.push(`the app received ${counts[type] ?? 0} ${type} webhooks, not ${total}`);
+}
+const stored = (await belay.store.recordings.list(belay.account.accountId, {}, { limit: 1 })).total;
+if (stored !== total) problems.push(`${stored} recordings stored, not ${total}`);
+await belay.close();
+await app.stop();
+await rm(dataDir, { recursive: true, force: true });
+
+const cpuMs = (cpu.user + cpu.system) / 1000;
+const result: BenchResult = {
+  name: "fast",
+  summary: `${CALLS} virtual voicemail calls with a ${RECORDING_SEC} s recording each, on simulated clocks, ${CONCURRENCY} at a time`,
+  command: "npm run bench -- fast",
+  date: new Date().toISOString().slice(0, 10),
+  machine: machine(),
+  metrics: {
+    callsPerSecond: round((CALLS / wallMs) * 1000, 1),
+    callsPerCpuSecond: round((CALLS / cpuMs) * 1000, 1),
+    cpuMsPerCall: round(cpuMs / CALLS, 2),
+    simulatedSecondsPerWallSecond: round(((CALLS * 33) / wallMs) * 1000, 0),
+  },
+  targets: [{ metric: "callsPerSecond", op: ">=", value: 200, label: "≥ 200 calls/s on one core" }],
+  checks: [
+    `every call ended appHangup with a ${EXPECTED_BYTES}-byte, maxLength recording`,
+    "the app received one inboundCall, record and callStatus webhook per call",
+    "every recording is in the store",
+  ],
+  notes: problems.length ? [`FAILED CHECKS: ${problems.slice(0, 5).join("; ")}`] : [],
+};
+await saveResult(result);
+process.stdout.write(
+  `${JSON.stringify(result.metrics)}${problems.length ? `\nFAILED: ${problems.length} problems` : ""}\n`,
+);
+process.exitCode = problems.length ? 1 : 0;
