@@ -1,0 +1,142 @@
+import { FRAME_SAMPLES } from "../../../media/frame.js";
+import { alawDecode, ulawDecode } from "../../../media/g711.js";
+
+/**
+ * The receive side's playout buffer: decoded samples in a ring indexed by playout position, which
+ * is the RTP timestamp plus an offset fixed when the stream is anchored. Frames are read out at
+ * the call's pace; whatever slot no packet filled reads as zero, so loss and silence suppression
+ * are silence without any bookkeeping, and reordered or duplicated packets land where they belong.
+ *
+ * The delay is fixed (60 ms by default): an IVR cares about losing nothing more than about
+ * latency, and a fixed delay keeps the recording sample-exact. The mapping is re-anchored on a new
+ * SSRC, a marker bit (new talkspurt), comfort noise, a sequence restart, a timestamp jump, and
+ * after several late packets in a row (the peer's clock drifting slower than ours).
+ */
+
+const RING_SAMPLES = 8192; // ~1 s: covers delay + MAX_EARLY + the largest packet with room to spare
+const MASK = RING_SAMPLES - 1;
+/** A packet this far beyond the delay is a timestamp jump, not an early arrival. */
+const MAX_EARLY_SAMPLES = 1600; // 200 ms
+/** A packet this far behind playout is a timestamp jump, not a late arrival. */
+const MAX_LATE_SAMPLES = 8000; // 1 s
+/** Late packets in a row that mean the mapping has slipped (clock drift, a small jump back). */
+const LATE_RUN_REANCHOR = 3;
+export const MAX_JITTER_MS = 200;
+export const MIN_JITTER_MS = 20;
+
+export const CODEC_ULAW = 0;
+export const CODEC_ALAW = 8;
+
+export type WriteResult = "ok" | "late" | "anchored";
+
+export class PlayoutBuffer {
+  private readonly ring = new Int16Array(RING_SAMPLES);
+  /** Playout position of the next frame to deliver (uint32, wraps). */
+  private playIndex = 0;
+  /** One past the newest sample written (uint32); never behind playIndex. */
+  private writtenEnd = 0;
+  private offset = 0;
+  private anchorPending = true;
+  private lateRun = 0;
+  readonly delaySamples: number;
+
+  constructor(delayMs: number) {
+    const ms = Math.min(MAX_JITTER_MS, Math.max(MIN_JITTER_MS, Math.round(delayMs)));
+    this.delaySamples = ms * 8;
+  }
+
+  /** The next packet sets a fresh timestamp mapping. */
+  reanchor(): void {
+    this.anchorPending = true;
+  }
+
+  get position(): number {
+    return this.playIndex;
+  }
+
+  /** Decodes `length` G.711 bytes of `data` from `from` at the position of RTP timestamp `timestamp`. */
+  write(timestamp: number, data: Uint8Array, from: number, length: number, codec: number): WriteResult {
+    let result: WriteResult = "ok";
+    if (this.anchorPending) {
+      this.anchor(timestamp);
+      result = "anchored";
+    }
+    let index = (timestamp + this.offset) >>> 0;
+    let ahead = (index - this.playIndex) | 0;
+    if (ahead > this.delaySamples + MAX_EARLY_SAMPLES || ahead < -MAX_LATE_SAMPLES) {
+      this.anchor(timestamp);
+      result = "anchored";
+      index = (timestamp + this.offset) >>> 0;
+      ahead = (index - this.playIndex) | 0;
+    }
+    let skip = 0;
+    if (ahead < 0) {
+      if (++this.lateRun >= LATE_RUN_REANCHOR) {
+        this.anchor(timestamp);
+        index = (timestamp + this.offset) >>> 0;
+        result = "anchored";
+      } else {
+        // Its frame has gone out as silence; keep whatever part is still in the future.
+        skip = Math.min(length, -ahead);
+        result = "late";
+      }
+    } else {
+      this.lateRun = 0;
+    }
+    const ring = this.ring;
+    if (codec === CODEC_ULAW) {
+      for (let i = skip; i < length; i++) ring[(index + i) & MASK] = ulawDecode(data[from + i] as number);
+    } else {
+      for (let i = skip; i < length; i++) ring[(index + i) & MASK] = alawDecode(data[from + i] as number);
+    }
+    const end = (index + length) >>> 0;
+    if (((end - this.writtenEnd) | 0) > 0) this.writtenEnd = end;
+    return result;
+  }
+
+  /**
+   * Where an event stamped `timestamp` falls in playout: on the audio's own mapping when it shares
+   * the audio's SSRC (baresip), else just after all audio received so far (sipp's DTMF has its own
+   * SSRC and unrelated timestamps), so a key never overtakes the speech that preceded it.
+   */
+  eventPosition(timestamp: number, onAudioMapping: boolean): number {
+    let index = onAudioMapping && !this.anchorPending ? (timestamp + this.offset) >>> 0 : this.writtenEnd;
+    const ahead = (index - this.playIndex) | 0;
+    if (ahead < 0) index = this.playIndex;
+    else if (ahead > this.delaySamples + MAX_EARLY_SAMPLES)
+      index = (this.playIndex + this.delaySamples) >>> 0;
+    return index;
+  }
+
+  /** Whether playout position `index` falls before the end of the next frame. */
+  dueInNextFrame(index: number): boolean {
+    return ((index - this.playIndex) | 0) < FRAME_SAMPLES;
+  }
+
+  /** Copies the next frame into `out` and frees its slots. */
+  readFrame(out: Int16Array): void {
+    const ring = this.ring;
+    const start = this.playIndex;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const slot = (start + i) & MASK;
+      out[i] = ring[slot] as number;
+      ring[slot] = 0;
+    }
+    this.playIndex = (start + FRAME_SAMPLES) >>> 0;
+    if (((this.writtenEnd - this.playIndex) | 0) < 0) this.writtenEnd = this.playIndex;
+  }
+
+  /**
+   * Continues straight after the audio still buffered when there is at least half a delay of it (a
+   * marker bit or a new SSRC on a stream that never paused), else plays the packet one delay from
+   * now. Either way nothing buffered is overwritten.
+   */
+  private anchor(timestamp: number): void {
+    const buffered = (this.writtenEnd - this.playIndex) | 0;
+    const target =
+      buffered * 2 >= this.delaySamples ? this.writtenEnd : (this.playIndex + this.delaySamples) >>> 0;
+    this.offset = (target - timestamp) >>> 0;
+    this.anchorPending = false;
+    this.lateRun = 0;
+  }
+}

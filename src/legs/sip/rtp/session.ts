@@ -1,0 +1,332 @@
+import { randomBytes } from "node:crypto";
+import type dgram from "node:dgram";
+import type { Logger } from "pino";
+import type { Clock, Timer } from "../../../engine/clock.js";
+import { BelayError } from "../../../errors.js";
+import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
+import type { MediaPlan } from "../sdp/types.js";
+import { DTMF_KEYS, EVENT_PAYLOAD_BYTES, EventDeduplicator, eventCode } from "./dtmf.js";
+import { emptyHeader, parseRtp } from "./packet.js";
+import { CODEC_ALAW, CODEC_ULAW, PlayoutBuffer } from "./playout.js";
+import { bindRtpPorts, closeSocket, type PortRange } from "./ports.js";
+import { RtpSender } from "./sender.js";
+import { SequenceTracker } from "./sequence.js";
+import type { RtpMedia, RtpStats } from "./types.js";
+
+export interface RtpSessionOptions {
+  /** Address to bind (and the one the SDP advertises). */
+  host: string;
+  portRange: PortRange;
+  clock: Clock;
+  logger: Logger;
+  /** Playout delay, 20-200 ms (default 60): how late a packet may be and still be heard. */
+  jitterMs?: number;
+  /** Also bind port+1 and ignore what arrives there (default true): peers send RTCP to it. */
+  bindRtcp?: boolean;
+  /** Called after each datagram on the RTP port has been handled: diagnostics and tests. */
+  onDatagram?: () => void;
+}
+
+const PT_PCMU = 0;
+const PT_PCMA = 8;
+const PT_CN = 13;
+/** More than 120 ms of G.711 in one packet is not audio any peer sends. */
+const MAX_AUDIO_PAYLOAD = 960;
+/** A comfort-noise payload is a level byte plus a few spectral coefficients (RFC 3389). */
+const MAX_CN_PAYLOAD = 64;
+/** Drops logged one by one before the log only samples them (a flood must not flood the log). */
+const DROP_LOG_FIRST = 20;
+const DROP_LOG_EVERY = 1000;
+
+export async function openRtpSession(options: RtpSessionOptions): Promise<RtpSession> {
+  const ports = await bindRtpPorts(options.host, options.portRange, options.bindRtcp ?? true);
+  return new RtpSession(options, ports.rtp, ports.rtcp, ports.port);
+}
+
+type DropReason = "malformed" | "version" | "third-address" | "size" | "payload-type";
+
+/**
+ * One call's RTP. Receive: parse in place, latch to the first valid packet's real source
+ * (symmetric RTP, RFC 4961), decode into the playout buffer, and on every 20 ms of the call's
+ * clock hand up one frame, digits first. Send: see RtpSender. Nothing a peer sends can throw out
+ * of the socket handler: bad packets are dropped and counted.
+ */
+export class RtpSession implements RtpMedia {
+  private plan: MediaPlan | undefined;
+  private handlers: { frame(frame: Frame): void; digit(digit: string): void } | undefined;
+  private latched: { address: string; port: number } | undefined;
+  private readonly header = emptyHeader();
+  private readonly sequence = new SequenceTracker();
+  private readonly playout: PlayoutBuffer;
+  private readonly events = new EventDeduplicator();
+  private readonly sender: RtpSender;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly onDatagram: (() => void) | undefined;
+  private hasAudioSsrc = false;
+  private audioSsrc = 0;
+  /** Digits waiting for their playout position, in arrival order. */
+  private readonly digitQueue: Array<{ digit: string; at: number }> = [];
+  private startedAt = 0;
+  private framesDelivered = 0;
+  private tickTimer: Timer | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private received = 0;
+  private late = 0;
+  private dropped = 0;
+
+  private readonly onMessage = (data: Buffer, from: dgram.RemoteInfo) => {
+    try {
+      this.receive(data, from);
+    } catch (err) {
+      // A bug, not the peer's fault; still, one bad packet must not take the call down.
+      this.drop("malformed", from, err instanceof Error ? err.message : String(err));
+    }
+    this.onDatagram?.();
+  };
+  private readonly onTick = () => this.tick();
+  private readonly transmit = (packet: Uint8Array, length: number) => this.sendDatagram(packet, length);
+
+  constructor(
+    options: RtpSessionOptions,
+    private readonly socket: dgram.Socket,
+    private readonly rtcpSocket: dgram.Socket | undefined,
+    readonly localPort: number,
+  ) {
+    this.clock = options.clock;
+    this.log = options.logger.child({ component: "rtp", port: localPort });
+    this.onDatagram = options.onDatagram;
+    this.playout = new PlayoutBuffer(options.jitterMs ?? 60);
+    const random = randomBytes(10);
+    this.sender = new RtpSender(this.clock, this.transmit, {
+      ssrc: random.readUInt32BE(0),
+      sequence: random.readUInt16BE(4),
+      timestamp: random.readUInt32BE(6),
+    });
+    socket.on("message", this.onMessage);
+    socket.on("error", (err) => this.log.warn({ err }, "RTP socket error"));
+    // RTCP is read and thrown away: Belay reports its own stats and needs none of the peer's.
+    rtcpSocket?.on("message", () => {});
+    rtcpSocket?.on("error", (err) => this.log.debug({ err }, "RTCP socket error"));
+  }
+
+  configure(plan: MediaPlan): void {
+    const previous = this.plan;
+    this.plan = plan;
+    this.sender.setFormat({
+      payloadType: plan.payloadType,
+      ptimeMs: plan.ptimeMs,
+      telephoneEventPt: plan.telephoneEventPt,
+    });
+    // A re-INVITE that moves the peer's media: latch afresh to wherever its packets come from now.
+    if (
+      previous &&
+      (previous.remote.address !== plan.remote.address || previous.remote.port !== plan.remote.port)
+    ) {
+      this.latched = undefined;
+    }
+  }
+
+  start(handlers: { frame(frame: Frame): void; digit(digit: string): void }): void {
+    if (this.closed || this.handlers) return;
+    this.handlers = handlers;
+    this.startedAt = this.clock.now();
+    this.framesDelivered = 0;
+    this.scheduleTick();
+  }
+
+  play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
+    if (!this.plan) {
+      return Promise.reject(
+        new BelayError("RTP_NOT_CONFIGURED", "RTP media has no negotiated plan to play with"),
+      );
+    }
+    return this.sender.play(pcm, signal);
+  }
+
+  sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void> {
+    if (!this.plan) {
+      return Promise.reject(
+        new BelayError("RTP_NOT_CONFIGURED", "RTP media has no negotiated plan to send digits with"),
+      );
+    }
+    if (this.plan.telephoneEventPt === undefined) {
+      this.log.info({ digits }, "digits not sent: the peer did not offer telephone-event");
+      return Promise.resolve();
+    }
+    const codes: number[] = [];
+    for (const digit of digits) {
+      const code = eventCode(digit);
+      if (code >= 0) codes.push(code);
+      else this.log.warn({ digit }, "not a DTMF key: skipped");
+    }
+    return this.sender.sendEvents(codes, Math.max(0, pauseMs), signal);
+  }
+
+  stats(): RtpStats {
+    return {
+      packetsReceived: this.received,
+      packetsSent: this.sender.packetsSent,
+      packetsLost: this.sequence.packetsLost,
+      jitterMs: Math.round(this.sequence.jitterMs(8000) * 100) / 100,
+      late: this.late,
+      dropped: this.dropped,
+    };
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.tickTimer?.cancel();
+    this.tickTimer = undefined;
+    this.sender.close();
+    this.socket.off("message", this.onMessage);
+    this.closing = Promise.all([
+      closeSocket(this.socket),
+      this.rtcpSocket ? closeSocket(this.rtcpSocket) : Promise.resolve(),
+    ]).then(() => undefined);
+    return this.closing;
+  }
+
+  // --- receive ---
+
+  private receive(data: Buffer, from: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    const h = this.header;
+    const parsed = parseRtp(data, h);
+    if (parsed === "rtcp") return;
+    if (parsed !== "ok") {
+      this.drop(parsed === "version" ? "version" : "malformed", from, parsed);
+      return;
+    }
+    const latched = this.latched;
+    if (latched && (from.port !== latched.port || from.address !== latched.address)) {
+      this.drop("third-address", from, `latched to ${latched.address}:${latched.port}`);
+      return;
+    }
+    const pt = h.payloadType;
+    const length = h.payloadLength;
+    let kind: "audio" | "cn" | "event";
+    if (pt === PT_PCMU || pt === PT_PCMA) {
+      kind = "audio";
+      if (length < 1 || length > MAX_AUDIO_PAYLOAD) {
+        this.drop("size", from, `${length} bytes of audio`);
+        return;
+      }
+    } else if (pt === PT_CN) {
+      kind = "cn";
+      if (length > MAX_CN_PAYLOAD) {
+        this.drop("size", from, `${length} bytes of comfort noise`);
+        return;
+      }
+    } else if (this.plan?.telephoneEventPt !== undefined && pt === this.plan.telephoneEventPt) {
+      kind = "event";
+      if (length !== EVENT_PAYLOAD_BYTES) {
+        this.drop("size", from, `${length} bytes of telephone-event`);
+        return;
+      }
+    } else {
+      this.drop("payload-type", from, `payload type ${pt}`);
+      return;
+    }
+    if (!latched) {
+      this.latched = { address: from.address, port: from.port };
+      this.log.debug({ address: from.address, port: from.port }, "RTP latched to the peer's source");
+    }
+    this.received++;
+    if (kind === "event") this.receiveEvent(data);
+    else this.receiveAudio(data, kind === "cn");
+  }
+
+  private receiveAudio(data: Buffer, comfortNoise: boolean): void {
+    const h = this.header;
+    if (!this.hasAudioSsrc || h.ssrc !== this.audioSsrc) {
+      if (this.hasAudioSsrc) this.log.debug({ from: this.audioSsrc, to: h.ssrc }, "RTP source changed SSRC");
+      this.hasAudioSsrc = true;
+      this.audioSsrc = h.ssrc;
+      this.sequence.reset();
+      this.playout.reanchor();
+    }
+    const verdict = this.sequence.observe(h.sequence);
+    if (verdict === "duplicate") return;
+    if (verdict === "restart" || h.marker || comfortNoise) {
+      this.playout.reanchor();
+      this.sequence.resetTransit();
+    }
+    this.sequence.observeTransit(this.clock.now() * 8, h.timestamp);
+    // Comfort noise is heard as silence: its slots stay empty; the next talkspurt re-anchors.
+    if (comfortNoise || !this.handlers) return;
+    const codec = h.payloadType === PT_PCMU ? CODEC_ULAW : CODEC_ALAW;
+    if (this.playout.write(h.timestamp, data, h.payloadOffset, h.payloadLength, codec) === "late")
+      this.late++;
+  }
+
+  private receiveEvent(data: Buffer): void {
+    const h = this.header;
+    const onAudioSsrc = this.hasAudioSsrc && h.ssrc === this.audioSsrc;
+    // baresip's events share the audio's SSRC and sequence; counting them keeps its loss honest.
+    if (onAudioSsrc && this.sequence.observe(h.sequence) === "duplicate") return;
+    if (!this.handlers) return;
+    const event = data[h.payloadOffset] as number;
+    if (event >= DTMF_KEYS.length) return; // flash, tones and the like: not keys
+    const end = ((data[h.payloadOffset + 1] as number) & 0x80) !== 0;
+    if (!this.events.observe(h.ssrc, h.timestamp, event, end, this.clock.now())) return;
+    this.digitQueue.push({
+      digit: DTMF_KEYS[event] as string,
+      at: this.playout.eventPosition(h.timestamp, onAudioSsrc),
+    });
+  }
+
+  private drop(reason: DropReason, from: dgram.RemoteInfo, detail: string): void {
+    this.dropped++;
+    if (this.dropped <= DROP_LOG_FIRST || this.dropped % DROP_LOG_EVERY === 0) {
+      this.log.debug(
+        { reason, detail, address: from.address, port: from.port, dropped: this.dropped },
+        "RTP packet dropped",
+      );
+    }
+  }
+
+  // --- playout ---
+
+  private scheduleTick(): void {
+    const due = this.startedAt + (this.framesDelivered + 1) * FRAME_MS;
+    this.tickTimer = this.clock.setTimeout(this.onTick, due - this.clock.now());
+  }
+
+  /** Frame k covers [20k, 20k+20) ms after start and goes up at its end; a late timer catches up. */
+  private tick(): void {
+    this.tickTimer = undefined;
+    const now = this.clock.now();
+    while (!this.closed && this.startedAt + (this.framesDelivered + 1) * FRAME_MS <= now) {
+      this.deliverFrame();
+      this.framesDelivered++;
+    }
+    if (!this.closed) this.scheduleTick();
+  }
+
+  private deliverFrame(): void {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const queue = this.digitQueue;
+    while (queue.length > 0 && this.playout.dueInNextFrame((queue[0] as { at: number }).at)) {
+      handlers.digit((queue.shift() as { digit: string }).digit);
+      if (this.closed) return;
+    }
+    // A fresh array each frame: the engine may keep it (recordings, the media bus).
+    const frame = new Int16Array(FRAME_SAMPLES);
+    this.playout.readFrame(frame);
+    handlers.frame(frame);
+  }
+
+  // --- send ---
+
+  private sendDatagram(packet: Uint8Array, length: number): void {
+    const plan = this.plan;
+    if (this.closed || !plan || plan.direction === "inactive") return;
+    const target = this.latched ?? plan.remote;
+    if (!target.port || target.address === "0.0.0.0" || target.address === "::") return;
+    this.socket.send(packet, 0, length, target.port, target.address);
+  }
+}
