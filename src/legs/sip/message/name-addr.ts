@@ -1,4 +1,5 @@
 import { SipParseError } from "./errors.js";
+import { trimLws } from "./lws.js";
 import { endOfQuoted, formatParams, type Params, parseParams } from "./params.js";
 import type { NameAddr } from "./types.js";
 import { formatUri, parseUri } from "./uri.js";
@@ -22,7 +23,7 @@ export interface ScannedNameAddr {
  * that is neither quoted nor tokens are refused.
  */
 export function scanNameAddr(text: string, what = "name-addr"): ScannedNameAddr {
-  const value = text.trim();
+  const value = trimLws(text);
   let displayName: string | undefined;
   let i = 0;
   if (value.startsWith('"')) {
@@ -34,7 +35,7 @@ export function scanNameAddr(text: string, what = "name-addr"): ScannedNameAddr 
   } else {
     const open = value.indexOf("<");
     if (open < 0) return scanAddrSpec(value, what);
-    const words = value.slice(0, open).trim();
+    const words = trimLws(value.slice(0, open));
     if (words !== "") {
       for (const word of words.split(/[ \t]+/)) {
         if (!TOKEN.test(word)) throw new SipParseError(`${what}: display name must be quoted`);
@@ -54,7 +55,7 @@ export function scanNameAddr(text: string, what = "name-addr"): ScannedNameAddr 
 
 function scanAddrSpec(value: string, what: string): ScannedNameAddr {
   const semi = value.indexOf(";");
-  const uriText = (semi < 0 ? value : value.slice(0, semi)).trimEnd();
+  const uriText = trimLws(semi < 0 ? value : value.slice(0, semi));
   if (uriText === "" || /[\s,?"]/.test(uriText))
     throw new SipParseError(`${what}: address must be enclosed in <>`);
   const { params, end } = parseParams(value, uriText.length, true, what);

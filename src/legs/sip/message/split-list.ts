@@ -1,10 +1,11 @@
+import { trimLws } from "./lws.js";
 /**
  * Splits a header value at the commas that separate list items: not inside a quoted string
  * (where `\` escapes), not inside `<…>`. Items are trimmed; empty items are dropped.
  */
 export function splitList(value: string): string[] {
   if (!value.includes(",")) {
-    const only = value.trim();
+    const only = trimLws(value);
     return only === "" ? [] : [only];
   }
   const items: string[] = [];
@@ -20,12 +21,12 @@ export function splitList(value: string): string[] {
     else if (ch === 0x3c /* < */) angle = true;
     else if (ch === 0x3e /* > */) angle = false;
     else if (ch === 0x2c /* , */ && !angle) {
-      const item = value.slice(start, i).trim();
+      const item = trimLws(value.slice(start, i));
       if (item !== "") items.push(item);
       start = i + 1;
     }
   }
-  const last = value.slice(start).trim();
+  const last = trimLws(value.slice(start));
   if (last !== "") items.push(last);
   return items;
 }

@@ -24,19 +24,20 @@ export function parseUri(text: string): SipUri {
   if (scheme === "tel") return parseTel(rest);
   if (scheme !== "sip" && scheme !== "sips") throw new SipParseError(`unsupported URI scheme ${scheme}`);
 
-  const query = rest.indexOf("?");
-  const beforeQuery = query < 0 ? rest : rest.slice(0, query);
-  // The user part may itself hold `;` (RFC 4475 semiuri) but never an unescaped `@`.
-  const at = beforeQuery.lastIndexOf("@");
+  // An unescaped `@` can only end the userinfo (parameters and headers must escape it), while the
+  // user part itself may hold `;`, `?` and `,` (RFC 4475 semiuri, intmeth): so split at `@` first.
+  const at = rest.indexOf("@");
   let user: string | undefined;
   let password: string | undefined;
   if (at >= 0) {
-    const userinfo = beforeQuery.slice(0, at);
+    const userinfo = rest.slice(0, at);
     const colon = userinfo.indexOf(":");
     user = unescapeUri(colon < 0 ? userinfo : userinfo.slice(0, colon));
     if (colon >= 0) password = unescapeUri(userinfo.slice(colon + 1));
     if (user === "") throw new SipParseError("URI with an empty user");
   }
+  const query = rest.indexOf("?", at + 1);
+  const beforeQuery = query < 0 ? rest : rest.slice(0, query);
 
   let i = at + 1;
   let host: string;

@@ -1,4 +1,5 @@
 import { SipParseError } from "./errors.js";
+import { trimLws } from "./lws.js";
 import { formatParams, parseParams } from "./params.js";
 import type { Via } from "./types.js";
 import { parsePort } from "./uri.js";
@@ -9,7 +10,7 @@ const SENT =
 
 /** One Via value (already split from its list): `SIP/2.0/UDP host[:port];params`. */
 export function parseVia(text: string): Via {
-  const value = text.trim();
+  const value = trimLws(text);
   const match = SENT.exec(value);
   if (match === null) throw new SipParseError("invalid Via");
   const [, transport = "", host = "", port] = match;
