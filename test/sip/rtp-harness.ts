@@ -27,7 +27,11 @@ export class ManualClock implements Clock {
   setTimeout(fn: () => void, ms: number): Timer {
     const timer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => void (timer.cancelled = true) };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
@@ -69,7 +73,14 @@ export interface LogLine {
 
 export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const logger = pino(
+    { level: "debug" },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line));
+      },
+    },
+  );
   return { logger, lines };
 }
 
@@ -208,7 +219,7 @@ export class Rig {
   /** Every sample handed up so far, in order. */
   samples(): Int16Array {
     const out = new Int16Array(this.frames.length * 160);
-    this.frames.forEach((f, i) => out.set(f, i * 160));
+    for (let i = 0; i < this.frames.length; i++) out.set(this.frames[i] as Int16Array, i * 160);
     return out;
   }
 

@@ -87,4 +87,322 @@ describe("RTP receive", () => {
     assertSamples(got, decoded(s), DELAY_SAMPLES);
     assert.equal(rig.session.stats().packetsReceived, 40);
   });
+
+  test("reordered packets land where their timestamps say", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 20);
+    // Pairs swapped, and one packet two places late: all within the playout delay.
+    await sendStream(rig, s, [0, 2, 1, 4, 3, 5, 6, 8, 9, 7, 10, 11, 13, 12, 14, 15, 16, 17, 19, 18]);
+    rig.clock.advance(200);
+    assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
+    const stats = rig.session.stats();
+    assert.equal(stats.packetsLost, 0);
+    assert.equal(stats.late, 0);
+    assert.equal(stats.packetsReceived, 20);
+  });
+
+  test("a lost packet is silence for its 20 ms and counted; the rest is exact", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 20);
+    const order = [...Array(20).keys()].filter((n) => n !== 7 && n !== 12);
+    await sendStream(rig, s, order);
+    rig.clock.advance(300);
+    const got = rig.samples();
+    const expected = decoded(s);
+    for (let n = 0; n < 20; n++) {
+      const at = DELAY_SAMPLES + n * 160;
+      if (n === 7 || n === 12) assertSilent(got, at, at + 160);
+      else assertSamples(got, expected.subarray(n * 160, (n + 1) * 160), at);
+    }
+    assert.equal(rig.session.stats().packetsLost, 2);
+  });
+
+  test("duplicates change nothing: not heard twice, not counted as lost or late", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 10);
+    await sendStream(rig, s, [0, 1, 1, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9]);
+    rig.clock.advance(300);
+    const got = rig.samples();
+    assertSamples(got, decoded(s), DELAY_SAMPLES);
+    assertSilent(got, DELAY_SAMPLES + 1600, got.length);
+    const stats = rig.session.stats();
+    assert.equal(stats.packetsLost, 0);
+    assert.equal(stats.late, 0);
+  });
+
+  test("a packet that arrives after its frame went out is counted late; its frame stays silent", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 12);
+    await sendStream(rig, s, [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]);
+    await rig.deliver(audioPacket(s, 4)); // ~120 ms late: past the 60 ms delay
+    await sendStream(
+      rig,
+      { ...s, firstSeq: s.firstSeq + 11, firstTs: s.firstTs + 11 * 160, bytes: s.bytes.subarray(11 * 160) },
+      [0],
+    );
+    rig.clock.advance(200);
+    const got = rig.samples();
+    const expected = decoded(s);
+    assertSamples(got, expected.subarray(0, 4 * 160), DELAY_SAMPLES);
+    assertSilent(got, DELAY_SAMPLES + 4 * 160, DELAY_SAMPLES + 5 * 160);
+    assertSamples(got, expected.subarray(5 * 160), DELAY_SAMPLES + 5 * 160);
+    const stats = rig.session.stats();
+    assert.equal(stats.late, 1);
+    assert.equal(stats.packetsLost, 0, "it did arrive");
+  });
+
+  test("a new SSRC re-anchors: its audio follows the old source's without overlap or gap", async () => {
+    rig = await Rig.open();
+    const a = stream(0, 20, 160 * 10);
+    const b = stream(0, 20, 160 * 10, {
+      ssrc: 0xdeadbeef,
+      firstSeq: 17,
+      firstTs: 123456,
+      bytes: encode(testSignal(1600, 7), 0),
+    });
+    await sendStream(rig, a);
+    await sendStream(rig, b);
+    rig.clock.advance(300);
+    const got = rig.samples();
+    assertSamples(got, decoded(a), DELAY_SAMPLES);
+    assertSamples(got, decoded(b), DELAY_SAMPLES + 1600);
+    assert.equal(rig.session.stats().packetsLost, 0);
+  });
+
+  test("a timestamp jump with contiguous sequence numbers re-anchors instead of going silent", async () => {
+    rig = await Rig.open();
+    const a = stream(0, 20, 160 * 10);
+    const b = stream(0, 20, 160 * 10, {
+      firstSeq: (a.firstSeq + 10) & 0xffff,
+      firstTs: (a.firstTs + 5_000_000) >>> 0,
+      bytes: encode(testSignal(1600, 3), 0),
+    });
+    await sendStream(rig, a);
+    await rig.deliver(audioPacket(b, 0, { marker: false }));
+    for (let n = 1; n < 10; n++) {
+      rig.clock.advance(20);
+      await rig.deliver(audioPacket(b, n));
+    }
+    rig.clock.advance(300);
+    const got = rig.samples();
+    assertSamples(got, decoded(a), DELAY_SAMPLES);
+    // One frame's drift is allowed for where the jump lands; the audio itself is whole.
+    const bStart = DELAY_SAMPLES + 1600;
+    assertSamples(got, decoded(b), bStart);
+    assert.equal(rig.session.stats().packetsLost, 0);
+    assert.equal(rig.session.stats().late, 0);
+  });
+
+  test("a peer that stops sending is silence: frames keep coming, one per 20 ms", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 5);
+    await sendStream(rig, s);
+    const before = rig.frames.length;
+    rig.clock.advance(10_000);
+    assert.equal(rig.frames.length, before + 500);
+    const got = rig.samples();
+    assertSamples(got, decoded(s), DELAY_SAMPLES);
+    assertSilent(got, DELAY_SAMPLES + 800, got.length);
+  });
+
+  test("a late timer catches up: as many frames as 20 ms periods went by", async () => {
+    rig = await Rig.open();
+    rig.clock.advance(1000);
+    assert.equal(rig.frames.length, 50);
+    rig.clock.advance(19);
+    assert.equal(rig.frames.length, 50);
+    rig.clock.advance(1);
+    assert.equal(rig.frames.length, 51);
+  });
+
+  test("silence suppression: after a pause, a marker bit starts a new talkspurt one delay after it arrives", async () => {
+    rig = await Rig.open();
+    const a = stream(0, 20, 160 * 5);
+    await sendStream(rig, a);
+    rig.clock.advance(1000); // no packets: 50 frames of silence
+    const resumeAtSample = rig.frames.length * 160;
+    // The sender's clock ran 990 ms more than ours: the mapping must follow the marker, not the timestamp.
+    const b = stream(0, 20, 160 * 5, {
+      firstSeq: (a.firstSeq + 5) & 0xffff,
+      firstTs: (a.firstTs + 800 + 8000 - 80) >>> 0,
+      bytes: encode(testSignal(800, 9), 0),
+    });
+    await sendStream(rig, b);
+    rig.clock.advance(200);
+    const got = rig.samples();
+    assertSamples(got, decoded(a), DELAY_SAMPLES);
+    assertSilent(got, DELAY_SAMPLES + 800, resumeAtSample + DELAY_SAMPLES);
+    assertSamples(got, decoded(b), resumeAtSample + DELAY_SAMPLES);
+    assert.equal(rig.session.stats().late, 0);
+  });
+
+  test("comfort noise (PT 13) is heard as silence and is not dropped", async () => {
+    rig = await Rig.open();
+    const a = stream(0, 20, 160 * 3);
+    await sendStream(rig, a);
+    const cn = serializeRtp({
+      payloadType: 13,
+      sequence: (a.firstSeq + 3) & 0xffff,
+      timestamp: (a.firstTs + 480) >>> 0,
+      ssrc: a.ssrc,
+      payload: Uint8Array.of(60),
+    });
+    await rig.deliver(cn);
+    rig.clock.advance(500);
+    const stats = rig.session.stats();
+    assert.equal(stats.dropped, 0);
+    assert.equal(stats.packetsReceived, 4);
+    const got = rig.samples();
+    assertSamples(got, decoded(a), DELAY_SAMPLES);
+    assertSilent(got, DELAY_SAMPLES + 480, got.length);
+  });
+
+  test("the payload type need not match the plan: static PCMA is decoded on a PCMU call", async () => {
+    rig = await Rig.open();
+    const s = stream(8, 20, 160 * 5);
+    await sendStream(rig, s);
+    rig.clock.advance(200);
+    assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
+  });
+});
+
+describe("RTP receive: bad input", () => {
+  test("garbage, wrong version, truncated headers, absurd sizes and unknown payload types are dropped and counted", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 10);
+    await sendStream(rig, s, [0, 1]);
+    const bad = [
+      Buffer.from("INVITE sip:nobody SIP/2.0\r\n\r\n"),
+      Buffer.alloc(0),
+      Buffer.from([0x80, 0x00, 0x01]),
+      Buffer.from([0x40, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff]), // version 1
+      Buffer.from([0x8f, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]), // 15 CSRCs announced, none there
+      Buffer.from([0x90, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9]), // extension longer than the packet
+      Buffer.from([0xa0, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 200]), // padding longer than the packet
+      serializeRtp({
+        payloadType: 0,
+        sequence: 3,
+        timestamp: 480,
+        ssrc: s.ssrc,
+        payload: new Uint8Array(1400),
+      }),
+      serializeRtp({ payloadType: 0, sequence: 3, timestamp: 480, ssrc: s.ssrc, payload: new Uint8Array(0) }),
+      serializeRtp({
+        payloadType: 97,
+        sequence: 3,
+        timestamp: 480,
+        ssrc: s.ssrc,
+        payload: new Uint8Array(160),
+      }),
+      serializeRtp({
+        payloadType: 101,
+        sequence: 3,
+        timestamp: 480,
+        ssrc: s.ssrc,
+        payload: new Uint8Array(3),
+      }),
+    ];
+    await rig.deliver(...bad);
+    await sendStream(rig, {
+      ...s,
+      firstSeq: s.firstSeq + 2,
+      firstTs: s.firstTs + 320,
+      bytes: s.bytes.subarray(320),
+    });
+    rig.clock.advance(300);
+    const stats = rig.session.stats();
+    assert.equal(stats.dropped, bad.length);
+    assert.equal(stats.packetsReceived, 10);
+    assert.equal(stats.packetsLost, 0);
+    assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
+    const drops = rig.lines.filter((l) => l.msg === "RTP packet dropped");
+    assert.equal(drops.length, bad.length);
+    assert.deepEqual([...new Set(drops.map((l) => l.reason))].sort(), [
+      "malformed",
+      "payload-type",
+      "size",
+      "version",
+    ]);
+  });
+
+  test("after latching, packets from a third address are dropped; sending follows the latched source", async () => {
+    rig = await Rig.open();
+    const intruder = await Peer.open();
+    try {
+      const s = stream(0, 20, 160 * 5);
+      await sendStream(rig, s, [0, 1]);
+      const handled = rig.handledCount;
+      await intruder.send(
+        audioPacket({ ...s, ssrc: 99, bytes: encode(testSignal(800, 5), 0) }, 2),
+        rig.session.localPort,
+      );
+      await rig.handledAtLeast(handled + 1);
+      await sendStream(rig, {
+        ...s,
+        firstSeq: s.firstSeq + 2,
+        firstTs: s.firstTs + 320,
+        bytes: s.bytes.subarray(320),
+      });
+      rig.clock.advance(300);
+      assert.equal(rig.session.stats().dropped, 1);
+      assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
+      const drop = rig.lines.find((l) => l.msg === "RTP packet dropped");
+      assert.equal(drop?.reason, "third-address");
+    } finally {
+      intruder.close();
+    }
+  });
+
+  test("symmetric RTP: Belay sends to where the peer's packets come from, not to the SDP address", async () => {
+    const real = await Peer.open();
+    try {
+      rig = await Rig.open({ remote: { address: "127.0.0.1", port: 9 } }); // the SDP says port 9
+      const s = stream(0, 20, 160);
+      await real.send(audioPacket(s, 0), rig.session.localPort);
+      await rig.handledAtLeast(1);
+      const done = rig.session.play(testSignal(160), new AbortController().signal);
+      await done;
+      await real.waitFor(1);
+      assert.equal(real.received.length, 1);
+      assert.equal(rig.peer.received.length, 0);
+    } finally {
+      real.close();
+    }
+  });
+
+  test("RTCP on the RTP port is ignored: neither audio nor a drop", async () => {
+    rig = await Rig.open();
+    const receiverReport = Buffer.from([0x80, 201, 0, 1, 0x11, 0x22, 0x33, 0x44]);
+    const senderReport = Buffer.alloc(28);
+    senderReport[0] = 0x80;
+    senderReport[1] = 200;
+    senderReport.writeUInt16BE(6, 2);
+    await rig.deliver(receiverReport, senderReport);
+    rig.clock.advance(100);
+    const stats = rig.session.stats();
+    assert.equal(stats.dropped, 0);
+    assert.equal(stats.packetsReceived, 0);
+  });
+
+  test("random bytes never throw out of the socket handler", async () => {
+    rig = await Rig.open();
+    let x = 42;
+    const datagrams: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      const length = i % 50;
+      const data = Buffer.alloc(length);
+      for (let j = 0; j < length; j++) {
+        x = (x * 1103515245 + 12345) & 0x7fffffff;
+        data[j] = x >> 16;
+      }
+      if (length > 0 && i % 2 === 0) data[0] = 0x80 | (data[0] as number & 0x3f); // version 2, so parsing goes deeper
+      datagrams.push(data);
+    }
+    await rig.deliver(...datagrams);
+    rig.clock.advance(1000);
+    assert.equal(rig.frames.length, 50);
+    const stats = rig.session.stats();
+    assert.ok(stats.dropped + stats.packetsReceived <= datagrams.length);
+    assert.ok(stats.dropped > 200);
+  });
 });

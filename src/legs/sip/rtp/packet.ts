@@ -54,10 +54,12 @@ export function isRtcp(data: Uint8Array): boolean {
 
 /** Reads the header of `data` into `out`. Never throws: a malformed datagram is a result code. */
 export function parseRtp(data: Uint8Array, out: RtpHeader): RtpParseResult {
-  if (data.length < RTP_HEADER_BYTES) return "short";
+  if (data.length < 4) return "short";
   const b0 = data[0] as number;
   if (b0 >> 6 !== RTP_VERSION) return "version";
+  // Before the length check: an empty receiver report is only 8 bytes.
   if (isRtcp(data)) return "rtcp";
+  if (data.length < RTP_HEADER_BYTES) return "short";
   const b1 = data[1] as number;
   const csrcCount = b0 & 0x0f;
   let offset = RTP_HEADER_BYTES + csrcCount * 4;

@@ -16,9 +16,6 @@ const EVENT_INTERVAL_MS = 20;
 const EVENT_PACKETS = DIGIT_MS / EVENT_INTERVAL_MS;
 /** RFC 4733 §2.5.1.4: the end packet is sent three times. */
 const END_REPEATS = 3;
-const MAX_PACKET_BYTES = RTP_HEADER_BYTES + 480 * 2;
-/** Send buffers in rotation: a datagram may still be queued in libuv when the next one is built. */
-const BUFFERS = 4;
 
 export interface SendFormat {
   payloadType: number;
@@ -47,8 +44,6 @@ export class RtpSender {
   private format: SendFormat = { payloadType: 0, ptimeMs: 20, telephoneEventPt: undefined };
   /** Schedule time just after the last audio packet; a job starting there continues the talkspurt. */
   private audioEnd = Number.NEGATIVE_INFINITY;
-  private readonly buffers: Buffer[] = [];
-  private nextBuffer = 0;
   private readonly queue: Job[] = [];
   private active: Job | undefined;
   private timer: Timer | undefined;
@@ -68,7 +63,6 @@ export class RtpSender {
     this.sequence = random.sequence & 0xffff;
     this.timestampBase = random.timestamp >>> 0;
     this.origin = clock.now();
-    for (let i = 0; i < BUFFERS; i++) this.buffers.push(Buffer.alloc(MAX_PACKET_BYTES));
   }
 
   setFormat(format: SendFormat): void {
@@ -109,7 +103,7 @@ export class RtpSender {
   sendAudio(pcm: Int16Array, offset: number, at: number, marker: boolean): void {
     const { payloadType, ptimeMs } = this.format;
     const samples = ptimeMs * 8;
-    const buf = this.buffer();
+    const buf = packetBuffer(RTP_HEADER_BYTES + samples);
     writeRtpHeader(buf, payloadType, marker, this.nextSequence(), this.timestampAt(at), this.ssrc);
     const available = Math.max(0, Math.min(samples, pcm.length - offset));
     const encode = payloadType === 8 ? alawEncode : ulawEncode;
@@ -124,7 +118,7 @@ export class RtpSender {
   sendEvent(code: number, eventStart: number, marker: boolean, end: boolean, duration: number): void {
     const pt = this.format.telephoneEventPt;
     if (pt === undefined) return;
-    const buf = this.buffer();
+    const buf = packetBuffer(RTP_HEADER_BYTES + EVENT_PAYLOAD_BYTES);
     writeRtpHeader(buf, pt, marker, this.nextSequence(), this.timestampAt(eventStart), this.ssrc);
     writeEventPayload(buf, RTP_HEADER_BYTES, code, end, duration);
     // The next audio starts a new talkspurt: its timestamps jump past the event.
@@ -193,16 +187,19 @@ export class RtpSender {
     return (this.timestampBase + (at - this.origin) * 8) >>> 0;
   }
 
-  private buffer(): Buffer {
-    const buf = this.buffers[this.nextBuffer] as Buffer;
-    this.nextBuffer = (this.nextBuffer + 1) % BUFFERS;
-    return buf;
-  }
-
   private send(buf: Buffer, length: number): void {
     this.packetsSent++;
     this.transmit(buf, length);
   }
+}
+
+/**
+ * A buffer per packet, from Node's pooled slab (cheap): dgram reads the bytes only on a later tick
+ * (it resolves even a literal address asynchronously), so a reused buffer would be overwritten by
+ * the next packet of a burst before it left.
+ */
+function packetBuffer(length: number): Buffer {
+  return Buffer.allocUnsafe(length);
 }
 
 abstract class BaseJob {
