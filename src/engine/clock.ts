@@ -40,6 +40,15 @@ abstract class BaseClock implements Clock {
   }
 }
 
+/** A Node timer as a Timer: a class, not a closure per timer, since a call sets one every 20 ms. */
+class RealTimer implements Timer {
+  constructor(private readonly handle: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.handle);
+  }
+}
+
 export class RealClock extends BaseClock {
   // performance.now() is monotonic; anchoring it to timeOrigin keeps it comparable to Date.now().
   // Whole milliseconds: timestamps are stored as integers.
@@ -48,8 +57,7 @@ export class RealClock extends BaseClock {
   }
 
   setTimeout(fn: () => void, ms: number): Timer {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(handle) };
+    return new RealTimer(setTimeout(fn, Math.max(0, ms)));
   }
 
   track<T>(work: Promise<T>): Promise<T> {
@@ -57,11 +65,19 @@ export class RealClock extends BaseClock {
   }
 }
 
-interface PendingTimer {
-  at: number;
-  seq: number;
-  fn: () => void;
-  cancelled: boolean;
+/** A simulated timer is its own handle: cancelling marks it, and the queue skips it. */
+class PendingTimer implements Timer {
+  cancelled = false;
+
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly fn: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -74,6 +90,7 @@ export class SimulatedClock extends BaseClock {
   private readonly queue: PendingTimer[] = [];
   private inFlight = 0;
   private stepScheduled = false;
+  private readonly onStep = () => this.step();
 
   constructor(startMs: number = Date.now()) {
     super();
@@ -85,14 +102,10 @@ export class SimulatedClock extends BaseClock {
   }
 
   setTimeout(fn: () => void, ms: number): Timer {
-    const timer: PendingTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    const timer = new PendingTimer(this.current + Math.max(0, ms), this.seq++, fn);
     this.insert(timer);
     this.scheduleStep();
-    return {
-      cancel: () => {
-        timer.cancelled = true;
-      },
-    };
+    return timer;
   }
 
   track<T>(work: Promise<T>): Promise<T> {
@@ -126,7 +139,7 @@ export class SimulatedClock extends BaseClock {
   private scheduleStep(): void {
     if (this.stepScheduled) return;
     this.stepScheduled = true;
-    setImmediate(() => this.step());
+    setImmediate(this.onStep);
   }
 
   private step(): void {

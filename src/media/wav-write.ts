@@ -1,6 +1,10 @@
+import { endianness } from "node:os";
 import { BelayError } from "../errors.js";
 import type { BlobWriter } from "../store/blob-store.js";
 import { SAMPLE_RATE } from "./frame.js";
+
+/** Node runs on little-endian hosts in practice; the byte-order-independent path stays for the rest. */
+const LITTLE_ENDIAN = endianness() === "LE";
 
 export const WAV_HEADER_BYTES = 44;
 const RIFF_SIZE_OFFSET = 4;
@@ -94,10 +98,13 @@ export class WavWriter {
     // After a failed write the audio has nowhere to go; past 4 GB a WAV cannot describe it.
     if (this.writeError !== undefined || this.written + frame.length * BYTES_PER_SAMPLE > MAX_DATA_BYTES)
       return;
-    for (let i = 0; i < frame.length; i++) {
-      this.chunkView.setInt16(this.filled, frame[i] as number, true);
-      this.filled += BYTES_PER_SAMPLE;
-      if (this.filled === this.chunkBytes) this.flush();
+    if (LITTLE_ENDIAN) this.copyBytes(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
+    else {
+      for (let i = 0; i < frame.length; i++) {
+        this.chunkView.setInt16(this.filled, frame[i] as number, true);
+        this.filled += BYTES_PER_SAMPLE;
+        if (this.filled === this.chunkBytes) this.flush();
+      }
     }
     this.sampleCount += frame.length;
     this.written += frame.length * BYTES_PER_SAMPLE;
@@ -135,6 +142,23 @@ export class WavWriter {
     this.filled = 0;
     await this.writes;
     await this.blob.abort();
+  }
+
+  /** WAV is little-endian, as the host is: the frame's bytes go in as they are, a block copy per frame. */
+  private copyBytes(bytes: Uint8Array): void {
+    if (this.filled + bytes.length < this.chunkBytes) {
+      this.chunk.set(bytes, this.filled);
+      this.filled += bytes.length;
+      return;
+    }
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = Math.min(bytes.length - offset, this.chunkBytes - this.filled);
+      this.chunk.set(bytes.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled === this.chunkBytes) this.flush();
+    }
   }
 
   private flush(): void {

@@ -27,6 +27,8 @@ export class VirtualLeg implements Leg {
   private frameIndex = 0;
   private timer: Timer | undefined;
   private ended = false;
+  // Bound once: a closure per 20 ms frame is measurable at benchmark rates.
+  private readonly onTick = () => this.tick();
 
   constructor(
     protected readonly clock: Clock,
@@ -75,7 +77,7 @@ export class VirtualLeg implements Leg {
 
   private scheduleTick(): void {
     const due = this.answeredAt + (this.frameIndex + 1) * FRAME_MS;
-    this.timer = this.clock.setTimeout(() => this.tick(), due - this.clock.now());
+    this.timer = this.clock.setTimeout(this.onTick, due - this.clock.now());
   }
 
   private tick(): void {
