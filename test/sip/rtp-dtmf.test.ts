@@ -313,7 +313,9 @@ describe("RFC 4733 send", () => {
     await rig.peer.waitFor(10);
     const hs = rig.peer.received.map(header);
     assert.equal(hs.length, 10);
-    const [eventHeader, audio1, audio2] = [hs[0], hs[8], hs[9]] as RtpHeader[];
+    const eventHeader = hs[0] as RtpHeader;
+    const audio1 = hs[8] as RtpHeader;
+    const audio2 = hs[9] as RtpHeader;
     assert.equal(audio1.payloadType, 0);
     assert.equal(audio1.marker, true);
     assert.equal(audio1.timestamp, (eventHeader.timestamp + 200 * 8) >>> 0);
