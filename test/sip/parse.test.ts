@@ -105,7 +105,119 @@ test("round trip: parse, serialize, parse gives the same message", () => {
   assert.deepEqual(summary(twice), summary(once));
 });
 
-export function summary(message: SipMessage) {
+test("sipp's INVITE: padded Content-Length, bare Contact addr-spec, display names as tokens", () => {
+  const message = parseSipMessage(fixture("sipp-uac-pcap-invite.sip"));
+  assert.equal(message.kind === "request" && message.uri, "sip:service@127.0.0.1:5099");
+  assert.equal(message.headers.get("Contact"), "sip:sipp@127.0.0.1:5098");
+  assert.equal(message.headers.get("Subject"), "Performance Test");
+  assert.equal(message.body.length, 188);
+});
+
+test("folded header lines become one value, with one space where the fold was", () => {
+  const lines = [...OPTIONS];
+  lines.splice(6, 0, "Subject: a long", "\t  subject line", "  , folded twice");
+  const message = parseSipMessage(crlf(lines));
+  assert.equal(message.headers.get("Subject"), "a long subject line , folded twice");
+  refused(crlf([OPTIONS[0] as string, " starts folded", ...OPTIONS.slice(1)]), /continuation/);
+});
+
+test("case-insensitive names; the spelling Belay writes is canonical", () => {
+  const lines = OPTIONS.map((l) => l.replace(/^Call-ID:/, "CALL-id:").replace(/^CSeq:/, "cseq:"));
+  const message = parseSipMessage(crlf(lines));
+  assert.equal(message.headers.get("Call-Id"), "opt-1@127.0.0.1");
+  assert.ok(message.headers.entries().some(([name]) => name === "Call-ID"));
+  assert.ok(message.headers.entries().some(([name]) => name === "CSeq"));
+});
+
+test("Content-Length: the body is trimmed to it, and without it the body is the rest of the datagram", () => {
+  const withBody = (length: string | undefined, body: string) =>
+    Buffer.from(
+      [...OPTIONS.slice(0, 7), ...(length === undefined ? [] : [`Content-Length: ${length}`]), "", body].join(
+        "\r\n",
+      ),
+    );
+  assert.equal(parseSipMessage(withBody("4", "abcdefgh")).body.toString(), "abcd");
+  assert.equal(parseSipMessage(withBody(undefined, "abcdefgh")).body.toString(), "abcdefgh");
+  assert.equal(parseSipMessage(withBody("0", "")).body.length, 0);
+  refused(withBody("9", "abcdefgh"), /larger than the message/);
+  refused(withBody("five", "abcde"), /invalid Content-Length/);
+  refused(withBody("-1", "abcde"), /invalid Content-Length/);
+});
+
+test("Max-Forwards may be absent; out of range it is refused", () => {
+  assert.doesNotThrow(() => parseSipMessage(crlf(OPTIONS.filter((l) => !l.startsWith("Max-Forwards")))));
+  refused(crlf(OPTIONS.map((l) => (l.startsWith("Max-Forwards") ? "Max-Forwards: 256" : l))), /Max-Forwards/);
+});
+
+test("each required header missing is refused by name; an empty Call-ID counts as missing", () => {
+  for (const name of ["Via", "From", "To", "Call-ID", "CSeq"]) {
+    refused(crlf(OPTIONS.filter((l) => !l.startsWith(`${name}:`))), new RegExp(`missing ${name}`));
+  }
+  refused(crlf(OPTIONS.map((l) => (l.startsWith("Call-ID") ? "Call-ID:" : l))), /missing Call-ID/);
+});
+
+test("unknown SIP versions: 505 for a request, refused for a response", () => {
+  const request = refused(
+    crlf(OPTIONS.map((l, n) => (n === 0 ? "OPTIONS sip:+15550100@127.0.0.1 SIP/3.0" : l))),
+  );
+  assert.equal(request.status, 505);
+  assert.equal(badRequestFor(request)?.status, 505);
+  const response = refused("SIP/1.0 200 OK\r\n\r\n");
+  assert.equal(response.kind, "response");
+  assert.equal(badRequestFor(response), undefined);
+  assert.equal(refused("OPTIONS sip:a@b HTTP/1.1\r\n\r\n").status, 400);
+});
+
+test("an IPv6 Request-URI and Via are understood", () => {
+  const lines = OPTIONS.map((l, n) =>
+    n === 0
+      ? "OPTIONS sip:+15550100@[2001:db8::1]:5060 SIP/2.0"
+      : l.replace("127.0.0.1:5061", "[2001:db8::2]:5061"),
+  );
+  const message = parseSipMessage(crlf(lines));
+  assert.equal(message.kind === "request" && message.uri, "sip:+15550100@[2001:db8::1]:5060");
+  assert.match(message.headers.get("Via") as string, /\[2001:db8::2\]:5061/);
+});
+
+test("an ACK that fails to parse is never answered", () => {
+  const ack = OPTIONS.map((l, n) => (n === 0 ? "ACK sip:a@b SIP/2.0" : l.replace("1 OPTIONS", "1 INVITE")));
+  const err = refused(crlf(ack), /CSeq method/);
+  assert.equal(err.method, "ACK");
+  assert.equal(badRequestFor(err), undefined);
+});
+
+test("garbage never escapes as anything but a SipParseError", () => {
+  const valid = crlf(OPTIONS);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const samples: Buffer[] = [
+    Buffer.from([0xff, 0xfe, 0x00]),
+    Buffer.from(":"),
+    Buffer.from("SIP/2.0"),
+    Buffer.from("\n\n\n"),
+  ];
+  for (let n = 0; n < 400; n++) {
+    const copy = Buffer.from(valid);
+    for (let k = 0; k < 1 + (n % 8); k++)
+      copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+    samples.push(copy, copy.subarray(0, Math.floor(random() * copy.length)));
+  }
+  let parsed = 0;
+  for (const sample of samples) {
+    try {
+      parseSipMessage(sample);
+      parsed++;
+    } catch (err) {
+      assert.ok(isSipParseError(err), `${err}`);
+    }
+  }
+  assert.ok(parsed > 0 && parsed < samples.length, "some mutations still parse, others do not");
+});
+
+function summary(message: SipMessage) {
   return {
     start: message.kind === "request" ? [message.method, message.uri] : [message.status, message.reason],
     headers: message.headers.entries(),
