@@ -19,6 +19,8 @@ export interface BaresipOptions {
   source: { wav: string } | { sineHz: number };
   /** auto: incoming calls are answered at once (outbound tests); manual: they ring. */
   answerMode?: "auto" | "manual";
+  /** The account's user: baresip answers only INVITEs whose Request-URI has it. Default caller. */
+  user?: string;
   /** Offered codecs in order, baresip's names. Default pcmu,pcma. */
   codecs?: string;
   /** baresip quits after this long whatever happens (-t). Default 30 s. */
@@ -33,7 +35,7 @@ export interface BaresipEvent {
 }
 
 export interface Baresip {
-  /** Where it listens for SIP: sip:caller@127.0.0.1:<sipPort>. */
+  /** Where it listens for SIP: sip:<user>@127.0.0.1:<sipPort>. */
   sipPort: number;
   process: Bounded;
   /** Sends a ctrl_tcp command (dial, hangup, sndcode, quit…) and resolves with its response. */
@@ -74,6 +76,7 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
     AUDIO_SOURCE: source,
     SOURCE_FORMAT: sourceFormat,
     SND_DIR: sndDir,
+    USER: options.user ?? "caller",
     CODECS: options.codecs ?? "pcmu,pcma",
     ANSWER_MODE: options.answerMode ?? "manual",
   };
@@ -182,7 +185,7 @@ async function connectControl(port: number): Promise<Control> {
     nextEvent(type, ms, from = 0) {
       return within(
         ms,
-        `baresip event ${type} (events so far: ${events.map((e) => e.type).join(", ") || "none"})`,
+        () => `baresip event ${type} (events so far: ${events.map((e) => e.type).join(", ") || "none"})`,
         new Promise<BaresipEvent>((resolve) => {
           const check = () => {
             const found = events.find((e, i) => i >= from && e.type === type);

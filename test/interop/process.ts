@@ -128,10 +128,13 @@ export function startBounded(
 }
 
 /** Fails if `work` has not settled within `ms`: every wait on a peer or a webhook is bounded. */
-export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+export async function within<T>(ms: number, what: string | (() => string), work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    timer = setTimeout(() => {
+      const described = typeof what === "string" ? what : what();
+      reject(new Error(`timed out after ${ms} ms waiting for ${described}`));
+    }, ms);
   });
   try {
     return await Promise.race([work, timeout]);
