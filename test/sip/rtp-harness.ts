@@ -128,7 +128,7 @@ export class Peer {
   }
 }
 
-export function plan(peer: Peer, overrides: Partial<MediaPlan> = {}): MediaPlan {
+export function plan(peer: { port: number }, overrides: Partial<MediaPlan> = {}): MediaPlan {
   return {
     codec: "PCMU",
     payloadType: 0,
@@ -154,6 +154,7 @@ export class Rig {
     readonly clock: ManualClock,
     readonly peer: Peer,
     readonly lines: LogLine[],
+    readonly plan: MediaPlan,
   ) {}
 
   static async open(
@@ -172,8 +173,8 @@ export class Rig {
       ...options,
       onDatagram: () => rig?.onDatagram(),
     });
-    rig = new Rig(session, clock, peer, lines);
-    session.configure(plan(peer, planOverrides));
+    rig = new Rig(session, clock, peer, lines, plan(peer, planOverrides));
+    session.configure(rig.plan);
     session.start({
       frame: (frame) => {
         rig.frames.push(frame);

@@ -1,8 +1,23 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import { RealClock } from "../../src/engine/clock.js";
 import { serializeRtp } from "../../src/legs/sip/rtp/packet.js";
+import { openRtpSession } from "../../src/legs/sip/rtp/session.js";
 import { decodeAlaw, decodeUlaw } from "../../src/media/g711.js";
-import { type AudioStream, audioPacket, encode, Peer, packetCount, Rig, testSignal } from "./rtp-harness.js";
+import {
+  type AudioStream,
+  audioPacket,
+  captureLogger,
+  encode,
+  HOST,
+  ManualClock,
+  Peer,
+  packetCount,
+  plan,
+  RANGE,
+  Rig,
+  testSignal,
+} from "./rtp-harness.js";
 
 const DELAY_SAMPLES = 480; // the default 60 ms playout delay
 
@@ -404,5 +419,108 @@ describe("RTP receive: bad input", () => {
     const stats = rig.session.stats();
     assert.ok(stats.dropped + stats.packetsReceived <= datagrams.length);
     assert.ok(stats.dropped > 200);
+  });
+
+  test("the SDP's own address takes the latch back from a packet that raced in from elsewhere", async () => {
+    const racer = await Peer.open();
+    try {
+      rig = await Rig.open(); // the plan names rig.peer's address
+      const s = stream(0, 20, 160 * 5);
+      await racer.send(audioPacket({ ...s, ssrc: 1 }, 0), rig.session.localPort);
+      await rig.handledAtLeast(1);
+      await sendStream(rig, s);
+      const handled = rig.handledCount;
+      await racer.send(audioPacket({ ...s, ssrc: 1 }, 5), rig.session.localPort);
+      await rig.handledAtLeast(handled + 1);
+      assert.equal(rig.session.stats().dropped, 1, "the racer is the third address now");
+      await rig.session.play(testSignal(160), new AbortController().signal);
+      await rig.peer.waitFor(1);
+      assert.equal(racer.received.length, 0);
+    } finally {
+      racer.close();
+    }
+  });
+
+  test("a re-INVITE that moves the peer's media latches afresh", async () => {
+    const moved = await Peer.open();
+    try {
+      rig = await Rig.open();
+      const s = stream(0, 20, 160 * 10);
+      await sendStream(rig, s, [0, 1, 2]);
+      rig.session.configure({ ...rig.plan, remote: { address: "127.0.0.1", port: moved.port } });
+      for (let n = 3; n < 10; n++) {
+        const handled = rig.handledCount;
+        await moved.send(audioPacket(s, n), rig.session.localPort);
+        await rig.handledAtLeast(handled + 1);
+        rig.clock.advance(20);
+      }
+      rig.clock.advance(200);
+      assert.equal(rig.session.stats().dropped, 0);
+      assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
+    } finally {
+      moved.close();
+    }
+  });
+
+  test("a frame handler that throws is logged and the frames keep coming", async () => {
+    const clock = new ManualClock();
+    const logs = captureLogger();
+    const session = await openRtpSession({ host: HOST, portRange: RANGE, clock, logger: logs.logger });
+    try {
+      session.configure(plan({ port: 9 }));
+      const delivered: number[] = [];
+      let calls = 0;
+      session.start({
+        frame: () => {
+          calls++;
+          if (calls === 2) throw new Error("engine bug");
+          delivered.push(calls);
+        },
+        digit: () => {},
+      });
+      clock.advance(100);
+      assert.deepEqual(delivered, [1, 3, 4, 5]);
+      assert.ok(logs.lines.some((l) => l.msg === "frame handler threw"));
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("RTP receive and send in real time", () => {
+  test("one session plays to another on the real clock: the audio arrives whole, in 20 ms frames", async () => {
+    const clock = new RealClock();
+    const options = { host: HOST, portRange: RANGE, clock, logger: captureLogger().logger };
+    // A generous playout delay: the test machine is shared, and this checks pacing, not jitter.
+    const a = await openRtpSession({ ...options, jitterMs: 200 });
+    const b = await openRtpSession({ ...options, jitterMs: 200 });
+    try {
+      const frames: Int16Array[] = [];
+      a.configure(plan({ port: b.localPort }, { codec: "PCMA", payloadType: 8, ptimeMs: 30 }));
+      b.configure(plan({ port: a.localPort }, { codec: "PCMA", payloadType: 8, ptimeMs: 30 }));
+      b.start({ frame: (f) => frames.push(f), digit: () => {} });
+      a.start({ frame: () => {}, digit: () => {} });
+      const pcm = testSignal(8 * 600);
+      const startedAt = clock.now();
+      await a.play(pcm, new AbortController().signal);
+      const elapsed = clock.now() - startedAt;
+      assert.ok(elapsed >= 570 && elapsed < 900, `20 packets of 30 ms took ${elapsed} ms`);
+      await clock.sleep(400);
+      const got = new Int16Array(frames.length * 160);
+      frames.forEach((f, i) => {
+        got.set(f, i * 160);
+      });
+      const expected = decodeAlaw(encode(pcm, 8));
+      const start = got.findIndex((x) => x !== 0);
+      assert.ok(start >= 0, "audio arrived");
+      // The first sample may itself decode to a small value: align on the first non-zero one.
+      const offset = start - expected.findIndex((x) => x !== 0);
+      assertSamples(got, expected, offset);
+      assert.equal(b.stats().late, 0);
+      assert.equal(a.stats().packetsSent, 20);
+      assert.equal(b.stats().packetsReceived, 20);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });

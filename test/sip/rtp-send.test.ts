@@ -176,6 +176,29 @@ describe("RTP send", () => {
     assert.equal(rig.peer.received.length, 0);
   });
 
+  test("recvonly (the peer put Belay on hold with sendonly) sends nothing either", async () => {
+    rig = await Rig.open({ direction: "recvonly" });
+    await runUntil(rig, rig.session.play(testSignal(480), new AbortController().signal), 20);
+    assert.equal(rig.peer.received.length, 0);
+  });
+
+  test("a re-INVITE changing the packet time mid-play neither skips nor repeats audio", async () => {
+    rig = await Rig.open();
+    const pcm = testSignal(1600);
+    const done = rig.session.play(pcm, new AbortController().signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    rig.clock.advance(40);
+    rig.session.configure({ ...rig.plan, ptimeMs: 30 });
+    await runUntil(rig, done, 10);
+    await rig.peer.waitFor(10);
+    const payload = Buffer.concat(rig.peer.received.map(payloadOf));
+    assert.deepEqual(payload, Buffer.from(encodeUlaw(pcm)));
+    // The next play takes the new packet time.
+    await runUntil(rig, rig.session.play(testSignal(480), new AbortController().signal), 10);
+    await rig.peer.waitFor(12);
+    assert.equal(payloadOf(rig.peer.received[10] as Buffer).length, 240);
+  });
+
   test("play before configure is a typed error", async () => {
     const session = await openRtpSession({
       host: HOST,

@@ -100,8 +100,9 @@ export class RtpSender {
     return { start: now, continues: false };
   }
 
-  sendAudio(pcm: Int16Array, offset: number, at: number, marker: boolean): void {
-    const { payloadType, ptimeMs } = this.format;
+  /** Sends `ptimeMs` of `pcm` from `offset`: the job's packet time, fixed when it began. */
+  sendAudio(pcm: Int16Array, offset: number, ptimeMs: number, at: number, marker: boolean): void {
+    const payloadType = this.format.payloadType;
     const samples = ptimeMs * 8;
     const buf = packetBuffer(RTP_HEADER_BYTES + samples);
     writeRtpHeader(buf, payloadType, marker, this.nextSequence(), this.timestampAt(at), this.ssrc);
@@ -220,6 +221,8 @@ class AudioJob extends BaseJob implements Job {
   private start = 0;
   private packet = 0;
   private marker = false;
+  /** Fixed for the job: a re-INVITE changing ptime mid-play must not skip or repeat audio. */
+  private ptimeMs = 20;
 
   constructor(
     private readonly sender: RtpSender,
@@ -234,17 +237,18 @@ class AudioJob extends BaseJob implements Job {
     const { start, continues } = this.sender.audioStart(now);
     this.start = start;
     this.marker = !continues;
+    this.ptimeMs = this.sender.ptimeMs;
   }
 
   due(): number {
-    return this.start + this.packet * this.sender.ptimeMs;
+    return this.start + this.packet * this.ptimeMs;
   }
 
   emit(): boolean {
-    const samples = this.sender.ptimeMs * 8;
+    const samples = this.ptimeMs * 8;
     const offset = this.packet * samples;
     if (offset >= this.pcm.length) return true;
-    this.sender.sendAudio(this.pcm, offset, this.due(), this.marker && this.packet === 0);
+    this.sender.sendAudio(this.pcm, offset, this.ptimeMs, this.due(), this.marker && this.packet === 0);
     this.packet++;
     return offset + samples >= this.pcm.length;
   }

@@ -201,7 +201,7 @@ export class RtpSession implements RtpMedia {
       return;
     }
     const latched = this.latched;
-    if (latched && (from.port !== latched.port || from.address !== latched.address)) {
+    if (latched && (from.port !== latched.port || from.address !== latched.address) && !this.fromSdpAddress(from)) {
       this.drop("third-address", from, `latched to ${latched.address}:${latched.port}`);
       return;
     }
@@ -230,7 +230,7 @@ export class RtpSession implements RtpMedia {
       this.drop("payload-type", from, `payload type ${pt}`);
       return;
     }
-    if (!latched) {
+    if (!latched || latched.port !== from.port || latched.address !== from.address) {
       this.latched = { address: from.address, port: from.port };
       this.log.debug({ address: from.address, port: from.port }, "RTP latched to the peer's source");
     }
@@ -278,6 +278,15 @@ export class RtpSession implements RtpMedia {
     });
   }
 
+  /**
+   * The address the SDP named always wins the latch: whoever raced a packet in first from
+   * elsewhere (RTP bleed) loses it as soon as the real peer's media arrives from where it said.
+   */
+  private fromSdpAddress(from: dgram.RemoteInfo): boolean {
+    const remote = this.plan?.remote;
+    return remote !== undefined && remote.port === from.port && remote.address === from.address;
+  }
+
   private drop(reason: DropReason, from: dgram.RemoteInfo, detail: string): void {
     this.dropped++;
     if (this.dropped <= DROP_LOG_FIRST || this.dropped % DROP_LOG_EVERY === 0) {
@@ -300,8 +309,13 @@ export class RtpSession implements RtpMedia {
     this.tickTimer = undefined;
     const now = this.clock.now();
     while (!this.closed && this.startedAt + (this.framesDelivered + 1) * FRAME_MS <= now) {
-      this.deliverFrame();
       this.framesDelivered++;
+      try {
+        this.deliverFrame();
+      } catch (err) {
+        // The handler's failure is the call's to deal with; the clock of every frame after it is ours.
+        this.log.error({ err }, "frame handler threw");
+      }
     }
     if (!this.closed) this.scheduleTick();
   }
@@ -324,7 +338,8 @@ export class RtpSession implements RtpMedia {
 
   private sendDatagram(packet: Uint8Array, length: number): void {
     const plan = this.plan;
-    if (this.closed || !plan || plan.direction === "inactive") return;
+    // The plan's direction is Belay's own (the mirror of the peer's): on hold it sends nothing.
+    if (this.closed || !plan || plan.direction === "inactive" || plan.direction === "recvonly") return;
     const target = this.latched ?? plan.remote;
     if (!target.port || target.address === "0.0.0.0" || target.address === "::") return;
     this.socket.send(packet, 0, length, target.port, target.address);
