@@ -7,6 +7,7 @@ import {
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
 import { type BelayError, isBelayError } from "../errors.js";
+import type { OutboundSip } from "../server/outbound-call.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { authenticate, requireSameAccount } from "./auth.js";
@@ -27,6 +28,8 @@ export interface ApiDeps {
   engine: Engine;
   logger: Logger;
   publicUrl: () => string;
+  /** POST /Calls dials non-device numbers here when SIP outbound is configured. */
+  sip?: OutboundSip | undefined;
 }
 
 declare module "fastify" {

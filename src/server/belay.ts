@@ -7,6 +7,7 @@ import { createAudioService } from "../engine/audio-service.js";
 import { type Clock, RealClock } from "../engine/clock.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
 import { BelayError } from "../errors.js";
+import type { SipService } from "../legs/sip/sip-service.js";
 import { loadSpeechEngine } from "../media/tts.js";
 import { LocalBlobStore } from "../store/local-blob-store.js";
 import { openSqliteStore } from "../store/sql/open-sqlite.js";
@@ -15,6 +16,7 @@ import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js"
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
+import { startSip } from "./sip.js";
 
 /** The SQLite database's name inside the data folder. */
 export const DATABASE_FILE = "belay.db";
@@ -29,6 +31,10 @@ export interface Belay {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly privacy: PrivacySweeper;
+  /** SIP over UDP; undefined when off (--sip-port 0). */
+  readonly sip: SipService | undefined;
+  /** `udp:<address>:<port>` SIP listens on, or undefined when SIP is off. */
+  sipAddress(): string | undefined;
   /** The base URL handed out in recordingUrl; known once listening. */
   publicUrl(): string;
   listen(): Promise<string>;
@@ -85,7 +91,11 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     limits: DEFAULT_LIMITS,
   });
   const privacy = new PrivacySweeper({ store, blobs, clock, logger: log }, config.privacySweepMs);
-  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl }, tls);
+  const sip = await startSip({ config, engine, store, clock, logger: log }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
   app.startOutbox();
   privacy.start();
 
@@ -99,6 +109,8 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     clock,
     logger: log,
     privacy,
+    sip,
+    sipAddress: () => (sip ? `udp:${sip.address.address}:${sip.address.port}` : undefined),
     publicUrl: () => baseUrl,
     async listen() {
       await api.listen({ port: config.port, host: config.host });
@@ -109,7 +121,9 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     },
     async close() {
       privacy.stop();
+      // Live SIP calls get their BYE here; the socket stays open until the BYEs are answered.
       await engine.shutdown();
+      await sip?.close();
       await app.drainOutbox().catch(() => undefined);
       await app.stopOutbox();
       await closeApi(api);

@@ -1,6 +1,7 @@
 import { newId } from "../contract/ids.js";
 import type { Call, CallOutcome } from "../engine/call.js";
 import type { Engine } from "../engine/engine.js";
+import type { OutboundLeg } from "../engine/leg.js";
 import type { CallerScript } from "../legs/virtual/script.js";
 import { type CalleeAnswer, VirtualCallee } from "../legs/virtual/virtual-callee.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -19,6 +20,13 @@ export interface OutboundCallRequest {
   sendDigits?: string;
 }
 
+/** SIP outbound as POST /Calls sees it (src/legs/sip/sip-service.ts). */
+export interface OutboundSip {
+  readonly dialsOut: boolean;
+  /** A leg to dial `to` over SIP, or why there is none. */
+  outboundLeg(callId: string, from: string, to: string): Promise<OutboundLeg | string>;
+}
+
 export interface PlacedCall {
   call: Call;
   /** The call's row as first stored: status queued. */
@@ -28,27 +36,24 @@ export interface PlacedCall {
 
 /**
  * Places a call from the REST API (direction outboundAPI) on Belay's own clock, in the background.
- * `to` reaches the account's virtual device with that number; with none the call fails, as a
- * number that does not exist would. SIP destinations come later through the same OutboundLeg.
+ * `to` reaches the account's virtual device with that number; any other number is dialled over SIP
+ * when --sip-outbound is set; otherwise the call fails, as a number that does not exist would.
  */
 export async function placeOutboundCall(
-  deps: { engine: Engine; store: Store; blobs: BlobStore },
+  deps: { engine: Engine; store: Store; blobs: BlobStore; sip?: OutboundSip | undefined },
   request: OutboundCallRequest,
 ): Promise<PlacedCall> {
   const { engine, store, blobs } = deps;
   const clock = engine.deps.clock;
+  const callId = newId("CA");
   const device = await store.devices.get(request.accountId, request.to);
   const leg = device
     ? new VirtualCallee(clock, await deviceScript(blobs, device), answersOf(device))
-    : new VirtualCallee(
-        clock,
-        {},
-        { kind: "unreachable", message: `no virtual device ${request.to} in this account: the call failed` },
-      );
+    : await nonDeviceLeg(deps.sip, clock, callId, request);
   const number = await store.numbers.findByNumber(request.from);
   const { call, done } = engine.start({
     accountId: request.accountId,
-    callId: newId("CA"),
+    callId,
     from: request.from,
     to: request.to,
     direction: "outboundAPI",
@@ -67,6 +72,19 @@ export async function placeOutboundCall(
   // Nobody awaits a background call: a failure to store it is logged, not left unhandled.
   done.catch((err: unknown) => engine.deps.logger.error({ err, callId: call.id }, "outbound call failed"));
   return { call, row: await call.stored, done };
+}
+
+/** Over SIP when it dials out; else a callee that cannot be reached, so the call fails with the reason. */
+async function nonDeviceLeg(
+  sip: OutboundSip | undefined,
+  clock: Engine["deps"]["clock"],
+  callId: string,
+  request: OutboundCallRequest,
+): Promise<OutboundLeg> {
+  const unreachable = (message: string) => new VirtualCallee(clock, {}, { kind: "unreachable", message });
+  if (!sip?.dialsOut) return unreachable(`no virtual device ${request.to} in this account: the call failed`);
+  const leg = await sip.outboundLeg(callId, request.from, request.to);
+  return typeof leg === "string" ? unreachable(`the SIP call to ${request.to} failed: ${leg}`) : leg;
 }
 
 function answersOf(device: DeviceRow): CalleeAnswer {

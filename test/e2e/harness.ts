@@ -34,9 +34,10 @@ export async function startBelay(
 ): Promise<TestBelay> {
   const { listen = true, ...overrides } = options;
   const temp = await tempDir("data");
-  // An empty environment: BELAY_* variables of whoever runs the tests must not leak in.
+  // An empty environment: BELAY_* variables of whoever runs the tests must not leak in. SIP is off
+  // (sipPort 0) unless a test gives it a port: tests never bind 5060.
   const belay = await createBelay(
-    resolveConfig({ dataDir: temp.dir, port: 0, logLevel: "silent", ...overrides }, {}),
+    resolveConfig({ dataDir: temp.dir, port: 0, logLevel: "silent", sipPort: 0, ...overrides }, {}),
   );
   if (listen) await belay.listen();
   return {

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { BelayError } from "../../errors.js";
 import { createBelay } from "../../server/belay.js";
-import { CONFIG_DEFAULTS, resolveConfig } from "../../server/config.js";
+import { CONFIG_DEFAULTS, parseRtpPorts, resolveConfig, SERVE_SIP_PORT } from "../../server/config.js";
 import { SERVER_FILE } from "../target.js";
 
 interface ServeFlags {
@@ -14,6 +14,11 @@ interface ServeFlags {
   logLevel?: string;
   tlsCert?: string;
   tlsKey?: string;
+  sipPort?: string;
+  sipHost?: string;
+  rtpPorts?: string;
+  maxCalls?: string;
+  sipOutbound?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -36,6 +41,17 @@ export function registerServe(program: Command): void {
       "serve HTTPS with this certificate (with --tls-key; default: BELAY_TLS_CERT)",
     )
     .option("--tls-key <file.pem>", "the certificate's private key (default: BELAY_TLS_KEY)")
+    .option("--sip-port <port>", `SIP over UDP; 0 turns SIP off (default: ${SERVE_SIP_PORT})`)
+    .option("--sip-host <address>", "address SIP advertises in Via, Contact and SDP (default: --host)")
+    .option(
+      "--rtp-ports <min-max>",
+      `RTP port range, one port per call (default: ${CONFIG_DEFAULTS.rtpPorts.min}-${CONFIG_DEFAULTS.rtpPorts.max})`,
+    )
+    .option("--max-calls <n>", `live SIP calls before 503 (default: ${CONFIG_DEFAULTS.maxCalls})`)
+    .option(
+      "--sip-outbound <uri>",
+      "dial POST /Calls to non-device numbers over SIP here, e.g. 'sip:{to}@127.0.0.1:5080'",
+    )
     .action(async (flags: ServeFlags) => {
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
         throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
@@ -43,6 +59,10 @@ export function registerServe(program: Command): void {
       if (port !== undefined && !(/^\d+$/.test(flags.port ?? "") && port < 65536)) {
         throw new BelayError("CLI_USAGE", `--port "${flags.port}" must be a port number (0-65535)`);
       }
+      const sipPort = sipPortOf(flags.sipPort);
+      const maxCalls = flags.maxCalls === undefined ? undefined : Number(flags.maxCalls);
+      if (maxCalls !== undefined && !(/^\d+$/.test(flags.maxCalls ?? "") && maxCalls > 0))
+        throw new BelayError("CLI_USAGE", `--max-calls "${flags.maxCalls}" must be a whole number above 0`);
       // Listening for signals from the start: one that arrives while Belay starts stops it once up.
       const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
         process.once("SIGINT", resolve);
@@ -55,6 +75,11 @@ export function registerServe(program: Command): void {
         ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
         ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
         ...(flags.tlsCert && flags.tlsKey ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey } } : {}),
+        ...(sipPort !== undefined ? { sipPort } : {}),
+        ...(flags.sipHost ? { sipHost: flags.sipHost } : {}),
+        ...(flags.rtpPorts ? { rtpPorts: parseRtpPorts("--rtp-ports", flags.rtpPorts) } : {}),
+        ...(maxCalls !== undefined ? { maxCalls } : {}),
+        ...(flags.sipOutbound ? { sipOutbound: flags.sipOutbound } : {}),
       });
       const belay = await createBelay(config);
       const url = await belay.listen();
@@ -69,6 +94,7 @@ export function registerServe(program: Command): void {
           `  API key         ${account.apiKey}`,
           `  signing secret  ${account.signingSecret}`,
           `  REST API        ${url}/apiserver`,
+          `  SIP             ${belay.sipAddress() ?? "off"}`,
           "",
         ].join("\n"),
       );
@@ -81,4 +107,16 @@ export function registerServe(program: Command): void {
       await belay.close();
       await rm(serverFile, { force: true });
     });
+}
+
+/** --sip-port, else BELAY_SIP_PORT (resolveConfig reads it), else 5060: serve is where SIP is on by default. */
+function sipPortOf(flag: string | undefined): number | undefined {
+  if (flag === undefined) return process.env.BELAY_SIP_PORT ? undefined : SERVE_SIP_PORT;
+  const port = Number(flag);
+  if (!(/^\d+$/.test(flag) && port < 65536))
+    throw new BelayError(
+      "CLI_USAGE",
+      `--sip-port "${flag}" must be a port number (0-65535; 0 turns SIP off)`,
+    );
+  return port;
 }

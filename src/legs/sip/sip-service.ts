@@ -1,0 +1,287 @@
+import type { Logger } from "pino";
+import type { Clock } from "../../engine/clock.js";
+import type { OutboundLeg } from "../../engine/leg.js";
+import { isBelayError } from "../../errors.js";
+import type { LocalIdentity } from "./dialog.js";
+import { parseNameAddr } from "./message/name-addr.js";
+import { parseSipMessage } from "./message/parse.js";
+import { serializeSipMessage } from "./message/serialize.js";
+import type { SipRequest } from "./message/types.js";
+import { parseUri } from "./message/uri.js";
+import type { SdpNegotiator } from "./negotiator.js";
+import { ACCEPT, responseFor } from "./responses.js";
+import type { RtpMedia } from "./rtp/types.js";
+import type { InviteServerTransaction } from "./server-transaction.js";
+import { contentType, SDP, type SipCallDeps, warning } from "./sip-call.js";
+import { SipCallee, type SipTarget } from "./sip-callee.js";
+import { SipLeg } from "./sip-leg.js";
+import { outboundTarget } from "./target.js";
+import { RFC3261_TIMERS, type SipTimers } from "./timers.js";
+import { newCallId, newTag } from "./tokens.js";
+import { TransactionLayer } from "./transaction-layer.js";
+import { type Endpoint, UdpTransport } from "./transport.js";
+import { UserAgent } from "./user-agent.js";
+
+/** What an inbound INVITE becomes: a call the engine runs, or a refusal with its status. */
+export type InboundDecision =
+  | { accept: true; start(leg: SipLeg, callLogger: Logger): void; callId: string }
+  | { accept: false; status: number; reason?: string };
+
+/** The composition root's side of an inbound call: routing and starting it in the engine. */
+export interface InboundCalls {
+  /** Finds the number dialled (the Request-URI user) and who calls (the From user). */
+  route(dialled: string, caller: string): Promise<InboundDecision>;
+}
+
+export interface SipServiceOptions {
+  listenHost: string;
+  port: number;
+  /** The address in Via, Contact and SDP. */
+  advertiseHost: string;
+  maxCalls: number;
+  /** `sip:{to}@host:port`, or undefined: no SIP outbound. */
+  outbound: string | undefined;
+  clock: Clock;
+  logger: Logger;
+  negotiator: SdpNegotiator;
+  /** One RTP session per call, on a port from the configured range. */
+  openMedia(logger: Logger): Promise<RtpMedia>;
+  inbound: InboundCalls;
+  timers?: SipTimers;
+}
+
+/** Seconds a caller refused for the call limit is asked to wait. */
+const RETRY_AFTER_SEC = 5;
+
+/**
+ * Belay's SIP: one UDP socket, the transaction layer, the UA core, inbound INVITEs turned into
+ * engine calls through `inbound`, and SipCallees for outbound calls. Counts live calls against
+ * --max-calls.
+ */
+export class SipService {
+  private live = 0;
+  private closing = false;
+  private readonly pendingByes = new Set<Promise<void>>();
+
+  private constructor(
+    private readonly options: SipServiceOptions,
+    private readonly transport: UdpTransport,
+    readonly layer: TransactionLayer,
+    readonly agent: UserAgent,
+    private readonly identity: LocalIdentity,
+  ) {
+    agent.onInvite((request, transaction, source) => {
+      this.invite(request, transaction, source).catch((err: unknown) => {
+        options.logger.error({ err }, "inbound INVITE failed inside Belay");
+        transaction.respond(responseFor(request, 500));
+      });
+    });
+  }
+
+  static async start(options: SipServiceOptions): Promise<SipService> {
+    const logger = options.logger.child({ component: "sip" });
+    let layer: TransactionLayer | undefined;
+    const transport = await UdpTransport.open({
+      host: options.listenHost,
+      port: options.port,
+      onDatagram: (bytes, source) => layer?.receive(bytes, source),
+      onSendError: (err, to) => logger.debug({ err: err.message, to }, "SIP datagram not sent"),
+    });
+    const sentBy = { host: options.advertiseHost, port: transport.local.port };
+    layer = new TransactionLayer({
+      transport,
+      codec: { parse: parseSipMessage, serialize: serializeSipMessage },
+      clock: options.clock,
+      timers: options.timers ?? RFC3261_TIMERS,
+      logger,
+      sentBy,
+    });
+    const identity: LocalIdentity = {
+      via: (branch) => (layer as TransactionLayer).via(branch),
+      contact: `<sip:belay@${hostForUri(sentBy.host)}:${sentBy.port}>`,
+    };
+    const agent = new UserAgent(layer, logger);
+    logger.info(
+      { listen: `${options.listenHost}:${transport.local.port}`, advertise: sentBy.host },
+      "SIP listening (UDP)",
+    );
+    return new SipService({ ...options, logger }, transport, layer, agent, identity);
+  }
+
+  get address(): Endpoint {
+    return this.transport.local;
+  }
+
+  liveCalls(): number {
+    return this.live;
+  }
+
+  /** Whether POST /Calls can dial numbers over SIP. */
+  get dialsOut(): boolean {
+    return this.options.outbound !== undefined;
+  }
+
+  /** A leg that dials `to` at the --sip-outbound target; a string says why it cannot. */
+  async outboundLeg(callId: string, from: string, to: string): Promise<OutboundLeg | string> {
+    const template = this.options.outbound;
+    if (!template) return "SIP outbound is not configured (--sip-outbound)";
+    if (this.closing) return "Belay is shutting down";
+    if (this.live >= this.options.maxCalls) return `the SIP call limit (${this.options.maxCalls}) is reached`;
+    let target: SipTarget;
+    try {
+      target = outboundTarget(template, to, from, this.options.advertiseHost);
+    } catch (err) {
+      return isBelayError(err) ? err.message : String(err);
+    }
+    const sipCallId = newCallId(this.options.advertiseHost);
+    const logger = this.options.logger.child({ callId, sipCallId });
+    const release = this.takeSlot();
+    let media: RtpMedia;
+    try {
+      media = await this.options.openMedia(logger);
+    } catch (err) {
+      release();
+      return `no RTP port: ${isBelayError(err) ? err.message : String(err)}`;
+    }
+    return new SipCallee(this.callDeps(logger, media, release), target, sipCallId);
+  }
+
+  /** After the engine has hung up every call: waits briefly for BYEs to be answered, then closes. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.pendingByes.size > 0) {
+      const grace = this.options.clock.sleep(4 * (this.options.timers ?? RFC3261_TIMERS).t1);
+      await Promise.race([Promise.allSettled([...this.pendingByes]), grace]);
+    }
+    this.layer.close();
+    await this.transport.close();
+  }
+
+  private async invite(
+    request: SipRequest,
+    transaction: InviteServerTransaction,
+    source: Endpoint,
+  ): Promise<void> {
+    const { logger, maxCalls, negotiator } = this.options;
+    transaction.respond(responseFor(request, 100));
+    const refuse = (status: number, reason?: string, headers?: Record<string, string>) =>
+      transaction.respond(responseFor(request, status, reason, { toTag: newTag(), headers: headers ?? {} }));
+    if (request.body.length > 0 && contentType(request) !== SDP) {
+      refuse(415, undefined, { Accept: ACCEPT });
+      return;
+    }
+    if (this.closing) {
+      refuse(503, "Shutting Down", { "Retry-After": String(RETRY_AFTER_SEC) });
+      return;
+    }
+    if (this.live >= maxCalls) {
+      logger.warn({ maxCalls, callId: request.headers.get("Call-ID") }, "INVITE beyond the call limit: 503");
+      refuse(503, "Call Limit Reached", { "Retry-After": String(RETRY_AFTER_SEC) });
+      return;
+    }
+    if (request.body.length === 0) {
+      refuse(488, "An SDP Offer Is Required");
+      return;
+    }
+    const negotiated = negotiator.negotiate(request.body);
+    if (!negotiated.ok) {
+      refuse(488, undefined, { Warning: warning(negotiated.reason) });
+      return;
+    }
+    // The slot is taken before any await, so a flood cannot overshoot the limit.
+    const release = this.takeSlot();
+    let cancelled = false;
+    this.agent.addCancellable(transaction, () => {
+      cancelled = true;
+      transaction.respond(responseFor(request, 487, undefined, { toTag: newTag() }));
+    });
+    try {
+      const decision = await this.options.inbound.route(
+        uriUser(request.uri),
+        nameAddrUser(request.headers.get("From")),
+      );
+      if (cancelled) return release();
+      if (!decision.accept) {
+        this.agent.removeCancellable(transaction);
+        refuse(decision.status, decision.reason);
+        return release();
+      }
+      const sipCallId = request.headers.get("Call-ID") ?? "";
+      const callLogger = logger.child({ callId: decision.callId, sipCallId });
+      const media = await this.options.openMedia(callLogger);
+      if (cancelled) {
+        await media.close();
+        return release();
+      }
+      this.agent.removeCancellable(transaction);
+      const leg = new SipLeg(
+        this.callDeps(callLogger, media, release),
+        request,
+        transaction,
+        source,
+        negotiated.plan,
+      );
+      leg.ring();
+      callLogger.info({ source, uri: request.uri }, "inbound SIP call");
+      decision.start(leg, callLogger);
+    } catch (err) {
+      this.agent.removeCancellable(transaction);
+      release();
+      if (cancelled) return;
+      logger.error({ err }, "inbound call could not start");
+      refuse(503, "No Media Port", { "Retry-After": String(RETRY_AFTER_SEC) });
+    }
+  }
+
+  /** Counts a call against --max-calls; the function returned frees it (once, however often called). */
+  private takeSlot(): () => void {
+    this.live++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.live--;
+    };
+  }
+
+  private callDeps(logger: Logger, media: RtpMedia, onEnded: () => void): SipCallDeps {
+    return {
+      agent: this.agent,
+      clock: this.options.clock,
+      timers: this.options.timers ?? RFC3261_TIMERS,
+      logger,
+      negotiator: this.options.negotiator,
+      media,
+      mediaAddress: this.options.advertiseHost,
+      identity: this.identity,
+      onEnded,
+      trackBye: (bye) => {
+        this.pendingByes.add(bye);
+        bye.finally(() => this.pendingByes.delete(bye));
+      },
+    };
+  }
+}
+
+/** The user part of the Request-URI; "" when there is none. */
+export function uriUser(uri: string): string {
+  try {
+    return parseUri(uri).user ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** The user part of a From or To value; "" when there is none. */
+export function nameAddrUser(value: string | undefined): string {
+  if (!value) return "";
+  try {
+    return parseNameAddr(value).uri.user ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export function hostForUri(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}

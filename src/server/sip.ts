@@ -1,0 +1,75 @@
+import type { Logger } from "pino";
+import { normalizeE164 } from "../contract/e164.js";
+import { newId } from "../contract/ids.js";
+import type { Clock } from "../engine/clock.js";
+import type { Engine } from "../engine/engine.js";
+import { openRtpSession } from "../legs/sip/rtp/session.js";
+import { createSdpNegotiator } from "../legs/sip/sdp/negotiator.js";
+import { type InboundDecision, SipService } from "../legs/sip/sip-service.js";
+import type { SipTimers } from "../legs/sip/timers.js";
+import type { Store } from "../store/types.js";
+import type { BelayConfig } from "./config.js";
+import { routeInbound } from "./inbound-route.js";
+
+/**
+ * SIP wired to the rest of Belay: an inbound INVITE is routed like a virtual call (the number,
+ * its application, its voiceUrl) and runs in the same engine; outbound legs come from the same
+ * service. undefined when SIP is off (port 0).
+ */
+export async function startSip(deps: {
+  config: BelayConfig;
+  engine: Engine;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  timers?: SipTimers;
+}): Promise<SipService | undefined> {
+  const { config, engine, store, clock, logger } = deps;
+  if (config.sipPort === 0) return undefined;
+  const advertiseHost = config.sipHost ?? config.host;
+  return SipService.start({
+    listenHost: config.host,
+    port: config.sipPort,
+    advertiseHost,
+    maxCalls: config.maxCalls,
+    outbound: config.sipOutbound,
+    clock,
+    logger,
+    negotiator: createSdpNegotiator(),
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    openMedia: (callLogger) =>
+      openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
+    inbound: {
+      async route(dialled, caller): Promise<InboundDecision> {
+        const to = normalizeE164(dialled);
+        const route = to ? await routeInbound(store, to) : undefined;
+        if (!to || !route) return { accept: false, status: 404, reason: "No Such Number" };
+        // A caller that is a number is E.164 in webhooks; anything else (a SIP user name) as sent.
+        const from = normalizeE164(caller) ?? (caller || "anonymous");
+        const callId = newId("CA");
+        return {
+          accept: true,
+          callId,
+          start(leg, callLogger) {
+            const { done } = engine.start({
+              ...route,
+              callId,
+              from,
+              to,
+              direction: "inbound",
+              parentCallId: null,
+              leg,
+            });
+            done.then(
+              (outcome) => leg.settle(outcome.reason),
+              (err: unknown) => {
+                callLogger.error({ err }, "inbound SIP call failed inside Belay");
+                leg.settle("internalError");
+              },
+            );
+          },
+        };
+      },
+    },
+  });
+}
