@@ -78,6 +78,12 @@ test("bare LF line ends, leading CRLF keep-alives and compact header names", () 
   );
 });
 
+test("a message cut short before its empty line still parses, with no CR left in its last header", () => {
+  const message = parseSipMessage(Buffer.from(`${OPTIONS.slice(0, 7).join("\r\n")}\r\n`));
+  assert.equal(message.headers.get("Max-Forwards"), "70");
+  assert.equal(message.body.length, 0);
+});
+
 test("a datagram of CRLFs only is a keep-alive, refused with keepAlive set", () => {
   assert.equal(isKeepAlive(Buffer.from("\r\n\r\n")), true);
   assert.equal(isKeepAlive(Buffer.from(OPTIONS.join("\r\n"))), false);

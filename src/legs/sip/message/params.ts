@@ -2,8 +2,6 @@ import { SipParseError } from "./errors.js";
 
 export type Params = Map<string, string | null>;
 
-const LWS = /[ \t]/;
-
 /**
  * Reads `;name[=value]` parameters from `text`, starting at `from`, until the end or a
  * character that cannot continue them. With `lws` (header parameters, RFC 3261 25.1) spaces may
@@ -18,25 +16,22 @@ export function parseParams(
 ): { params: Params; end: number } {
   const params: Params = new Map();
   let i = from;
-  const skip = () => {
-    if (lws) while (i < text.length && LWS.test(text[i] as string)) i++;
-  };
   for (;;) {
-    skip();
+    if (lws) i = skipLws(text, i);
     if (text[i] !== ";") break;
     i++;
-    skip();
+    if (lws) i = skipLws(text, i);
     const nameStart = i;
     while (i < text.length && isParamChar(text.charCodeAt(i))) i++;
     const name = text.slice(nameStart, i).toLowerCase();
     if (name === "") throw new SipParseError(`empty parameter in ${what}`);
-    skip();
+    if (lws) i = skipLws(text, i);
     if (text[i] !== "=") {
       params.set(name, null);
       continue;
     }
     i++;
-    skip();
+    if (lws) i = skipLws(text, i);
     const valueStart = i;
     if (text[i] === '"') {
       i = endOfQuoted(text, i, what);
@@ -52,6 +47,13 @@ export function parseParams(
     params.set(name, value);
   }
   return { params, end: i };
+}
+
+// A plain function, not a closure per call: this runs for every parameter of every message.
+function skipLws(text: string, i: number): number {
+  let at = i;
+  while (at < text.length && (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09)) at++;
+  return at;
 }
 
 /** Index just past the closing quote of the quoted string opening at `open`. */

@@ -73,12 +73,16 @@ export function parseSipMessage(datagram: Buffer): SipMessage {
 function findHeaderEnd(buf: Buffer, from: number): { headerEnd: number; bodyStart: number } {
   let i = buf.indexOf(LF, from);
   while (i >= 0) {
-    if (buf[i + 1] === LF) return { headerEnd: i, bodyStart: i + 2 };
-    if (buf[i + 1] === CR && buf[i + 2] === LF) return { headerEnd: i, bodyStart: i + 3 };
+    // headerEnd excludes the last header line's own CR, so no line keeps one.
+    const end = buf[i - 1] === CR ? i - 1 : i;
+    if (buf[i + 1] === LF) return { headerEnd: end, bodyStart: i + 2 };
+    if (buf[i + 1] === CR && buf[i + 2] === LF) return { headerEnd: end, bodyStart: i + 3 };
     i = buf.indexOf(LF, i + 1);
   }
   // No empty line: a message cut short after its last header. Tolerated; there is no body.
-  return { headerEnd: buf.length, bodyStart: buf.length };
+  let end = buf.length;
+  while (end > from && (buf[end - 1] === CR || buf[end - 1] === LF)) end--;
+  return { headerEnd: end, bodyStart: buf.length };
 }
 
 /** Lines of the header section, continuation lines (leading SP/HTAB) joined to their header with one SP. */
@@ -86,7 +90,7 @@ function unfold(text: string): string[] {
   const raw = text.split(/\r?\n/);
   const lines: string[] = [];
   for (let n = 0; n < raw.length; n++) {
-    const line = (raw[n] as string).replace(/\r$/, "");
+    const line = raw[n] as string;
     if (n > 0 && (line.startsWith(" ") || line.startsWith("\t"))) {
       if (lines.length < 2) throw new SipParseError("continuation line without a header");
       lines[lines.length - 1] = `${trimLws(lines[lines.length - 1] as string)} ${trimLws(line)}`;
