@@ -43,6 +43,16 @@ export async function speech(text: string): Promise<Int16Array> {
   return engine.synthesize(text);
 }
 
+/**
+ * Pads with silence to whole packets. sipp's rtp_stream fills a last partial packet with other
+ * bytes than silence, so a file for it should end on a packet boundary.
+ */
+export function padToPackets(pcm: Int16Array, packetSamples = 160): Int16Array {
+  const out = new Int16Array(Math.ceil(pcm.length / packetSamples) * packetSamples);
+  out.set(pcm);
+  return out;
+}
+
 /** Writes 8 kHz mono 16-bit PCM as a WAV: what baresip's aufile takes. */
 export async function writeWav8k(file: string, pcm: Int16Array): Promise<string> {
   await writeFile(file, encodeWav(pcm));
@@ -72,6 +82,32 @@ export function assertSameSamples(actual: Int16Array, expected: Int16Array, what
   assert.equal(actual.length, expected.length, `${what}: sample count`);
   const first = actual.findIndex((v, i) => v !== expected[i]);
   assert.equal(first, -1, `${what}: sample ${first} is ${actual[first]}, expected ${expected[first]}`);
+}
+
+/**
+ * A recording of a stream that started and stopped while it ran: recorded[i] must be
+ * stream[i + lag] wherever that exists and digital silence (0) before and after. Returns up to ten
+ * differences, each naming the sample, where it falls in the stream, and the two values.
+ */
+export function streamMismatches(
+  recorded: Int16Array,
+  stream: Int16Array,
+  lag: number,
+  packetSamples: number,
+): string[] {
+  const mismatches: string[] = [];
+  for (let i = 0; i < recorded.length && mismatches.length < 10; i++) {
+    const j = i + lag;
+    const inside = j >= 0 && j < stream.length;
+    const expected = inside ? (stream[j] as number) : 0;
+    if (recorded[i] !== expected) {
+      const where = inside
+        ? `stream sample ${j}, packet ${Math.floor(j / packetSamples)}`
+        : "outside the stream";
+      mismatches.push(`recorded sample ${i} (${where}): ${recorded[i]}, expected ${expected}`);
+    }
+  }
+  return mismatches;
 }
 
 /** RMS in dBFS of a stretch of samples (−Infinity for digital silence). */

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { soxToUlaw, speech, writeWav8k } from "./audio.js";
+import { padToPackets, soxToUlaw, speech, writeWav8k } from "./audio.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
 import { describeSipp, type SippResult, startSipp } from "./sipp.js";
 
@@ -22,7 +22,7 @@ before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "belay-interop-digits-"));
   const wav = await writeWav8k(
     path.join(dir, "caller.wav"),
-    await speech("I would like to pay my bill. My account number is one two three."),
+    padToPackets(await speech("I would like to pay my bill. My account number is one two three.")),
   );
   const ul = path.join(dir, "caller.ul");
   await soxToUlaw(wav, ul);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { decodeUlawBytes, soxToUlaw, speech, writeWav8k } from "./audio.js";
+import { decodeUlawBytes, padToPackets, soxToUlaw, speech, streamMismatches, writeWav8k } from "./audio.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
 import { align } from "./correlate.js";
 import { describeSipp, type SippResult, startSipp } from "./sipp.js";
@@ -24,7 +24,10 @@ let wallMs: number;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "belay-interop-silence-"));
-  const wav = await writeWav8k(path.join(dir, "caller.wav"), await speech("Hello, is anybody there?"));
+  const wav = await writeWav8k(
+    path.join(dir, "caller.wav"),
+    padToPackets(await speech("Hello, is anybody there?")),
+  );
   const ul = path.join(dir, "caller.ul");
   sent = decodeUlawBytes(await soxToUlaw(wav, ul));
   belay = await startSipBelay({
@@ -66,7 +69,7 @@ test("the call does not stall: Belay sends the BYE and sipp answers it", (t) => 
   assert.match(sipp.messages, /BYE sip:/, "sipp received a BYE");
 });
 
-test("RecordUtterance ends with timeout; the recording holds the speech, then about the silence timeout", async (t) => {
+test("RecordUtterance ends with timeout; the recording holds the speech exactly, then about the silence timeout", async (t) => {
   const record = await belay.webhook("/recorded", 5000);
   assert.equal(record.body.termReason, "timeout", record.rawBody);
   const recorded = await belay.recording(record);
@@ -77,7 +80,14 @@ test("RecordUtterance ends with timeout; the recording holds the speech, then ab
     `recording ${recorded.length / 8} ms; lag ${found.lag}; correlation ${found.correlation.toFixed(6)}; ` +
       `${tail / 8} ms recorded after the stream stopped`,
   );
-  assert.ok(found.correlation > 0.99, `the speech is in the recording: correlation ${found.correlation}`);
+  // Through PCMU and back without loss: the recording is the u-law file decoded, exactly, with
+  // digital silence before the first packet and after the last.
+  assert.ok(found.lag <= 0, `the recording started ${found.lag} samples into the stream`);
+  assert.deepEqual(
+    streamMismatches(recorded, sent, found.lag, 160),
+    [],
+    `recording vs the stream at lag ${found.lag}`,
+  );
   // The timer runs from the last speech (the sentence ends in its own quiet tail) and the detector
   // holds over 240 ms: the recording ends no later than the timeout after the stream stopped.
   assert.ok(tail <= (SILENCE_TIMEOUT_MS + 500) * 8, `${tail / 8} ms after the stream stopped`);

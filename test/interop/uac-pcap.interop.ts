@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { pcapAudio } from "./audio.js";
+import { pcapAudio, streamMismatches } from "./audio.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
 import { align } from "./correlate.js";
 import { describeSipp, type SippResult, startSipp } from "./sipp.js";
@@ -69,14 +69,11 @@ test("the record webhook ends on the finish key 1, and the recording is the pcap
     recorded.length >= pcm.length - found.lag,
     `the recording (${recorded.length}) ends before the stream does (${pcm.length - found.lag})`,
   );
-  const mismatches: string[] = [];
-  for (let i = 0; i < recorded.length; i++) {
-    const j = i + found.lag;
-    const expected = j >= 0 && j < pcm.length ? (pcm[j] as number) : 0;
-    if (recorded[i] !== expected && mismatches.length < 10)
-      mismatches.push(`sample ${i} (pcap ${j}, packet ${Math.floor(j / 240)}): ${recorded[i]} ≠ ${expected}`);
-  }
-  assert.deepEqual(mismatches, [], `the recording differs from the pcap at lag ${found.lag}`);
+  assert.deepEqual(
+    streamMismatches(recorded, pcm, found.lag, 240),
+    [],
+    `the recording differs from the pcap at lag ${found.lag}`,
+  );
   assert.equal(record.body.recordingDurationSec, Math.ceil(recorded.length / 8000));
 });
 
