@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { serializeSipMessage } from "../../src/legs/sip/message/serialize.js";
+import type { SipRequest } from "../../src/legs/sip/message/types.js";
+import { parseVia } from "../../src/legs/sip/message/via.js";
+import { responseFor } from "../../src/legs/sip/responses.js";
+import { authOf, type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
+import { freeUdpPort, sdpOffer, UdpPeer } from "./udp-peer.js";
+
+/**
+ * POST /Calls to a number that is no virtual device, dialled over SIP at --sip-outbound: a
+ * scripted UAS over real UDP answers, rings, refuses or never answers, and the call's status and
+ * what Belay put on the wire are checked.
+ */
+
+let harness: TestBelay;
+let app: ScriptedApp;
+let uas: UdpPeer;
+let sipPort: number;
+
+before(async () => {
+  app = await startScriptedApp({
+    "/connect": () => ({ body: [{ Pause: { length: 200 } }, { Hangup: {} }] }),
+  });
+  uas = await UdpPeer.open();
+  sipPort = await freeUdpPort();
+  harness = await startBelay({ sipPort, sipOutbound: `sip:{to}@127.0.0.1:${uas.port}` });
+});
+
+after(async () => {
+  await harness?.stop();
+  await uas?.close();
+  await app?.close();
+});
+
+/** POST /Calls; `ended` is taken at once, while the call is still dialling. */
+async function placeCall(to: string, timeout = 30): Promise<{ callId: string; ended: Promise<unknown> }> {
+  const { belay } = harness;
+  const response = await fetch(`${belay.publicUrl()}/apiserver/Accounts/${belay.account.accountId}/Calls`, {
+    method: "POST",
+    headers: { authorization: authOf(belay), "content-type": "application/json" },
+    body: JSON.stringify({ from: "+15550001111", to, callConnectUrl: `${app.url}/connect`, timeout }),
+  });
+  assert.equal(response.status, 202, await response.clone().text());
+  const { callId } = (await response.json()) as { callId: string };
+  const ended = harness.belay.engine.whenEnded(callId);
+  assert.ok(ended, "the call is live");
+  return { callId, ended: ended.then(({ status, reason }) => ({ status, reason })) };
+}
+
+function reply(invite: SipRequest, status: number, options: { sdp?: string } = {}): void {
+  uas.send(
+    serializeSipMessage(
+      responseFor(invite, status, undefined, {
+        toTag: "uas-tag",
+        headers: status < 300 ? { Contact: `<sip:uas@${uas.via}>` } : {},
+        ...(options.sdp ? { body: { contentType: "application/sdp", bytes: Buffer.from(options.sdp) } } : {}),
+      }),
+    ),
+    sipPort,
+  );
+}
+
+describe("an outbound SIP call", () => {
+  test("INVITE with an SDP offer; 180 rings; 200 is ACKed and connects; the app's Hangup is a BYE", async () => {
+    const { ended } = await placeCall("+15550007777");
+    const { message: invite } = await uas.request("INVITE");
+    assert.equal(invite.uri, `sip:+15550007777@127.0.0.1:${uas.port}`);
+    assert.match(invite.headers.get("From") ?? "", /^<sip:\+15550001111@127\.0\.0\.1>;tag=\w+/);
+    assert.equal(invite.headers.get("Content-Type"), "application/sdp");
+    assert.match(invite.body.toString(), /m=audio \d+ RTP\/AVP 0 8 101/);
+    reply(invite, 100);
+    reply(invite, 180);
+    assert.equal(app.hits.filter((h) => h.path === "/connect").length, 0, "not connected before the answer");
+    reply(invite, 200, { sdp: sdpOffer(40_200, { formats: "0 101" }) });
+    const { message: ack } = await uas.request("ACK");
+    assert.equal(ack.headers.get("CSeq"), "1 ACK");
+    assert.match(ack.headers.get("To") ?? "", /tag=uas-tag/);
+    const inviteBranch = parseVia(invite.headers.get("Via") as string).params.get("branch");
+    assert.notEqual(
+      parseVia(ack.headers.get("Via") as string).params.get("branch"),
+      inviteBranch,
+      "a 2xx ACK is its own transaction",
+    );
+    assert.equal(ack.uri, `sip:uas@${uas.via}`, "sent to the callee's Contact");
+    const connect = await app.nextHit("/connect");
+    assert.equal(connect.body.callStatus, "inProgress");
+    const { message: bye } = await uas.request("BYE");
+    assert.equal(bye.headers.get("CSeq"), "2 BYE");
+    uas.send(serializeSipMessage(responseFor(bye, 200)), sipPort);
+    assert.deepEqual(await ended, { status: "completed", reason: "appHangup" });
+  });
+
+  for (const [status, expected] of [
+    [486, "busy"],
+    [600, "busy"],
+    [480, "noAnswer"],
+    [408, "noAnswer"],
+    [503, "failed"],
+  ] as const) {
+    test(`a ${status} final is ${expected}, and is ACKed on the INVITE's branch`, async () => {
+      const { ended } = await placeCall("+15550007778");
+      const { message: invite } = await uas.request("INVITE");
+      reply(invite, status);
+      const { message: ack } = await uas.request("ACK");
+      assert.equal(
+        parseVia(ack.headers.get("Via") as string).params.get("branch"),
+        parseVia(invite.headers.get("Via") as string).params.get("branch"),
+      );
+      assert.deepEqual(await ended, { status: expected, reason: expected });
+    });
+  }
+
+  test("the ring timeout CANCELs the ringing INVITE and ACKs the 487: noAnswer", async () => {
+    const { ended } = await placeCall("+15550007779", 1);
+    const { message: invite } = await uas.request("INVITE");
+    reply(invite, 180);
+    const { message: cancel } = await uas.request("CANCEL", 4000);
+    assert.equal(cancel.uri, invite.uri);
+    assert.equal(cancel.headers.get("CSeq"), "1 CANCEL");
+    assert.equal(cancel.headers.get("Via"), invite.headers.get("Via"), "the INVITE's branch");
+    uas.send(serializeSipMessage(responseFor(cancel, 200)), sipPort);
+    reply(invite, 487);
+    await uas.request("ACK");
+    assert.deepEqual(await ended, { status: "noAnswer", reason: "noAnswer" });
+  });
+
+  test("a REST hang-up while ringing is a CANCEL; a 200 that races it is ACKed and hung up with BYE", async () => {
+    const { callId, ended } = await placeCall("+15550007780");
+    const { message: invite } = await uas.request("INVITE");
+    reply(invite, 180);
+    const { belay } = harness;
+    const hangup = await fetch(
+      `${belay.publicUrl()}/apiserver/Accounts/${belay.account.accountId}/Calls/${callId}`,
+      {
+        method: "POST",
+        headers: { authorization: authOf(belay), "content-type": "application/json" },
+        body: JSON.stringify({ status: "canceled" }),
+      },
+    );
+    assert.equal(hangup.status, 202);
+    await uas.request("CANCEL");
+    reply(invite, 200, { sdp: sdpOffer(40_202) });
+    await uas.request("ACK");
+    const { message: bye } = await uas.request("BYE");
+    uas.send(serializeSipMessage(responseFor(bye, 200)), sipPort);
+    assert.deepEqual(await ended, { status: "canceled", reason: "callCanceled" });
+  });
+});
