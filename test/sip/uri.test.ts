@@ -120,6 +120,12 @@ test("name-addr: quoted, token and absent display names, header parameters after
   assert.equal(bare.params.get("tag"), "x");
   assert.equal(formatNameAddr(bare), "<sip:bob@example.com>;tag=x");
   assert.equal(parseNameAddr('"" <sip:a@b>').displayName, "");
+  assert.equal(
+    parseNameAddr("Jürgen Groß <sip:j@b>").displayName,
+    "Jürgen Groß",
+    "unquoted UTF-8 is unambiguous",
+  );
+  assert.equal(parseUri("sip:belay@media_host-1:5060").host, "media_host-1");
 });
 
 test("name-addr refusals: unterminated quote, missing >, spaces inside <>, unquoted non-tokens, ? in a bare URI", () => {

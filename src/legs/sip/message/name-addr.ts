@@ -4,7 +4,9 @@ import { endOfQuoted, formatParams, type Params, parseParams } from "./params.js
 import type { NameAddr } from "./types.js";
 import { formatUri, parseUri } from "./uri.js";
 
-const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+// Tokens, plus UTF-8: some phones send `Jürgen <sip:…>` unquoted, which is unambiguous. ASCII
+// separators (`Bell, Alexander`, RFC 4475 baddn) still need quotes.
+const DISPLAY_WORD = /^[A-Za-z0-9\-.!%*_+`'~\u0080-\uffff]+$/;
 
 /**
  * The structure of a From/To/Contact/Route value without interpreting its URI, so a message whose
@@ -19,8 +21,8 @@ export interface ScannedNameAddr {
 /**
  * `"Display" <uri>;params`, `Display Name <uri>;params`, `<uri>;params` or a bare addr-spec
  * `uri;params` (where every `;` starts a header parameter, and `?` or `,` are refused: RFC 3261
- * 20 says such URIs must be in `<>`). Spaces inside `<…>`, an unterminated quote or a display name
- * that is neither quoted nor tokens are refused.
+ * 20 says such URIs must be in `<>`). Spaces inside `<…>`, an unterminated quote or an unquoted
+ * display name with ASCII separators are refused.
  */
 export function scanNameAddr(text: string, what = "name-addr"): ScannedNameAddr {
   const value = trimLws(text);
@@ -38,7 +40,7 @@ export function scanNameAddr(text: string, what = "name-addr"): ScannedNameAddr 
     const words = trimLws(value.slice(0, open));
     if (words !== "") {
       for (const word of words.split(/[ \t]+/)) {
-        if (!TOKEN.test(word)) throw new SipParseError(`${what}: display name must be quoted`);
+        if (!DISPLAY_WORD.test(word)) throw new SipParseError(`${what}: display name must be quoted`);
       }
       displayName = words;
     }

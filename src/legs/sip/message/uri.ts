@@ -3,7 +3,8 @@ import { formatParams, parseParams } from "./params.js";
 import type { SipUri } from "./types.js";
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const HOSTNAME = /^[a-zA-Z0-9.-]+$/;
+// `_` is not in RFC 1034 hostnames, but container and lab names use it and it is unambiguous.
+const HOSTNAME = /^[a-zA-Z0-9._-]+$/;
 const IPV6 = /^[0-9a-fA-F:.]+$/;
 
 /** True for `scheme:…` text (RFC 3986 absoluteURI): any scheme, so a caller can refuse unknown ones itself. */

@@ -6,7 +6,7 @@ import { parsePort } from "./uri.js";
 
 // sent-protocol with the LWS RFC 3261 allows around each `/` (RFC 4475 wsinv), then sent-by.
 const SENT =
-  /^SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:[ \t]*:[ \t]*(\d+))?/i;
+  /^SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_\-.]+)(?:[ \t]*:[ \t]*(\d+))?/i;
 
 /** One Via value (already split from its list): `SIP/2.0/UDP host[:port];params`. */
 export function parseVia(text: string): Via {
