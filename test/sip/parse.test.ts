@@ -150,6 +150,10 @@ test("Content-Length: the body is trimmed to it, and without it the body is the 
   refused(withBody("-1", "abcde"), /invalid Content-Length/);
 });
 
+test("a bare CR inside a header is refused: echoed into a response it would split the line", () => {
+  refused(crlf(OPTIONS.map((l) => (l.startsWith("Call-ID") ? "Call-ID: a\rInjected: yes" : l))), /bare CR/);
+});
+
 test("Max-Forwards may be absent; out of range it is refused", () => {
   assert.doesNotThrow(() => parseSipMessage(crlf(OPTIONS.filter((l) => !l.startsWith("Max-Forwards")))));
   refused(crlf(OPTIONS.map((l) => (l.startsWith("Max-Forwards") ? "Max-Forwards: 256" : l))), /Max-Forwards/);

@@ -141,6 +141,8 @@ function checkRequestUri(uri: string): void {
 function addHeaderLine(headers: HeaderFields, line: string): void {
   const colon = line.indexOf(":");
   if (colon < 0) throw new SipParseError("header line without a colon");
+  // A CR not ending a line would be written back as one when Belay echoes the header.
+  if (line.includes("\r")) throw new SipParseError("bare CR in a header");
   // LWS may sit between the name and the colon (RFC 3261 7.3.1; RFC 4475 wsinv).
   const name = trimLws(line.slice(0, colon));
   if (!TOKEN.test(name)) throw new SipParseError("invalid header name");
