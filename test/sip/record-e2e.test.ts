@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { decodeUlaw } from "../../src/media/g711.js";
 import { readWav } from "../../src/media/wav-read.js";
 import { authOf, type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
-import { audioPort, RtpPeer } from "./rtp-peer.js";
+import { audioPort, RtpPeer } from "./caller-rtp.js";
 import { addNumber, PeerCall } from "./sip-call-peer.js";
 import { freeUdpPort, sdpOffer, UdpPeer } from "./udp-peer.js";
 
