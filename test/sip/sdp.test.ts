@@ -183,6 +183,19 @@ test("the answer: chosen codec, the peer's telephone-event type, ptime, directio
   assert.equal(reread.audioIndex, 1);
 });
 
+test("the answer's telephone-event list is what both sides handle: sipp's 0-11,16 gives 0-11", () => {
+  const answerFor = (text: string) => {
+    const offer = parseSdp(text);
+    const result = negotiate(offer.audio as NonNullable<typeof offer.audio>);
+    assert.ok("plan" in result);
+    return buildAnswer(result.plan, LOCAL, offer);
+  };
+  assert.match(answerFor(body("sipp-uac-pcap-invite.sip").toString()), /\r\na=fmtp:101 0-11\r\n/);
+  assert.match(answerFor(body("baresip-invite.sip").toString()), /\r\na=fmtp:101 0-15\r\n/);
+  assert.match(answerFor(SIPP_PCMU.replace("a=fmtp:101 0-16\r\n", "")), /\r\na=fmtp:101 0-15\r\n/);
+  assert.match(answerFor(SIPP_PCMU.replace("0-16", "1,3-5,15")), /\r\na=fmtp:101 1,3-5,15\r\n/);
+});
+
 test("Belay's offer, and the plan from the peer's answer to it", () => {
   const offer = buildOffer(LOCAL);
   assert.equal(

@@ -25,8 +25,8 @@ export function isKeepAlive(datagram: Buffer): boolean {
  * One SIP message from one UDP datagram. Tolerant of what real peers send (bare LF, folded
  * lines, compact and odd-case names, LWS around separators, empty values, leading CRLFs, bytes
  * after Content-Length), strict about what would make Belay misroute or misanswer (start line,
- * SIP version, the headers that identify a transaction, Content-Length). Throws SipParseError;
- * never anything else. The body is a view into `datagram`, not a copy.
+ * SIP version, the headers that identify a transaction, Content-Length). Malformed input of any
+ * kind throws SipParseError. The body is a view into `datagram`, not a copy.
  */
 export function parseSipMessage(datagram: Buffer): SipMessage {
   let start = 0;

@@ -40,7 +40,10 @@ export function buildAnswer(plan: MediaPlan, local: LocalSdp, offer?: SdpSession
   const te = plan.telephoneEventPt;
   const audio = [`m=audio ${local.port} RTP/AVP ${plan.payloadType}${te === undefined ? "" : ` ${te}`}`];
   audio.push(`a=rtpmap:${plan.payloadType} ${plan.codec}/8000`);
-  if (te !== undefined) audio.push(`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-15`);
+  if (te !== undefined) {
+    const offered = offer?.audio?.formats.find((f) => f.payloadType === te)?.fmtp;
+    audio.push(`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} ${answerEvents(offered)}`);
+  }
   audio.push(`a=ptime:${plan.ptimeMs}`, `a=${plan.direction}`);
 
   const lines = header(local);
@@ -64,4 +67,29 @@ function header(local: LocalSdp): string[] {
     `c=IN ${family} ${local.address}`,
     "t=0 0",
   ];
+}
+
+/**
+ * The RFC 4733 events Belay agrees to: those the peer listed (`0-11,16` from sipp) that Belay
+ * sends and understands, the 16 DTMF events 0-15. Without a list the RFC 4733 default is 0-15.
+ */
+export function answerEvents(offered: string | undefined): string {
+  if (offered === undefined) return "0-15";
+  const events = new Set<number>();
+  for (const part of offered.split(",")) {
+    const range = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
+    if (!range) continue;
+    const from = Number(range[1]);
+    const to = Math.min(15, Number(range[2] ?? range[1]));
+    for (let e = from; e <= to; e++) events.add(e);
+  }
+  if (events.size === 0) return "0-15";
+  const ranges: string[] = [];
+  for (let e = 0; e <= 15; e++) {
+    if (!events.has(e) || events.has(e - 1)) continue;
+    let end = e;
+    while (events.has(end + 1)) end++;
+    ranges.push(end === e ? `${e}` : `${e}-${end}`);
+  }
+  return ranges.join(",");
 }
