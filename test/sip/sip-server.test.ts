@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { parseVia } from "../../src/legs/sip/message/via.js";
 import { type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
 import { addNumber, branch, PeerCall } from "./sip-call-peer.js";
@@ -16,6 +18,8 @@ const HANGS_UP = "+15550002223"; // records 1 s, then the app hangs up
 const RINGS = "+15550003333"; // a long Pause: never answered
 const REJECTS = "+15550004444";
 const UNKNOWN = "+15550009999";
+/** A real INVITE from baresip 1.0.0, the parser's fixture. */
+const BARESIP_INVITE = fileURLToPath(new URL("../fixtures/sip/baresip-invite.sip", import.meta.url));
 
 let harness: TestBelay;
 let app: ScriptedApp;
@@ -183,6 +187,37 @@ describe("an inbound call", () => {
     await peer.response(200, "BYE");
     assert.deepEqual(await endOf(mark), { status: "completed", reason: "farEndHangup" });
   });
+});
+
+test("baresip's own INVITE (empty Supported:, bare rport, a=ssrc) is answered like any other", async () => {
+  const mark = app.hits.length;
+  const text = (await readFile(BARESIP_INVITE, "utf8"))
+    .replace("sip:record@127.0.0.1:5070", `sip:${ANSWERS}@127.0.0.1:${sipPort}`)
+    .replace("To: <sip:record@127.0.0.1:5070>", `To: <sip:${ANSWERS}@127.0.0.1:${sipPort}>`)
+    .replaceAll("127.0.0.1:5082", peer.via)
+    .replace(/\r?\n/g, "\r\n");
+  peer.send(Buffer.from(text), sipPort);
+  const ok = await peer.response(200, "INVITE");
+  assert.match(ok.body.toString(), /a=ptime:20/);
+  const voice = await app.nextHit("/answers", mark);
+  assert.equal(voice.body.from, "caller", "a From user that is no number is kept as it is");
+  const toTag = /tag=([^;]+)/.exec(ok.headers.get("To") ?? "")?.[1];
+  const inDialog = (method: string, seq: number) =>
+    peerRequest({
+      method,
+      uri: `sip:belay@127.0.0.1:${sipPort}`,
+      branch: branch(),
+      callId: "c63f55b524e2ec3b",
+      fromTag: "de25dd39090eea14",
+      from: `<sip:caller@${peer.via}>`,
+      to: `<sip:${ANSWERS}@127.0.0.1:${sipPort}>;tag=${toTag}`,
+      cseq: seq,
+      via: peer.via,
+    });
+  peer.send(inDialog("ACK", 60913), sipPort);
+  peer.send(inDialog("BYE", 60914), sipPort);
+  await peer.response(200, "BYE");
+  assert.deepEqual(await endOf(mark), { status: "completed", reason: "farEndHangup" });
 });
 
 describe("requests outside any call", () => {
