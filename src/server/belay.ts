@@ -122,6 +122,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     async close() {
       privacy.stop();
       // Live SIP calls get their BYE here; the socket stays open until the BYEs are answered.
+      sip?.stopAccepting();
       await engine.shutdown();
       await sip?.close();
       await app.drainOutbox().catch(() => undefined);

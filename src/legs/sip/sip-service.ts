@@ -146,6 +146,11 @@ export class SipService {
     return new SipCallee(this.callDeps(logger, media, release), target, sipCallId);
   }
 
+  /** Shutdown begins: new INVITEs get 503 and no call is dialled, while live ones are hung up. */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
   /** After the engine has hung up every call: waits briefly for BYEs to be answered, then closes. */
   async close(): Promise<void> {
     this.closing = true;
