@@ -523,4 +523,75 @@ describe("RTP receive and send in real time", () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  test("after the event loop was held up, packets that queued meanwhile are read before the frames catch up", async () => {
+    const clock = new RealClock();
+    let datagrams = 0;
+    let onDatagram = () => {};
+    const session = await openRtpSession({
+      host: HOST,
+      portRange: RANGE,
+      clock,
+      logger: captureLogger().logger,
+      onDatagram: () => {
+        datagrams++;
+        onDatagram();
+      },
+    });
+    const peer = await Peer.open();
+    try {
+      session.configure(plan(peer));
+      const frames: Int16Array[] = [];
+      let spins = 0;
+      let onFrame = () => {};
+      session.start({
+        frame: (f) => {
+          frames.push(f);
+          onFrame();
+        },
+        digit: () => {},
+      });
+      // Let the tick settle into its rhythm, then start the stream just after a frame went up.
+      await new Promise<void>((resolve) => {
+        onFrame = () => frames.length >= 3 && resolve();
+      });
+      const s = stream(0, 20, 160 * 12);
+      // Once packet 0 is in, eleven more go into the session's socket and the loop is then held
+      // up for 250 ms outside the timers phase (as a busy request handler would): the next loop
+      // turn runs the overdue frame tick before it reads the socket.
+      await new Promise<void>((resolve) => {
+        onDatagram = () => {
+          onDatagram = () => {};
+          setImmediate(() => {
+            for (let n = 1; n < 12; n++) peer.socket.send(audioPacket(s, n), session.localPort, HOST);
+            process.nextTick(() => {
+              const until = performance.now() + 250;
+              while (performance.now() < until) spins++;
+              resolve();
+            });
+          });
+        };
+        peer.socket.send(audioPacket(s, 0), session.localPort, HOST);
+      });
+      // Until every packet's frame is out: the 3 before, the 3 of delay, the 12 packets.
+      await new Promise<void>((resolve) => {
+        onFrame = () => frames.length >= 20 && resolve();
+      });
+      assert.ok(spins > 0);
+      const stats = session.stats();
+      assert.equal(stats.packetsReceived, 12);
+      assert.equal(stats.late, 0);
+      const got = new Int16Array(frames.length * 160);
+      frames.forEach((f, i) => {
+        got.set(f, i * 160);
+      });
+      const start = got.findIndex((x) => x !== 0);
+      const expected = decoded(s);
+      assertSamples(got, expected, start - expected.findIndex((x) => x !== 0));
+      assert.equal(datagrams, 12);
+    } finally {
+      await session.close();
+      peer.close();
+    }
+  });
 });

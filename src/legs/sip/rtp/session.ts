@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type dgram from "node:dgram";
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../../../engine/clock.js";
+import { type Clock, RealClock, type Timer } from "../../../engine/clock.js";
 import { BelayError } from "../../../errors.js";
 import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
 import type { MediaPlan } from "../sdp/types.js";
@@ -69,6 +69,10 @@ export class RtpSession implements RtpMedia {
   private readonly digitQueue: Array<{ digit: string; at: number }> = [];
   private startedAt = 0;
   private framesDelivered = 0;
+  private catchingUp = false;
+  private catchUp: NodeJS.Immediate | undefined;
+  /** Simulated clocks have no stalled event loop to make up for; only the real one defers to I/O. */
+  private readonly realTime: boolean;
   private tickTimer: Timer | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -95,6 +99,7 @@ export class RtpSession implements RtpMedia {
     readonly localPort: number,
   ) {
     this.clock = options.clock;
+    this.realTime = options.clock instanceof RealClock;
     this.log = options.logger.child({ component: "rtp", port: localPort });
     this.onDatagram = options.onDatagram;
     this.playout = new PlayoutBuffer(options.jitterMs ?? 60);
@@ -180,6 +185,7 @@ export class RtpSession implements RtpMedia {
     this.closed = true;
     this.tickTimer?.cancel();
     this.tickTimer = undefined;
+    if (this.catchUp) clearImmediate(this.catchUp);
     this.sender.close();
     this.socket.off("message", this.onMessage);
     this.closing = Promise.all([
@@ -201,7 +207,11 @@ export class RtpSession implements RtpMedia {
       return;
     }
     const latched = this.latched;
-    if (latched && (from.port !== latched.port || from.address !== latched.address) && !this.fromSdpAddress(from)) {
+    if (
+      latched &&
+      (from.port !== latched.port || from.address !== latched.address) &&
+      !this.fromSdpAddress(from)
+    ) {
       this.drop("third-address", from, `latched to ${latched.address}:${latched.port}`);
       return;
     }
@@ -308,6 +318,20 @@ export class RtpSession implements RtpMedia {
   private tick(): void {
     this.tickTimer = undefined;
     const now = this.clock.now();
+    if (
+      this.realTime &&
+      !this.catchingUp &&
+      now - (this.startedAt + (this.framesDelivered + 1) * FRAME_MS) >= FRAME_MS
+    ) {
+      // The event loop was held up (GC, a busy call). Timers run before I/O in Node's loop, so the
+      // packets that came meanwhile are still unread: let the poll phase read them (setImmediate
+      // runs after it; a 0 ms timer could run before it), then catch up, or they would all be late.
+      this.catchingUp = true;
+      this.catchUp = setImmediate(this.onTick);
+      return;
+    }
+    this.catchingUp = false;
+    this.catchUp = undefined;
     while (!this.closed && this.startedAt + (this.framesDelivered + 1) * FRAME_MS <= now) {
       this.framesDelivered++;
       try {
