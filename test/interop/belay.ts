@@ -38,6 +38,8 @@ export interface SipBelay {
 export async function startSipBelay(options: {
   routes: Record<string, (hit: AppHit, base: string) => AppAnswer>;
   sipOutbound?: (sipPort: number) => string;
+  /** Live SIP calls Belay takes before answering 503. */
+  maxCalls?: number;
 }): Promise<SipBelay> {
   const app = await startScriptedApp(options.routes);
   const sipPort = await freeUdpPort();
@@ -47,6 +49,7 @@ export async function startSipBelay(options: {
       sipPort,
       sipHost: "127.0.0.1",
       ...(options.sipOutbound ? { sipOutbound: options.sipOutbound(sipPort) } : {}),
+      ...(options.maxCalls ? { maxCalls: options.maxCalls } : {}),
     });
   } catch (err) {
     await app.close();
