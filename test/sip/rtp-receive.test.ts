@@ -208,6 +208,50 @@ describe("RTP receive", () => {
     assert.equal(rig.session.stats().late, 0);
   });
 
+  /** Which packet each frame carries (-1: silence, -2: anything else), packets being one frame each. */
+  function framesToPackets(r: Rig, s: AudioStream): number[] {
+    const expected = decoded(s);
+    return r.frames.map((f) => {
+      if (f.every((x) => x === 0)) return -1;
+      for (let n = 0; n * 160 < expected.length; n++) {
+        if (f.every((x, i) => x === expected[n * 160 + i])) return n;
+      }
+      return -2;
+    });
+  }
+
+  test("a sender whose clock runs fast: the buffer is cut back, never overrun; what plays is whole packets in order", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 400, { firstSeq: 0, firstTs: 0 });
+    for (let n = 0; n < 400; n++) {
+      await rig.deliver(audioPacket(s, n));
+      rig.clock.advance(n % 5 === 4 ? 15 : 20); // 5% fast, a drift that shows within a test
+    }
+    rig.clock.advance(500);
+    const heard = framesToPackets(rig, s).filter((n) => n !== -1);
+    assert.ok(!heard.includes(-2), "no frame is a mix of stale and new audio");
+    for (let i = 1; i < heard.length; i++)
+      assert.ok((heard[i] as number) > (heard[i - 1] as number), "in order, none twice");
+    assert.ok(heard.length < 400 && heard.length > 300, `${heard.length} packets heard`);
+    assert.equal(rig.session.stats().late, 0);
+  });
+
+  test("a sender whose clock runs slow: a few late packets re-anchor; what plays is whole packets in order", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 300, { firstSeq: 0, firstTs: 0 });
+    for (let n = 0; n < 300; n++) {
+      await rig.deliver(audioPacket(s, n));
+      rig.clock.advance(n % 5 === 4 ? 25 : 20);
+    }
+    rig.clock.advance(500);
+    const heard = framesToPackets(rig, s).filter((n) => n !== -1);
+    assert.ok(!heard.includes(-2));
+    for (let i = 1; i < heard.length; i++) assert.ok((heard[i] as number) > (heard[i - 1] as number));
+    const late = rig.session.stats().late;
+    assert.ok(late > 0 && late < 30, `${late} late`);
+    assert.ok(heard.length >= 300 - late);
+  });
+
   test("a peer that stops sending is silence: frames keep coming, one per 20 ms", async () => {
     rig = await Rig.open();
     const s = stream(0, 20, 160 * 5);

@@ -127,14 +127,21 @@ export class PlayoutBuffer {
   }
 
   /**
-   * Continues straight after the audio still buffered when there is at least half a delay of it (a
+   * Continues straight after the audio still buffered when there is a sensible depth of it (a
    * marker bit or a new SSRC on a stream that never paused), else plays the packet one delay from
-   * now. Either way nothing buffered is overwritten.
+   * now. Too much buffered (a sender whose clock runs fast) is cut back to the delay, the excess
+   * cleared so that nothing stale plays between the new packets.
    */
   private anchor(timestamp: number): void {
     const buffered = (this.writtenEnd - this.playIndex) | 0;
-    const target =
-      buffered * 2 >= this.delaySamples ? this.writtenEnd : (this.playIndex + this.delaySamples) >>> 0;
+    let target: number;
+    if (buffered * 2 >= this.delaySamples && buffered <= this.delaySamples + MAX_EARLY_SAMPLES / 2) {
+      target = this.writtenEnd;
+    } else {
+      target = (this.playIndex + this.delaySamples) >>> 0;
+      for (let i = target; ((this.writtenEnd - i) | 0) > 0; i = (i + 1) >>> 0) this.ring[i & MASK] = 0;
+      if (((this.writtenEnd - target) | 0) > 0) this.writtenEnd = target;
+    }
     this.offset = (target - timestamp) >>> 0;
     this.anchorPending = false;
     this.lateRun = 0;
