@@ -48,6 +48,11 @@ export class ManualClock implements Clock {
     return work;
   }
 
+  /** Moves time forward without firing anything: an event loop held up by other work. */
+  stall(ms: number): void {
+    this.current += ms;
+  }
+
   /** Moves time forward, firing each timer at its own time, in order. */
   advance(ms: number): void {
     const end = this.current + ms;

@@ -252,6 +252,19 @@ describe("RTP receive", () => {
     assert.ok(heard.length >= 300 - late);
   });
 
+  test("a burst after our event loop stalled is played whole: early only by the stall, not a timestamp jump", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 20);
+    await rig.deliver(audioPacket(s, 0));
+    rig.clock.advance(20);
+    rig.clock.stall(400); // no frame ticks meanwhile; the peer kept sending
+    for (let n = 1; n < 20; n++) await rig.deliver(audioPacket(s, n));
+    rig.clock.advance(0); // the overdue ticks catch up
+    rig.clock.advance(300);
+    assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
+    assert.equal(rig.session.stats().late, 0);
+  });
+
   test("a peer that stops sending is silence: frames keep coming, one per 20 ms", async () => {
     rig = await Rig.open();
     const s = stream(0, 20, 160 * 5);

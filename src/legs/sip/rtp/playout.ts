@@ -38,6 +38,8 @@ export class PlayoutBuffer {
   private offset = 0;
   private anchorPending = true;
   private lateRun = 0;
+  /** Set by each write: how far the clock is ahead of the next frame to read. */
+  private behind = 0;
   readonly delaySamples: number;
 
   constructor(delayMs: number) {
@@ -54,8 +56,20 @@ export class PlayoutBuffer {
     return this.playIndex;
   }
 
-  /** Decodes `length` G.711 bytes of `data` from `from` at the position of RTP timestamp `timestamp`. */
-  write(timestamp: number, data: Uint8Array, from: number, length: number, codec: number): WriteResult {
+  /**
+   * Decodes `length` G.711 bytes of `data` from `from` at the position of RTP timestamp `timestamp`.
+   * `behind`: samples of frames already due on the clock but not yet read out (the event loop was
+   * held up); the burst of packets that follows such a stall is early only by our own delay.
+   */
+  write(
+    timestamp: number,
+    data: Uint8Array,
+    from: number,
+    length: number,
+    codec: number,
+    behind = 0,
+  ): WriteResult {
+    this.behind = behind;
     let result: WriteResult = "ok";
     if (this.anchorPending) {
       this.anchor(timestamp);
@@ -63,7 +77,7 @@ export class PlayoutBuffer {
     }
     let index = (timestamp + this.offset) >>> 0;
     let ahead = (index - this.playIndex) | 0;
-    if (ahead > this.delaySamples + MAX_EARLY_SAMPLES || ahead < -MAX_LATE_SAMPLES) {
+    if (ahead - behind > this.delaySamples + MAX_EARLY_SAMPLES || ahead < -MAX_LATE_SAMPLES) {
       this.anchor(timestamp);
       result = "anchored";
       index = (timestamp + this.offset) >>> 0;
@@ -133,12 +147,14 @@ export class PlayoutBuffer {
    * cleared so that nothing stale plays between the new packets.
    */
   private anchor(timestamp: number): void {
-    const buffered = (this.writtenEnd - this.playIndex) | 0;
+    // Measured from where the clock says playout is, which a stalled event loop leaves behind.
+    const now = (this.playIndex + this.behind) >>> 0;
+    const buffered = (this.writtenEnd - now) | 0;
     let target: number;
     if (buffered * 2 >= this.delaySamples && buffered <= this.delaySamples + MAX_EARLY_SAMPLES / 2) {
       target = this.writtenEnd;
     } else {
-      target = (this.playIndex + this.delaySamples) >>> 0;
+      target = (now + this.delaySamples) >>> 0;
       for (let i = target; ((this.writtenEnd - i) | 0) > 0; i = (i + 1) >>> 0) this.ring[i & MASK] = 0;
       if (((this.writtenEnd - target) | 0) > 0) this.writtenEnd = target;
     }

@@ -264,12 +264,21 @@ export class RtpSession implements RtpMedia {
       this.playout.reanchor();
       this.sequence.resetTransit();
     }
-    this.sequence.observeTransit(this.clock.now() * 8, h.timestamp);
+    const now = this.clock.now();
+    this.sequence.observeTransit(now * 8, h.timestamp);
     // Comfort noise is heard as silence: its slots stay empty; the next talkspurt re-anchors.
     if (comfortNoise || !this.handlers) return;
     const codec = h.payloadType === PT_PCMU ? CODEC_ULAW : CODEC_ALAW;
-    if (this.playout.write(h.timestamp, data, h.payloadOffset, h.payloadLength, codec) === "late")
-      this.late++;
+    const behind = this.framesDue(now) - this.framesDelivered;
+    const written = this.playout.write(
+      h.timestamp,
+      data,
+      h.payloadOffset,
+      h.payloadLength,
+      codec,
+      behind > 0 ? behind * FRAME_SAMPLES : 0,
+    );
+    if (written === "late") this.late++;
   }
 
   private receiveEvent(data: Buffer): void {
@@ -312,6 +321,11 @@ export class RtpSession implements RtpMedia {
   private scheduleTick(): void {
     const due = this.startedAt + (this.framesDelivered + 1) * FRAME_MS;
     this.tickTimer = this.clock.setTimeout(this.onTick, due - this.clock.now());
+  }
+
+  /** Frames the clock says should have gone up by `now`. */
+  private framesDue(now: number): number {
+    return Math.floor((now - this.startedAt) / FRAME_MS);
   }
 
   /** Frame k covers [20k, 20k+20) ms after start and goes up at its end; a late timer catches up. */
