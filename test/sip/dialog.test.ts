@@ -121,7 +121,7 @@ class QuietMedia implements RtpMedia {
   }
 }
 
-describe("an answered call whose ACK never comes", () => {
+describe("an answered call whose ACK never comes, and its log lines", () => {
   test("the 200 is retransmitted until 64*T1, then Belay sends BYE and the call hangs up", async () => {
     const timers = { t1: 20, t2: 160, t4: 200 };
     const media = new QuietMedia();
@@ -129,6 +129,11 @@ describe("an answered call whose ACK never comes", () => {
     const hangup = new Promise<void>((resolve) => {
       hungUp = resolve;
     });
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: "info" },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     const service = await SipService.start({
       listenHost: "127.0.0.1",
       port: 0,
@@ -136,7 +141,7 @@ describe("an answered call whose ACK never comes", () => {
       maxCalls: 10,
       outbound: undefined,
       clock: new RealClock(),
-      logger: pino({ level: "silent" }),
+      logger,
       negotiator: createSdpNegotiator(),
       openMedia: async () => media,
       timers,
@@ -155,7 +160,8 @@ describe("an answered call whose ACK never comes", () => {
     const peer = await UdpPeer.open();
     try {
       const started = Date.now();
-      new PeerCall(peer, service.address.port, "+15550002222").invite();
+      const call = new PeerCall(peer, service.address.port, "+15550002222");
+      call.invite();
       await peer.response(200, "INVITE");
       const bye = await peer.request("BYE", 5000);
       const elapsed = Date.now() - started;
@@ -166,6 +172,11 @@ describe("an answered call whose ACK never comes", () => {
       assert.ok(oks.length >= 6, `the 200 went out ${oks.length} times`);
       assert.equal(service.liveCalls(), 0, "the slot is free");
       assert.equal(media.closed, true);
+      // One line when the call starts and one when it ends, each with both ids; the end one with the RTP stats.
+      const ofCall = lines.filter((l) => l.sipCallId === call.callId && l.callId === "CA-test");
+      assert.ok(ofCall.some((l) => l.msg === "inbound SIP call"));
+      const ended = ofCall.find((l) => l.msg === "SIP call ended");
+      assert.deepEqual(ended?.rtp, media.stats());
     } finally {
       await peer.close();
       await service.close();

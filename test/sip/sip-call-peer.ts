@@ -15,6 +15,7 @@ export class PeerCall {
   readonly uri: string;
   private readonly inviteBranch = branch();
   private cseq = 1;
+  private invites = 0;
   /** To with Belay's tag, once a response carried it. */
   private to: string | undefined;
 
@@ -27,12 +28,19 @@ export class PeerCall {
     this.uri = `sip:${number}@127.0.0.1:${belayPort}`;
   }
 
+  /** The INVITE; sent again, it is the same request on a new branch (RFC 3261 8.2.2.2). `body: ""` sends none. */
   invite(options: { body?: string; contentType?: string; extra?: string[] } = {}): void {
-    this.send("INVITE", this.inviteBranch, 1, {
-      body: options.body ?? sdpOffer(this.rtpPort),
-      ...(options.contentType ? { contentType: options.contentType } : {}),
-      ...(options.extra ? { extra: options.extra } : {}),
-    });
+    this.send(
+      "INVITE",
+      this.invites++ === 0 ? this.inviteBranch : branch(),
+      1,
+      {
+        body: options.body ?? sdpOffer(this.rtpPort),
+        ...(options.contentType ? { contentType: options.contentType } : {}),
+        ...(options.extra ? { extra: options.extra } : {}),
+      },
+      false,
+    );
   }
 
   /** Remembers Belay's To tag from a response. */

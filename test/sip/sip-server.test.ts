@@ -220,6 +220,23 @@ test("baresip's own INVITE (empty Supported:, bare rport, a=ssrc) is answered li
   assert.deepEqual(await endOf(mark), { status: "completed", reason: "farEndHangup" });
 });
 
+test("a delayed offer: Belay offers in the 200, the ACK answers; the same INVITE again on a new branch is 482", async () => {
+  const mark = app.hits.length;
+  const call = new PeerCall(peer, sipPort, ANSWERS, 40_030);
+  call.invite({ body: "" });
+  const ok = await peer.response(200, "INVITE");
+  assert.match(ok.body.toString(), /m=audio \d+ RTP\/AVP 0 8 101/, "Belay's offer");
+  call.answered(ok).ack(1, sdpOffer(40_030, { formats: "8 101" }));
+  await app.nextHit("/answers", mark);
+  call.invite();
+  const loop = await peer.response(482, "INVITE");
+  assert.notEqual(loop.headers.get("To"), ok.headers.get("To"), "not the call's dialog");
+  assert.equal(harness.belay.engine.liveCount(), 1, "no second call");
+  call.bye();
+  await peer.response(200, "BYE");
+  assert.deepEqual(await endOf(mark), { status: "completed", reason: "farEndHangup" });
+});
+
 describe("requests outside any call", () => {
   const outside = (method: string, toTag?: string) =>
     peerRequest({

@@ -200,7 +200,7 @@ export abstract class SipCall implements Leg, DialogUser {
     this.over = true;
     for (const transaction of this.reinvites.values()) transaction.terminate();
     this.reinvites.clear();
-    if (this.dialog) this.deps.agent.removeDialog(this.dialog.key);
+    if (this.dialog) this.deps.agent.removeDialog(this.dialog);
     const { media, logger } = this.deps;
     const stats = media.stats();
     logger.info({ rtp: stats }, "SIP call ended");

@@ -139,7 +139,7 @@ export class SipCallee extends SipCall implements OutboundLeg {
     }
     const source = this.target.destination;
     this.dialog = Dialog.asClient(invite, response, source, this.deps.identity);
-    this.deps.agent.addDialog(this.dialog.key, this);
+    this.deps.agent.addDialog(this.dialog, this);
     this.deps.agent.layer.sendStateless(this.dialog.ack(cseqOf(invite)?.seq ?? 1), this.dialog.destination());
     if (this.state === "cancelling" || this.cancelWanted || this.state === "ended") {
       // Answered after Belay gave up: RFC 3261 15 says ACK, then BYE.

@@ -5,7 +5,7 @@ import type { SipRequest } from "./message/types.js";
 import { responseFor } from "./responses.js";
 import type { MediaPlan } from "./sdp/types.js";
 import type { InviteServerTransaction } from "./server-transaction.js";
-import { SDP, SipCall, type SipCallDeps } from "./sip-call.js";
+import { contentType, SDP, SipCall, type SipCallDeps } from "./sip-call.js";
 import { newTag } from "./tokens.js";
 import type { Endpoint } from "./transport.js";
 
@@ -56,7 +56,8 @@ export class SipLeg extends SipCall {
     private readonly invite: SipRequest,
     private readonly transaction: InviteServerTransaction,
     source: Endpoint,
-    private readonly plan: MediaPlan,
+    /** From the INVITE's offer; undefined for a delayed offer (Belay offers in the 200, the ACK answers). */
+    private plan: MediaPlan | undefined,
   ) {
     super(deps);
     this.dialog = Dialog.asServer(invite, this.localTag, source, deps.identity);
@@ -66,7 +67,7 @@ export class SipLeg extends SipCall {
   /** Registers the dialog and the CANCEL handler, and rings. */
   ring(): void {
     const { agent } = this.deps;
-    if (this.dialog) agent.addDialog(this.dialog.key, this);
+    if (this.dialog) agent.addDialog(this.dialog, this);
     agent.addCancellable(this.transaction, () => this.cancelled());
     this.transaction.respond(responseFor(this.invite, 180, undefined, { toTag: this.localTag }));
   }
@@ -84,12 +85,14 @@ export class SipLeg extends SipCall {
       this.farEndGone();
     });
     // Media first: a peer may send RTP as soon as it has the 200, before its ACK.
-    this.startMedia(this.plan);
+    if (this.plan) this.startMedia(this.plan);
+    const { negotiator } = this.deps;
+    const sdp = this.plan ? negotiator.answer(this.plan, this.localMedia) : negotiator.offer(this.localMedia);
     this.transaction.respond(
       responseFor(this.invite, 200, undefined, {
         toTag: this.localTag,
         headers: { Contact: this.deps.identity.contact },
-        body: { contentType: SDP, bytes: this.deps.negotiator.answer(this.plan, this.localMedia) },
+        body: { contentType: SDP, bytes: sdp },
       }),
     );
     return acked;
@@ -126,6 +129,7 @@ export class SipLeg extends SipCall {
     const seq = Number((request.headers.get("CSeq") ?? "").trim().split(/\s+/)[0]);
     if (seq !== this.inviteSeq || this.state !== "answering") return;
     this.transaction.acknowledged();
+    if (!this.plan && !this.answerInAck(request)) return;
     this.state = "confirmed";
     this.acked?.();
     if (this.byeAfterAck) this.hangup();
@@ -143,6 +147,24 @@ export class SipLeg extends SipCall {
     this.state = "ended";
     this.acked?.();
     super.farEndGone();
+  }
+
+  /** RFC 3264 with a delayed offer: the ACK carries the answer to the offer in Belay's 200. */
+  private answerInAck(ack: SipRequest): boolean {
+    const negotiated =
+      ack.body.length > 0 && contentType(ack) === SDP
+        ? this.deps.negotiator.accept(ack.body)
+        : { ok: false as const, reason: "the ACK carried no SDP answer" };
+    if (negotiated.ok) {
+      this.plan = negotiated.plan;
+      this.startMedia(negotiated.plan);
+      return true;
+    }
+    this.deps.logger.warn({ reason: negotiated.reason }, "delayed offer not answered usably: hanging up");
+    this.state = "confirmed";
+    this.sendBye();
+    this.farEndGone();
+    return false;
   }
 
   private cancelled(): void {

@@ -184,12 +184,9 @@ export class SipService {
       refuse(503, "Call Limit Reached", { "Retry-After": String(RETRY_AFTER_SEC) });
       return;
     }
-    if (request.body.length === 0) {
-      refuse(488, "An SDP Offer Is Required");
-      return;
-    }
-    const negotiated = negotiator.negotiate(request.body);
-    if (!negotiated.ok) {
+    // No body: a delayed offer (RFC 3261 13.2.1), Belay offers in its 200 and the ACK answers.
+    const negotiated = request.body.length > 0 ? negotiator.negotiate(request.body) : undefined;
+    if (negotiated && !negotiated.ok) {
       refuse(488, undefined, { Warning: warning(negotiated.reason) });
       return;
     }
@@ -224,7 +221,7 @@ export class SipService {
         request,
         transaction,
         source,
-        negotiated.plan,
+        negotiated?.ok ? negotiated.plan : undefined,
       );
       leg.ring();
       callLogger.info({ source, uri: request.uri }, "inbound SIP call");

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { dialogKey } from "./dialog.js";
+import { type Dialog, dialogKey } from "./dialog.js";
 import type { SipRequest, SipResponse } from "./message/types.js";
 import { ACCEPT, ALLOW, ALLOWED_METHODS, responseFor, tagOf } from "./responses.js";
 import type {
@@ -31,6 +31,8 @@ export type InviteHandler = (
  */
 export class UserAgent implements TransactionUser {
   private readonly dialogs = new Map<string, DialogUser>();
+  /** Call-ID and the peer's tag → dialog key: spots an INVITE for a call that already has its dialog. */
+  private readonly byRemote = new Map<string, string>();
   private readonly cancellable = new Map<InviteServerTransaction, () => void>();
   private inviteHandler: InviteHandler | undefined;
 
@@ -45,12 +47,15 @@ export class UserAgent implements TransactionUser {
     this.inviteHandler = handler;
   }
 
-  addDialog(key: string, user: DialogUser): void {
-    this.dialogs.set(key, user);
+  addDialog(dialog: Dialog, user: DialogUser): void {
+    this.dialogs.set(dialog.key, user);
+    this.byRemote.set(remoteKey(dialog.callId, dialog.remoteTag), dialog.key);
   }
 
-  removeDialog(key: string): void {
-    this.dialogs.delete(key);
+  removeDialog(dialog: Dialog): void {
+    this.dialogs.delete(dialog.key);
+    if (this.byRemote.get(remoteKey(dialog.callId, dialog.remoteTag)) === dialog.key)
+      this.byRemote.delete(remoteKey(dialog.callId, dialog.remoteTag));
   }
 
   /** A pending INVITE the peer may CANCEL; `onCancel` runs after the 200 to the CANCEL. */
@@ -74,6 +79,16 @@ export class UserAgent implements TransactionUser {
     }
     switch (request.method) {
       case "INVITE":
+        // RFC 3261 8.2.2.2: the same call's INVITE again, on another branch (a late copy after its
+        // transaction ended, or a fork that looped back): not a new call.
+        if (
+          this.byRemote.has(
+            remoteKey(request.headers.get("Call-ID") ?? "", tagOf(request.headers.get("From")) ?? ""),
+          )
+        ) {
+          transaction.respond(responseFor(request, 482));
+          return;
+        }
         if (this.inviteHandler) this.inviteHandler(request, transaction as InviteServerTransaction, source);
         else transaction.respond(responseFor(request, 503, undefined, { headers: { "Retry-After": "60" } }));
         return;
@@ -129,6 +144,10 @@ export class UserAgent implements TransactionUser {
   get dialogCount(): number {
     return this.dialogs.size;
   }
+}
+
+function remoteKey(callId: string, remoteTag: string): string {
+  return `${callId}\n${remoteTag}`;
 }
 
 export function optionsResponse(request: SipRequest): SipResponse {
