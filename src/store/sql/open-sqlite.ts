@@ -5,6 +5,7 @@ import type { Store } from "../types.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { createSqlStore, type SqlStoreOptions } from "./sql-store.js";
+import { cachingStatements } from "./statement-cache.js";
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
   /** How long a write waits for another process's lock before failing (ms). Default 5000. */
@@ -45,7 +46,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       { cause: err },
     );
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {
     await migrateToLatest(db, "sqlite");
   } catch (err) {
