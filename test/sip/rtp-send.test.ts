@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { afterEach, describe, test } from "node:test";
-import { emptyHeader, parseRtp, type RtpHeader } from "../../src/legs/sip/rtp/packet.js";
+import { emptyHeader, parseRtp, type RtpHeader, serializeRtp } from "../../src/legs/sip/rtp/packet.js";
 import { openRtpSession } from "../../src/legs/sip/rtp/session.js";
 import { encodeAlaw, encodeUlaw } from "../../src/media/g711.js";
 import { captureLogger, HOST, ManualClock, RANGE, Rig, testSignal } from "./rtp-harness.js";
@@ -174,6 +174,30 @@ describe("RTP send", () => {
     rig.clock.advance(20);
     await done;
     assert.equal(rig.peer.received.length, 0);
+    assert.equal(rig.session.stats().packetsSent, 0);
+  });
+
+  test("a host name or 0.0.0.0 in the SDP is not sent to; the peer's first packet gives the address", async () => {
+    for (const remote of [
+      { address: "phone.example.com", port: 4000 },
+      { address: "0.0.0.0", port: 4000 },
+      { address: "::1", port: 4000 },
+      { address: "127.0.0.1", port: 0 },
+    ]) {
+      const r = await Rig.open({ remote });
+      try {
+        await runUntil(r, r.session.play(testSignal(320), new AbortController().signal), 20);
+        assert.equal(r.session.stats().packetsSent, 0, remote.address);
+        await r.deliver(
+          serializeRtp({ payloadType: 0, sequence: 1, timestamp: 1, ssrc: 1, payload: new Uint8Array(160) }),
+        );
+        await runUntil(r, r.session.play(testSignal(160), new AbortController().signal), 20);
+        await r.peer.waitFor(1);
+        assert.equal(r.session.stats().packetsSent, 1);
+      } finally {
+        await r.close();
+      }
+    }
   });
 
   test("recvonly (the peer put Belay on hold with sendonly) sends nothing either", async () => {

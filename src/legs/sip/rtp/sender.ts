@@ -23,7 +23,8 @@ export interface SendFormat {
   telephoneEventPt: number | undefined;
 }
 
-type Transmit = (packet: Uint8Array, length: number) => void;
+/** Sends a packet; false when it was held back (on hold, nowhere to send yet). */
+type Transmit = (packet: Uint8Array, length: number) => boolean;
 
 interface Job {
   /** When its next packet is due, or Infinity once finished. */
@@ -189,8 +190,7 @@ export class RtpSender {
   }
 
   private send(buf: Buffer, length: number): void {
-    this.packetsSent++;
-    this.transmit(buf, length);
+    if (this.transmit(buf, length)) this.packetsSent++;
   }
 }
 

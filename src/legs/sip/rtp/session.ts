@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type dgram from "node:dgram";
+import { isIP } from "node:net";
 import type { Logger } from "pino";
 import { type Clock, RealClock, type Timer } from "../../../engine/clock.js";
 import { BelayError } from "../../../errors.js";
@@ -55,6 +56,7 @@ export class RtpSession implements RtpMedia {
   private plan: MediaPlan | undefined;
   private handlers: { frame(frame: Frame): void; digit(digit: string): void } | undefined;
   private latched: { address: string; port: number } | undefined;
+  private sdpTargetUsable = false;
   private readonly header = emptyHeader();
   private readonly sequence = new SequenceTracker();
   private readonly playout: PlayoutBuffer;
@@ -90,7 +92,8 @@ export class RtpSession implements RtpMedia {
     this.onDatagram?.();
   };
   private readonly onTick = () => this.tick();
-  private readonly transmit = (packet: Uint8Array, length: number) => this.sendDatagram(packet, length);
+  private readonly transmit = (packet: Uint8Array, length: number): boolean =>
+    this.sendDatagram(packet, length);
 
   constructor(
     options: RtpSessionOptions,
@@ -119,6 +122,16 @@ export class RtpSession implements RtpMedia {
   configure(plan: MediaPlan): void {
     const previous = this.plan;
     this.plan = plan;
+    this.sdpTargetUsable = usableTarget(
+      plan.remote,
+      this.socket.address().family === "IPv6" ? "IPv6" : "IPv4",
+    );
+    if (!this.sdpTargetUsable) {
+      this.log.info(
+        { remote: plan.remote },
+        "not sending RTP to the SDP address; waiting for the peer's packets",
+      );
+    }
     this.sender.setFormat({
       payloadType: plan.payloadType,
       ptimeMs: plan.ptimeMs,
@@ -374,12 +387,25 @@ export class RtpSession implements RtpMedia {
 
   // --- send ---
 
-  private sendDatagram(packet: Uint8Array, length: number): void {
+  /** False when the packet was not sent: on hold, or nowhere usable to send it yet. */
+  private sendDatagram(packet: Uint8Array, length: number): boolean {
     const plan = this.plan;
     // The plan's direction is Belay's own (the mirror of the peer's): on hold it sends nothing.
-    if (this.closed || !plan || plan.direction === "inactive" || plan.direction === "recvonly") return;
-    const target = this.latched ?? plan.remote;
-    if (!target.port || target.address === "0.0.0.0" || target.address === "::") return;
+    if (this.closed || !plan || plan.direction === "inactive" || plan.direction === "recvonly") return false;
+    const target = this.latched ?? (this.sdpTargetUsable ? plan.remote : undefined);
+    if (!target) return false;
     this.socket.send(packet, 0, length, target.port, target.address);
+    return true;
   }
+}
+
+/**
+ * Only an IP literal of the socket's family is sent to before latching: dgram would resolve a
+ * host name on every packet, and c=0.0.0.0 or port 0 mean "do not send" (RFC 3264 §8.4).
+ */
+function usableTarget(remote: { address: string; port: number }, family: "IPv4" | "IPv6"): boolean {
+  const version = isIP(remote.address);
+  if (version !== (family === "IPv4" ? 4 : 6)) return false;
+  if (remote.address === "0.0.0.0" || remote.address === "::") return false;
+  return Number.isInteger(remote.port) && remote.port > 0 && remote.port <= 65535;
 }
