@@ -88,6 +88,9 @@ describe("an inbound call", () => {
     const again = await peer.response(200, "INVITE", 2000);
     assert.equal(again.body.toString(), ok.body.toString());
     call.answered(ok).ack();
+    // A CANCEL after the answer matches the INVITE's transaction: 200, and nothing changes.
+    call.cancel();
+    await peer.response(200, "CANCEL");
     const voice = await app.nextHit("/answers", mark);
     assert.equal(voice.body.from, "+15550001111");
     assert.equal(voice.body.to, ANSWERS);
@@ -262,6 +265,23 @@ describe("requests outside any call", () => {
     await peer.response(481, "BYE");
     peer.send(outside("OPTIONS", "nosuch"), sipPort);
     await peer.response(481, "OPTIONS");
+  });
+
+  test("a request that requires an extension is 420 naming it in Unsupported", async () => {
+    const request = peerRequest({
+      method: "INVITE",
+      uri: `sip:${ANSWERS}@127.0.0.1:${sipPort}`,
+      branch: branch(),
+      callId: `require-${branch()}@peer`,
+      fromTag: "outside",
+      cseq: 1,
+      via: peer.via,
+      extra: ["Require: 100rel, precondition"],
+      body: sdpOffer(40_040),
+    });
+    peer.send(request, sipPort);
+    const refused = await peer.response(420, "INVITE");
+    assert.deepEqual(refused.headers.getAll("Unsupported"), ["100rel", "precondition"]);
   });
 
   test("an unsupported method is 405 with Allow", async () => {

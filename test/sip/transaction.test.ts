@@ -85,13 +85,15 @@ describe("INVITE server transaction", () => {
     transaction.respond(responseFor(request, 180, undefined, { toTag: "belay" }));
     transaction.respond(responseFor(request, 200, undefined, { toTag: "belay" }));
     t.at(13_000, () => (transaction as { acknowledged(): void }).acknowledged());
+    // A late copy of the INVITE after the ACK: absorbed, not answered, not a new request.
+    t.at(14_000, () => t.deliver(invite()));
     await t.until(40_000);
     assert.deepEqual(statuses(t.sent), [100, 180, 200, 200, 200, 200, 200, 200]);
     assert.deepEqual(
       t.sent.filter((s) => s.message.kind === "response" && s.message.status === 200).map((s) => s.at),
       [0, T1, 3 * T1, 7 * T1, 7 * T1 + 4000, 7 * T1 + 8000],
     );
-    assert.equal(t.layer.size.server, 0, "the transaction ended with the ACK");
+    assert.equal(t.layer.size.server, 0, "the transaction ended 64*T1 after the 2xx (RFC 6026 timer L)");
   });
 
   test("a 2xx never acknowledged gives up after 64*T1 and says so", async () => {

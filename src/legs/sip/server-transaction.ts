@@ -16,7 +16,8 @@ export type InviteServerState = "proceeding" | "accepted" | "completed" | "confi
 /**
  * RFC 3261 17.2.1 with RFC 6026's Accepted state: a 2xx is retransmitted here (T1 doubling to T2)
  * until the dialog layer reports the ACK, a non-2xx final until its ACK arrives on this
- * transaction's branch. Retransmitted INVITEs get the last response again.
+ * transaction's branch. Retransmitted INVITEs get the last response again, until the 2xx is
+ * acknowledged; the transaction then lives on to 64*T1 so late copies and CANCELs still match.
  */
 export class InviteServerTransaction {
   state: InviteServerState = "proceeding";
@@ -25,6 +26,7 @@ export class InviteServerTransaction {
   private deadline: Timer | undefined;
   private interval: number;
   private ackTimeoutHandler: (() => void) | undefined;
+  private acked = false;
 
   constructor(
     readonly request: SipRequest,
@@ -45,9 +47,11 @@ export class InviteServerTransaction {
     if (response.status < 200) return;
     this.state = response.status < 300 ? "accepted" : "completed";
     this.scheduleRetransmit();
+    // Timer H for a failure; for a 2xx, RFC 6026's timer L: the transaction stays (acknowledged or
+    // not) to absorb retransmitted INVITEs and match a late CANCEL, and reports a missing ACK.
     this.deadline = this.deps.clock.setTimeout(() => {
       this.stopRetransmitting();
-      const handler = this.ackTimeoutHandler;
+      const handler = this.acked ? undefined : this.ackTimeoutHandler;
       this.terminate();
       handler?.();
     }, transactionTimeout(this.deps.timers));
@@ -55,6 +59,8 @@ export class InviteServerTransaction {
 
   /** The INVITE came again: the peer did not hear us. */
   receiveRetransmission(): void {
+    // Once the 2xx is acknowledged the peer has heard it: a late copy of the INVITE is absorbed.
+    if (this.acked) return;
     if (
       this.last &&
       (this.state === "proceeding" || this.state === "completed" || this.state === "accepted")
@@ -75,9 +81,8 @@ export class InviteServerTransaction {
   /** The dialog layer saw the ACK for our 2xx (it has its own branch): stop retransmitting. */
   acknowledged(): void {
     if (this.state !== "accepted") return;
+    this.acked = true;
     this.stopRetransmitting();
-    this.deadline?.cancel();
-    this.terminate();
   }
 
   get finalStatus(): number | undefined {

@@ -11,9 +11,6 @@ export interface DatagramSink {
   send(bytes: Buffer, to: Endpoint): void;
 }
 
-/** Larger than any SIP message Belay will accept over UDP; bigger datagrams are dropped unread. */
-export const MAX_DATAGRAM_BYTES = 65_507;
-
 /**
  * Belay's one SIP socket. Every datagram goes to `onDatagram` with its source; sends never throw
  * (a peer that went away is the transactions' business, by timeout).

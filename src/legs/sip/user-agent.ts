@@ -68,6 +68,14 @@ export class UserAgent implements TransactionUser {
   }
 
   request(request: SipRequest, transaction: ServerTransaction, source: Endpoint): void {
+    // RFC 3261 8.2.2.3: Belay supports no extension a request could require (100rel, timer…).
+    const required = request.headers.getAll("Require").filter((option) => option.trim() !== "");
+    if (required.length > 0) {
+      transaction.respond(
+        responseFor(request, 420, undefined, { headers: { Unsupported: required.join(", ") } }),
+      );
+      return;
+    }
     const toTag = tagOf(request.headers.get("To"));
     if (toTag) {
       const dialog = this.dialogs.get(
@@ -103,18 +111,23 @@ export class UserAgent implements TransactionUser {
     }
   }
 
+  /**
+   * RFC 3261 9.2: a CANCEL that matches an INVITE transaction gets 200 (even when the INVITE was
+   * already answered, where it changes nothing); a pending INVITE is then ended with 487.
+   */
   cancel(
     request: SipRequest,
     transaction: NonInviteServerTransaction,
     invite: InviteServerTransaction | undefined,
   ): void {
-    const onCancel = invite ? this.cancellable.get(invite) : undefined;
-    if (!invite || !onCancel || invite.state !== "proceeding") {
+    if (!invite) {
       transaction.respond(responseFor(request, 481));
       return;
     }
-    this.cancellable.delete(invite);
     transaction.respond(responseFor(request, 200));
+    const onCancel = this.cancellable.get(invite);
+    if (!onCancel || invite.state !== "proceeding") return;
+    this.cancellable.delete(invite);
     onCancel();
   }
 
