@@ -48,12 +48,12 @@ function tailBuffer(limit: number) {
 export function startBounded(
   command: string,
   args: string[],
-  options: { cwd?: string; deadlineMs: number; outputLimit?: number },
+  options: { cwd?: string; deadlineMs: number; outputLimit?: number; env?: NodeJS.ProcessEnv },
 ): Bounded {
   const child = spawn(command, args, {
     cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LANG: "C" },
+    env: { ...(options.env ?? process.env), LANG: "C" },
   });
   live.add(child);
   const out = tailBuffer(options.outputLimit ?? 64 * 1024);
