@@ -198,6 +198,22 @@ describe("transport rules", () => {
     assert.deepEqual(t.sent[0]?.to, natted);
   });
 
+  test("without rport the response goes to the source address and the Via's port; a received= the peer wrote is replaced", () => {
+    const t = setup();
+    const forged = sipText("OPTIONS sip:belay@127.0.0.1 SIP/2.0", [
+      "Via: SIP/2.0/UDP phone.example:5072;branch=z9hG4bK-forged;received=203.0.113.9",
+      "From: <sip:a@127.0.0.1>;tag=x",
+      "To: <sip:belay@127.0.0.1>",
+      "Call-ID: forged@peer",
+      "CSeq: 1 OPTIONS",
+    ]);
+    t.deliver(forged, { address: "127.0.0.1", port: 40_001 });
+    const [{ request, transaction }] = t.requests as [(typeof t.requests)[0]];
+    assert.equal(parseVia(request.headers.getAll("Via")[0] as string).params.get("received"), "127.0.0.1");
+    transaction.respond(responseFor(request, 200));
+    assert.deepEqual(t.sent[0]?.to, { address: "127.0.0.1", port: 5072 });
+  });
+
   test("a malformed request that can be routed is answered 400 with the parser's reason", () => {
     const t = setup();
     const bad = sipText("INVITE sip:+15550002222@127.0.0.1 SIP/2.0", [

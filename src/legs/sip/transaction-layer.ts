@@ -230,8 +230,8 @@ export class TransactionLayer {
   }
 
   /**
-   * RFC 3261 18.2.1 and RFC 3581: `received` when the source differs from sent-by (always with
-   * rport), and rport's value filled in, so the response goes back where the request came from.
+   * RFC 3261 18.2.1 and RFC 3581: `received` set to the source, and rport's value filled in, so
+   * the response goes back where the request came from.
    */
   private fixTopVia(request: SipRequest, source: Endpoint): Via | undefined {
     const vias = request.headers.getAll("Via");
@@ -243,9 +243,10 @@ export class TransactionLayer {
     } catch {
       return undefined;
     }
-    const wantsRport = via.params.has("rport");
-    if (wantsRport || via.host !== source.address) via.params.set("received", source.address);
-    if (wantsRport) via.params.set("rport", String(source.port));
+    // `received` always (RFC 3261 requires it only when sent-by differs): whatever a peer wrote in
+    // its Via, responses go back to the address the request came from, never to a third party.
+    via.params.set("received", source.address);
+    if (via.params.has("rport")) via.params.set("rport", String(source.port));
     request.headers.set("Via", [formatVia(via), ...vias.slice(1)]);
     return via;
   }

@@ -68,9 +68,14 @@ export class UdpTransport implements DatagramSink {
 
   send(bytes: Buffer, to: Endpoint): void {
     if (this.closed) return;
-    this.socket.send(bytes, to.port, to.address, (err) => {
-      if (err) this.onSendError(err, to);
-    });
+    try {
+      this.socket.send(bytes, to.port, to.address, (err) => {
+        if (err) this.onSendError(err, to);
+      });
+    } catch (err) {
+      // A bad port or address throws at once; retransmission timers call this too, so never rethrow.
+      this.onSendError(err instanceof Error ? err : new Error(String(err)), to);
+    }
   }
 
   async close(): Promise<void> {
