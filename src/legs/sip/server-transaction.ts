@@ -9,6 +9,8 @@ export interface ServerTransactionDeps {
   send(response: SipResponse): void;
   /** The transaction is over: the layer forgets it. */
   terminated(): void;
+  /** A handler run from a timer threw: reported here, never out of the timer. */
+  failed(err: unknown): void;
 }
 
 export type InviteServerState = "proceeding" | "accepted" | "completed" | "confirmed" | "terminated";
@@ -53,7 +55,11 @@ export class InviteServerTransaction {
       this.stopRetransmitting();
       const handler = this.acked ? undefined : this.ackTimeoutHandler;
       this.terminate();
-      handler?.();
+      try {
+        handler?.();
+      } catch (err) {
+        this.deps.failed(err);
+      }
     }, transactionTimeout(this.deps.timers));
   }
 

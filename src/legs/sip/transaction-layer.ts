@@ -115,10 +115,15 @@ export class TransactionLayer {
         if (this.client.get(key) === transaction) this.client.delete(key);
       },
     };
+    // Responses and timeouts reach the user from the socket and from timers: a throw stops here.
+    const guarded: ClientTransactionUser = {
+      response: (r) => this.guard(() => user.response(r)),
+      timeout: () => this.guard(() => user.timeout()),
+    };
     const transaction =
       request.method === "INVITE"
-        ? new InviteClientTransaction(request, deps, user)
-        : new NonInviteClientTransaction(request, deps, user);
+        ? new InviteClientTransaction(request, deps, guarded)
+        : new NonInviteClientTransaction(request, deps, guarded);
     this.client.set(key, transaction);
     transaction.start();
     return transaction;
@@ -191,6 +196,7 @@ export class TransactionLayer {
     const deps = {
       clock: this.deps.clock,
       timers: this.deps.timers,
+      failed: (err: unknown) => this.deps.logger.error({ err }, "SIP transaction handler failed"),
       send: (response: SipResponse) => this.sendMessage(response, replyTo),
       terminated: () => {
         if (this.server.get(key) === transaction) this.server.delete(key);
@@ -282,6 +288,14 @@ export class TransactionLayer {
       { source, reason: err.reason, bytes: bytes.length },
       "malformed SIP datagram dropped",
     );
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.logger.error({ err }, "SIP transaction user failed");
+    }
   }
 
   private sendMessage(message: SipMessage, destination: Endpoint): void {
