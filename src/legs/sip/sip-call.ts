@@ -24,6 +24,8 @@ export interface SipCallDeps {
   identity: LocalIdentity;
   /** Runs once when the call is over: frees its slot under --max-calls. */
   onEnded(): void;
+  /** Closes `media` once the call is over (shutdown waits for it). */
+  closeMedia(): Promise<void>;
   /** Sees each BYE Belay sends until it is answered, so shutdown can wait for them. */
   trackBye?(bye: Promise<void>): void;
 }
@@ -204,7 +206,7 @@ export abstract class SipCall implements Leg, DialogUser {
     const { media, logger } = this.deps;
     const stats = media.stats();
     logger.info({ rtp: stats }, "SIP call ended");
-    media.close().catch((err: unknown) => logger.warn({ err }, "closing the RTP session failed"));
+    this.deps.closeMedia().catch((err: unknown) => logger.warn({ err }, "closing the RTP session failed"));
     this.deps.onEnded();
   }
 }

@@ -62,6 +62,7 @@ export class SipService {
   private live = 0;
   private closing = false;
   private readonly pendingByes = new Set<Promise<void>>();
+  private readonly closingMedia = new Set<Promise<void>>();
 
   private constructor(
     private readonly options: SipServiceOptions,
@@ -160,6 +161,16 @@ export class SipService {
     }
     this.layer.close();
     await this.transport.close();
+    // Every call has ended by now; RTP sockets still closing are waited for.
+    await Promise.allSettled([...this.closingMedia]);
+  }
+
+  /** Closes a call's RTP session; shutdown waits for closes still under way. */
+  private closeMedia(media: RtpMedia): Promise<void> {
+    const closing = media.close();
+    this.closingMedia.add(closing);
+    closing.finally(() => this.closingMedia.delete(closing)).catch(() => undefined);
+    return closing;
   }
 
   private async invite(
@@ -255,6 +266,7 @@ export class SipService {
       negotiator: this.options.negotiator,
       media,
       mediaAddress: this.options.advertiseHost,
+      closeMedia: () => this.closeMedia(media),
       identity: this.identity,
       onEnded,
       trackBye: (bye) => {
