@@ -49,6 +49,13 @@ export interface Baresip {
   dumps(): Promise<{ sent: string; heard: string }>;
   /** baresip's output (with -s: its SIP trace), for failure messages. */
   log(): string;
+  /** The SIP messages in its trace so far, in order, each with its direction. */
+  sipTrace(): SipTraceEntry[];
+  /**
+   * Waits up to `ms` for `find` to return something from the trace. baresip's stdout is a pipe,
+   * so its trace can arrive after the ctrl_tcp event about the same message.
+   */
+  waitForTrace<T>(find: (trace: SipTraceEntry[]) => T | undefined, ms: number, what: string): Promise<T>;
   remove(): Promise<void>;
 }
 
@@ -122,8 +129,48 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
       return { sent: pick("-enc.wav"), heard: pick("-dec.wav") };
     },
     log: () => `${child.stdout()}${child.stderr()}`,
+    sipTrace: () => parseSipTrace(child.stdout(), sipPort),
+    async waitForTrace(find, ms, what) {
+      let found: ReturnType<typeof find>;
+      await within(
+        ms,
+        () => `${what} in baresip's SIP trace:\n${child.stdout().slice(-4000)}`,
+        child.waitUntil(() => {
+          found = find(parseSipTrace(child.stdout(), sipPort));
+          return found !== undefined;
+        }, what),
+      );
+      return found as NonNullable<typeof found>;
+    },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+export interface SipTraceEntry {
+  direction: "sent" | "received";
+  /** The start line: `INVITE sip:… SIP/2.0` or `SIP/2.0 200 OK`. */
+  startLine: string;
+  text: string;
+}
+
+/**
+ * baresip -s prints each message as `UDP <from> -> <to>` and the message, between colour codes.
+ * Its own messages are those from its SIP port.
+ */
+export function parseSipTrace(output: string, sipPort: number): SipTraceEntry[] {
+  const entries: SipTraceEntry[] = [];
+  const header = /UDP (\S+):(\d+) -> (\S+):(\d+)\n/g;
+  for (let match = header.exec(output); match; match = header.exec(output)) {
+    const start = match.index + match[0].length;
+    const end = output.indexOf("\u001b[", start);
+    const text = output.slice(start, end < 0 ? undefined : end);
+    entries.push({
+      direction: Number(match[2]) === sipPort ? "sent" : "received",
+      startLine: text.split("\n")[0]?.trim() ?? "",
+      text,
+    });
+  }
+  return entries;
 }
 
 interface Control {

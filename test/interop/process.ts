@@ -24,6 +24,8 @@ export interface Bounded {
   stderr(): string;
   /** Resolves when stdout or stderr (both kept) has matched `pattern`; rejects if the process exits first. */
   waitForOutput(pattern: RegExp, what: string): Promise<void>;
+  /** Resolves when `check` holds, tried on every chunk of output; rejects if the process exits first. */
+  waitUntil(check: () => boolean, what: string): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves on exit. */
   stop(graceMs?: number): Promise<Exit>;
 }
@@ -96,9 +98,12 @@ export function startBounded(
     stdout: () => out.get(),
     stderr: () => err.get(),
     waitForOutput(pattern, what) {
+      return this.waitUntil(() => pattern.test(out.get()) || pattern.test(err.get()), what);
+    },
+    waitUntil(holds, what) {
       return new Promise<void>((resolve, reject) => {
         const check = () => {
-          if (pattern.test(out.get()) || pattern.test(err.get())) {
+          if (holds()) {
             listeners.delete(check);
             resolve();
           } else if (done || child.exitCode !== null || child.signalCode !== null) {
