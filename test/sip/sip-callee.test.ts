@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createHeaders } from "../../src/legs/sip/message/headers.js";
 import { serializeSipMessage } from "../../src/legs/sip/message/serialize.js";
 import type { SipRequest } from "../../src/legs/sip/message/types.js";
 import { parseVia } from "../../src/legs/sip/message/via.js";
@@ -21,6 +22,11 @@ let sipPort: number;
 before(async () => {
   app = await startScriptedApp({
     "/connect": () => ({ body: [{ Pause: { length: 200 } }, { Hangup: {} }] }),
+    "/listen": (_hit, base) => ({
+      body: [
+        { RecordUtterance: { actionUrl: `${base}/recorded`, maxLengthSec: 30, silenceTimeoutMs: 60_000 } },
+      ],
+    }),
   });
   uas = await UdpPeer.open();
   sipPort = await freeUdpPort();
@@ -34,12 +40,16 @@ after(async () => {
 });
 
 /** POST /Calls; `ended` is taken at once, while the call is still dialling. */
-async function placeCall(to: string, timeout = 30): Promise<{ callId: string; ended: Promise<unknown> }> {
+async function placeCall(
+  to: string,
+  timeout = 30,
+  path = "/connect",
+): Promise<{ callId: string; ended: Promise<unknown> }> {
   const { belay } = harness;
   const response = await fetch(`${belay.publicUrl()}/apiserver/Accounts/${belay.account.accountId}/Calls`, {
     method: "POST",
     headers: { authorization: authOf(belay), "content-type": "application/json" },
-    body: JSON.stringify({ from: "+15550001111", to, callConnectUrl: `${app.url}/connect`, timeout }),
+    body: JSON.stringify({ from: "+15550001111", to, callConnectUrl: `${app.url}${path}`, timeout }),
   });
   assert.equal(response.status, 202, await response.clone().text());
   const { callId } = (await response.json()) as { callId: string };
@@ -145,5 +155,41 @@ describe("an outbound SIP call", () => {
     const { message: bye } = await uas.request("BYE");
     uas.send(serializeSipMessage(responseFor(bye, 200)), sipPort);
     assert.deepEqual(await ended, { status: "canceled", reason: "callCanceled" });
+  });
+
+  test("the callee's BYE ends the call: 200, farEndHangup, the recording webhook still sent", async () => {
+    const { ended } = await placeCall("+15550007781", 30, "/listen");
+    const { message: invite } = await uas.request("INVITE");
+    reply(invite, 200, { sdp: sdpOffer(40_204) });
+    const { message: ack } = await uas.request("ACK");
+    await app.nextHit("/listen");
+    const bye = serializeSipMessage({
+      kind: "request",
+      method: "BYE",
+      uri: (invite.headers.get("Contact") ?? "").replace(/^<|>$/g, ""),
+      headers: createHeaders([
+        ["Via", `SIP/2.0/UDP ${uas.via};branch=z9hG4bK-callee-bye`],
+        ["From", ack.headers.get("To") ?? ""],
+        ["To", ack.headers.get("From") ?? ""],
+        ["Call-ID", ack.headers.get("Call-ID") ?? ""],
+        ["CSeq", "1 BYE"],
+      ]),
+      body: Buffer.alloc(0),
+    });
+    uas.send(bye, sipPort);
+    await uas.response(200, "BYE");
+    assert.deepEqual(await ended, { status: "completed", reason: "farEndHangup" });
+    const record = await app.nextHit("/recorded");
+    assert.equal(record.body.termReason, "hangup");
+  });
+
+  test("a 200 without an SDP answer is ACKed, hung up with BYE, and the call failed", async () => {
+    const { ended } = await placeCall("+15550007782");
+    const { message: invite } = await uas.request("INVITE");
+    reply(invite, 200);
+    await uas.request("ACK");
+    const { message: bye } = await uas.request("BYE");
+    uas.send(serializeSipMessage(responseFor(bye, 200)), sipPort);
+    assert.deepEqual(await ended, { status: "failed", reason: "failed" });
   });
 });
