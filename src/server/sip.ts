@@ -27,6 +27,12 @@ export async function startSip(deps: {
   const { config, engine, store, clock, logger } = deps;
   if (config.sipPort === 0) return undefined;
   const advertiseHost = config.sipHost ?? config.host;
+  if (advertiseHost === "0.0.0.0" || advertiseHost === "::") {
+    logger.warn(
+      { host: config.host },
+      "SIP listens on every address but advertises none a peer can reach: set --sip-host (BELAY_SIP_HOST)",
+    );
+  }
   return SipService.start({
     listenHost: config.host,
     port: config.sipPort,
