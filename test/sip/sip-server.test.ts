@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { newId } from "../../src/contract/ids.js";
 import { parseVia } from "../../src/legs/sip/message/via.js";
 import { type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
 import { addNumber, branch, PeerCall } from "./sip-call-peer.js";
@@ -18,6 +19,7 @@ const HANGS_UP = "+15550002223"; // records 1 s, then the app hangs up
 const RINGS = "+15550003333"; // a long Pause: never answered
 const REJECTS = "+15550004444";
 const UNKNOWN = "+15550009999";
+const NO_APP = "+15550005555"; // a number without an application
 /** A real INVITE from baresip 1.0.0, the parser's fixture. */
 const BARESIP_INVITE = fileURLToPath(new URL("../fixtures/sip/baresip-invite.sip", import.meta.url));
 
@@ -52,6 +54,13 @@ before(async () => {
   ] as const) {
     await addNumber(harness.belay, number, `${app.url}${path}`, `${app.url}/status`);
   }
+  await harness.belay.store.numbers.create({
+    phoneNumberId: newId("PN"),
+    accountId: harness.belay.account.accountId,
+    phoneNumber: NO_APP,
+    alias: null,
+    applicationId: null,
+  });
   peer = await UdpPeer.open();
 });
 
@@ -148,6 +157,15 @@ describe("an inbound call", () => {
     const busy = await peer.response(486, "INVITE");
     call.answered(busy).ackFailure();
     assert.deepEqual(await endOf(mark), { status: "completed", reason: "appReject" });
+  });
+
+  test("a number without an application is 480 Temporarily Unavailable (configErrorNoApplication)", async () => {
+    const call = new PeerCall(peer, sipPort, NO_APP);
+    call.invite();
+    const unavailable = await peer.response(480, "INVITE");
+    call.answered(unavailable).ackFailure();
+    const row = await harness.belay.store.calls.list(harness.belay.account.accountId, { to: NO_APP });
+    assert.equal(row.items[0]?.callEndedReason, "configErrorNoApplication");
   });
 
   test("an unknown number is 404; an INVITE without a usable codec 488; a body that is not SDP 415", async () => {
