@@ -4,6 +4,7 @@
  * the counts. Prints `listening <url>` once up.
  *
  *   node --import tsx bench/apps/voicemail-app.ts [--max-length-sec 30] [--silence-timeout-ms 60000]
+ *     [--finish-on-key #] [--no-say] (no prompts: RecordUtterance first, Hangup after)
  */
 import { createServer } from "node:http";
 
@@ -14,6 +15,7 @@ const option = (name: string, fallback: number) => {
 };
 const maxLengthSec = option("--max-length-sec", 30);
 const silenceTimeoutMs = option("--silence-timeout-ms", 60_000);
+const say = !args.includes("--no-say");
 const finishOnKey = args.includes("--finish-on-key") ? args[args.indexOf("--finish-on-key") + 1] : undefined;
 
 const counts: Record<string, number> = {};
@@ -43,7 +45,7 @@ const server = createServer((request, response) => {
     let script: unknown[] = [];
     if (path === "/voice" || path === "/connect") {
       script = [
-        { Say: { text: "Leave a message after the beep." } },
+        ...(say ? [{ Say: { text: "Leave a message after the beep." } }] : []),
         {
           RecordUtterance: {
             actionUrl: `${base}/recorded`,
@@ -55,7 +57,7 @@ const server = createServer((request, response) => {
       ];
     } else if (path === "/recorded") {
       records.push({ atMs, body });
-      script = [{ Say: { text: "Thank you." } }, { Hangup: {} }];
+      script = [...(say ? [{ Say: { text: "Thank you." } }] : []), { Hangup: {} }];
     } else if (path === "/ping") {
       script = [];
     }
