@@ -208,41 +208,57 @@ export class SipService {
       cancelled = true;
       transaction.respond(responseFor(request, 487, undefined, { toTag: newTag() }));
     });
+    let decision: InboundDecision;
     try {
-      const decision = await this.options.inbound.route(
+      decision = await this.options.inbound.route(
         uriUser(request.uri),
         nameAddrUser(request.headers.get("From")),
       );
-      if (cancelled) return release();
-      if (!decision.accept) {
-        this.agent.removeCancellable(transaction);
-        refuse(decision.status, decision.reason);
-        return release();
-      }
-      const sipCallId = request.headers.get("Call-ID") ?? "";
-      const callLogger = logger.child({ callId: decision.callId, sipCallId });
-      const media = await this.options.openMedia(callLogger);
-      if (cancelled) {
-        await media.close();
-        return release();
-      }
+    } catch (err) {
+      release();
       this.agent.removeCancellable(transaction);
-      const leg = new SipLeg(
-        this.callDeps(callLogger, media, release),
-        request,
-        transaction,
-        source,
-        negotiated?.ok ? negotiated.plan : undefined,
-      );
-      leg.ring();
-      callLogger.info({ source, uri: request.uri }, "inbound SIP call");
+      if (cancelled) return;
+      logger.error({ err }, "inbound call could not be routed");
+      refuse(500, "Routing Failed");
+      return;
+    }
+    if (cancelled) return release();
+    if (!decision.accept) {
+      this.agent.removeCancellable(transaction);
+      refuse(decision.status, decision.reason);
+      return release();
+    }
+    const callLogger = logger.child({
+      callId: decision.callId,
+      sipCallId: request.headers.get("Call-ID") ?? "",
+    });
+    let media: RtpMedia;
+    try {
+      media = await this.options.openMedia(callLogger);
+    } catch (err) {
+      release();
+      this.agent.removeCancellable(transaction);
+      if (cancelled) return;
+      callLogger.error({ err }, "no RTP port for the inbound call");
+      refuse(503, "No Media Port", { "Retry-After": String(RETRY_AFTER_SEC) });
+      return;
+    }
+    if (cancelled) {
+      await this.closeMedia(media);
+      return release();
+    }
+    this.agent.removeCancellable(transaction);
+    const plan = negotiated?.ok ? negotiated.plan : undefined;
+    const leg = new SipLeg(this.callDeps(callLogger, media, release), request, transaction, source, plan);
+    leg.ring();
+    callLogger.info({ source, uri: request.uri }, "inbound SIP call");
+    try {
       decision.start(leg, callLogger);
     } catch (err) {
-      this.agent.removeCancellable(transaction);
-      release();
-      if (cancelled) return;
-      logger.error({ err }, "inbound call could not start");
-      refuse(503, "No Media Port", { "Retry-After": String(RETRY_AFTER_SEC) });
+      // The engine would not take the call: turn it down (500) and free what it holds.
+      callLogger.error({ err }, "the engine did not start the inbound call");
+      leg.hangup();
+      leg.settle("internalError");
     }
   }
 
