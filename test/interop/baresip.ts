@@ -23,6 +23,8 @@ export interface BaresipOptions {
   user?: string;
   /** Offered codecs in order, baresip's names. Default pcmu,pcma. */
   codecs?: string;
+  /** Packet time it asks for and sends, ms. Default 20. */
+  ptimeMs?: number;
   /** baresip quits after this long whatever happens (-t). Default 30 s. */
   quitAfterSec?: number;
 }
@@ -85,6 +87,7 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
     SND_DIR: sndDir,
     USER: options.user ?? "caller",
     CODECS: options.codecs ?? "pcmu,pcma",
+    PTIME: String(options.ptimeMs ?? 20),
     ANSWER_MODE: options.answerMode ?? "manual",
   };
   for (const file of ["config", "accounts"]) {
