@@ -204,7 +204,10 @@ describe("RFC 4733 receive", () => {
     rig.clock.advance(300);
     assert.equal(rig.order.indexOf("1"), 13);
     const heard = rig.frames.slice(0, 13).flatMap((f) => [...f]);
-    assert.ok(heard.slice(480).some((x) => x !== 0));
+    assert.ok(
+      heard.slice(480).some((x) => x !== 0),
+      "heard.slice(480).some((x) => x !== 0)",
+    );
   });
 
   test("events are packets of the plan's telephone-event type only; non-key events are ignored", async () => {
@@ -265,7 +268,7 @@ describe("RFC 4733 send", () => {
       if (t === 0) for (let i = 0; i < rig.session.stats().packetsSent; i++) sentAt.push(0);
     }
     await done;
-    assert.ok(settled);
+    assert.ok(settled, "settled");
     await rig.peer.waitFor(16);
     const packets = rig.peer.received.map((d) => ({ h: header(d), p: d.subarray(12) }));
     assert.equal(packets.length, 16);
@@ -326,7 +329,10 @@ describe("RFC 4733 send", () => {
     rig = await Rig.open({ telephoneEventPt: undefined });
     await rig.session.sendDigits("12", 100, new AbortController().signal);
     assert.equal(rig.session.stats().packetsSent, 0);
-    assert.ok(rig.lines.some((l) => /telephone-event/.test(l.msg)));
+    assert.ok(
+      rig.lines.some((l) => /telephone-event/.test(l.msg)),
+      "rig.lines.some((l) => /telephone-event/.test(l.msg))",
+    );
   });
 
   test("abort stops the digits at once", async () => {
@@ -339,6 +345,6 @@ describe("RFC 4733 send", () => {
     await done;
     rig.clock.advance(2000);
     assert.equal(rig.session.stats().packetsSent, sent);
-    assert.ok(sent > 0 && sent < 48);
+    assert.ok(sent > 0 && sent < 48, "sent > 0 && sent < 48");
   });
 });

@@ -136,8 +136,11 @@ describe("RTP header", () => {
       if (data.length) data[0] = 0x80 | ((data[0] as number) & 0x3f);
       const result = parseRtp(data, h);
       if (result === "ok") {
-        assert.ok(h.payloadOffset + h.payloadLength <= data.length);
-        assert.ok(h.payloadLength >= 0);
+        assert.ok(
+          h.payloadOffset + h.payloadLength <= data.length,
+          "h.payloadOffset + h.payloadLength <= data.length",
+        );
+        assert.ok(h.payloadLength >= 0, "h.payloadLength >= 0");
       }
     }
   });

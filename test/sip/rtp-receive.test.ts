@@ -245,11 +245,12 @@ describe("RTP receive", () => {
     }
     rig.clock.advance(500);
     const heard = framesToPackets(rig, s).filter((n) => n !== -1);
-    assert.ok(!heard.includes(-2));
-    for (let i = 1; i < heard.length; i++) assert.ok((heard[i] as number) > (heard[i - 1] as number));
+    assert.ok(!heard.includes(-2), `frames: ${heard}`);
+    for (let i = 1; i < heard.length; i++)
+      assert.ok((heard[i] as number) > (heard[i - 1] as number), `frames: ${heard}`);
     const late = rig.session.stats().late;
     assert.ok(late > 0 && late < 30, `${late} late`);
-    assert.ok(heard.length >= 300 - late);
+    assert.ok(heard.length >= 300 - late, "heard.length >= 300 - late");
   });
 
   test("a burst after our event loop stalled is played whole: early only by the stall, not a timestamp jump", async () => {
@@ -263,6 +264,22 @@ describe("RTP receive", () => {
     rig.clock.advance(300);
     assertSamples(rig.samples(), decoded(s), DELAY_SAMPLES);
     assert.equal(rig.session.stats().late, 0);
+  });
+
+  test("a burst after a stall longer than the ring can cover is re-anchored, never wrapped onto unread frames", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 100, { firstSeq: 0, firstTs: 0 });
+    await rig.deliver(audioPacket(s, 0));
+    rig.clock.advance(20);
+    rig.clock.stall(2000);
+    for (let n = 1; n < 100; n++) await rig.deliver(audioPacket(s, n));
+    rig.clock.advance(0);
+    rig.clock.advance(500);
+    const heard = framesToPackets(rig, s).filter((n) => n !== -1);
+    assert.ok(!heard.includes(-2), `frames: ${heard}`);
+    for (let i = 1; i < heard.length; i++)
+      assert.ok((heard[i] as number) > (heard[i - 1] as number), `frames: ${heard}`);
+    assert.ok(heard.length > 0, "some audio is heard");
   });
 
   test("a peer that stops sending is silence: frames keep coming, one per 20 ms", async () => {
@@ -474,8 +491,11 @@ describe("RTP receive: bad input", () => {
     rig.clock.advance(1000);
     assert.equal(rig.frames.length, 50);
     const stats = rig.session.stats();
-    assert.ok(stats.dropped + stats.packetsReceived <= datagrams.length);
-    assert.ok(stats.dropped > 200);
+    assert.ok(
+      stats.dropped + stats.packetsReceived <= datagrams.length,
+      "stats.dropped + stats.packetsReceived <= datagrams.length",
+    );
+    assert.ok(stats.dropped > 200, "stats.dropped > 200");
   });
 
   test("the SDP's own address takes the latch back from a packet that raced in from elsewhere", async () => {
@@ -537,7 +557,10 @@ describe("RTP receive: bad input", () => {
       });
       clock.advance(100);
       assert.deepEqual(delivered, [1, 3, 4, 5]);
-      assert.ok(logs.lines.some((l) => l.msg === "frame handler threw"));
+      assert.ok(
+        logs.lines.some((l) => l.msg === "frame handler threw"),
+        'logs.lines.some((l) => l.msg === "frame handler threw")',
+      );
     } finally {
       await session.close();
     }
@@ -634,7 +657,7 @@ describe("RTP receive and send in real time", () => {
       await new Promise<void>((resolve) => {
         onFrame = () => frames.length >= 20 && resolve();
       });
-      assert.ok(spins > 0);
+      assert.ok(spins > 0, "spins > 0");
       const stats = session.stats();
       assert.equal(stats.packetsReceived, 12);
       assert.equal(stats.late, 0);

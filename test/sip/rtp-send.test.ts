@@ -257,7 +257,7 @@ describe("RTP ports", () => {
       assert.equal(new Set(ports).size, 3);
       for (const port of ports) {
         assert.equal(port % 2, 0);
-        assert.ok(port >= 41002 && port <= 41099);
+        assert.ok(port >= 41002 && port <= 41099, "port >= 41002 && port <= 41099");
         // The RTCP port is taken: binding it again fails.
         const probe = dgram.createSocket("udp4");
         const error = await new Promise<unknown>((resolve) => {

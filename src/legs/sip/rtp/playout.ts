@@ -22,6 +22,16 @@ const MAX_LATE_SAMPLES = 8000; // 1 s
 /** Late packets in a row that mean the mapping has slipped (clock drift, a small jump back). */
 const LATE_RUN_REANCHOR = 3;
 export const MAX_JITTER_MS = 200;
+/** The largest audio payload accepted: 120 ms of G.711. */
+export const MAX_PACKET_SAMPLES = 960;
+/**
+ * How far behind the clock playout may be taken into account (~480 ms): beyond it, writes could
+ * wrap the ring onto frames not yet read. After a longer stall the burst is re-anchored instead.
+ */
+const MAX_BEHIND_SAMPLES =
+  FRAME_SAMPLES *
+  (Math.floor((RING_SAMPLES - (MAX_JITTER_MS * 8 + MAX_EARLY_SAMPLES + MAX_PACKET_SAMPLES)) / FRAME_SAMPLES) -
+    1);
 export const MIN_JITTER_MS = 20;
 
 export const CODEC_ULAW = 0;
@@ -69,7 +79,7 @@ export class PlayoutBuffer {
     codec: number,
     behind = 0,
   ): WriteResult {
-    this.behind = behind;
+    this.behind = Math.min(behind, MAX_BEHIND_SAMPLES);
     let result: WriteResult = "ok";
     if (this.anchorPending) {
       this.anchor(timestamp);
@@ -77,7 +87,7 @@ export class PlayoutBuffer {
     }
     let index = (timestamp + this.offset) >>> 0;
     let ahead = (index - this.playIndex) | 0;
-    if (ahead - behind > this.delaySamples + MAX_EARLY_SAMPLES || ahead < -MAX_LATE_SAMPLES) {
+    if (ahead - this.behind > this.delaySamples + MAX_EARLY_SAMPLES || ahead < -MAX_LATE_SAMPLES) {
       this.anchor(timestamp);
       result = "anchored";
       index = (timestamp + this.offset) >>> 0;

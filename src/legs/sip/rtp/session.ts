@@ -8,7 +8,7 @@ import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
 import type { MediaPlan } from "../sdp/types.js";
 import { DTMF_KEYS, EVENT_PAYLOAD_BYTES, EventDeduplicator, eventCode } from "./dtmf.js";
 import { emptyHeader, parseRtp } from "./packet.js";
-import { CODEC_ALAW, CODEC_ULAW, PlayoutBuffer } from "./playout.js";
+import { CODEC_ALAW, CODEC_ULAW, MAX_PACKET_SAMPLES, PlayoutBuffer } from "./playout.js";
 import { bindRtpPorts, closeSocket, type PortRange } from "./ports.js";
 import { RtpSender } from "./sender.js";
 import { SequenceTracker } from "./sequence.js";
@@ -31,8 +31,6 @@ export interface RtpSessionOptions {
 const PT_PCMU = 0;
 const PT_PCMA = 8;
 const PT_CN = 13;
-/** More than 120 ms of G.711 in one packet is not audio any peer sends. */
-const MAX_AUDIO_PAYLOAD = 960;
 /** A comfort-noise payload is a level byte plus a few spectral coefficients (RFC 3389). */
 const MAX_CN_PAYLOAD = 64;
 /** Drops logged one by one before the log only samples them (a flood must not flood the log). */
@@ -233,7 +231,7 @@ export class RtpSession implements RtpMedia {
     let kind: "audio" | "cn" | "event";
     if (pt === PT_PCMU || pt === PT_PCMA) {
       kind = "audio";
-      if (length < 1 || length > MAX_AUDIO_PAYLOAD) {
+      if (length < 1 || length > MAX_PACKET_SAMPLES) {
         this.drop("size", from, `${length} bytes of audio`);
         return;
       }
