@@ -152,13 +152,14 @@ describe("RFC 4733 receive", () => {
       bytes: encode(testSignal(3200), 0),
     };
     for (let n = 0; n < 20; n++) {
-      await rig.deliver(audioPacket(s, n));
+      // After the event packet, audio sequence numbers run on past it, as one stream's do.
+      await rig.deliver(audioPacket(s, n, n > 10 ? { sequence: s.firstSeq + n + 1 } : {}));
       if (n === 10) {
         // Event starts at packet 10's timestamp, on the audio's SSRC and sequence.
         await rig.deliver(
           eventPacket({
             ssrc: 42,
-            sequence: 1000,
+            sequence: s.firstSeq + 11,
             timestamp: 1000 + 1600,
             event: 7,
             end: false,
@@ -173,6 +174,8 @@ describe("RFC 4733 receive", () => {
     assert.deepEqual(rig.digits, ["7"]);
     // 60 ms of delay (3 frames) and packets 0-9 (10 frames) come before it.
     assert.equal(rig.order.indexOf("7"), 13);
+    assert.equal(rig.session.stats().packetsLost, 0, "the event's sequence number is not a gap");
+    assert.equal(rig.session.stats().packetsReceived, 21);
   });
 
   test("a digit on its own SSRC (sipp) comes after all the audio received before it", async () => {
