@@ -14,7 +14,7 @@ import type { MediaPlan } from "../../src/legs/sip/sdp/types.js";
 import { SipService } from "../../src/legs/sip/sip-service.js";
 import { PeerCall } from "./sip-call-peer.js";
 import { peerRequest } from "./sip-text.js";
-import { UdpPeer } from "./udp-peer.js";
+import { sdpOffer, UdpPeer } from "./udp-peer.js";
 
 /** Dialog state (RFC 3261 section 12) and what an answered call does when its ACK never comes. */
 
@@ -177,6 +177,59 @@ describe("an answered call whose ACK never comes, and its log lines", () => {
       assert.ok(ofCall.some((l) => l.msg === "inbound SIP call"));
       const ended = ofCall.find((l) => l.msg === "SIP call ended");
       assert.deepEqual(ended?.rtp, media.stats());
+    } finally {
+      await peer.close();
+      await service.close();
+    }
+  });
+});
+
+describe("a re-INVITE", () => {
+  test("applies the new plan to the RTP session: hold, then resume at another address and port", async () => {
+    const media = new QuietMedia();
+    const service = await SipService.start({
+      listenHost: "127.0.0.1",
+      port: 0,
+      advertiseHost: "127.0.0.1",
+      maxCalls: 10,
+      outbound: undefined,
+      clock: new RealClock(),
+      logger: pino({ level: "silent" }),
+      negotiator: createSdpNegotiator(),
+      openMedia: async () => media,
+      inbound: {
+        route: async () => ({
+          accept: true,
+          callId: "CA-reinvite",
+          start(leg) {
+            leg.listen({ frame() {}, digit() {}, hangup() {} });
+            void leg.answer();
+          },
+        }),
+      },
+    });
+    const peer = await UdpPeer.open();
+    try {
+      const call = new PeerCall(peer, service.address.port, "+15550002222", 41_000);
+      call.invite();
+      call.answered(await peer.response(200, "INVITE")).ack();
+      assert.deepEqual(media.plans.at(-1)?.remote, { address: "127.0.0.1", port: 41_000 });
+      const hold = call.reinvite(sdpOffer(41_000, { direction: "sendonly" }));
+      await peer.response(200, "INVITE");
+      call.ack(hold);
+      assert.equal(media.plans.at(-1)?.direction, "recvonly", "Belay's own direction while held");
+      const moved = sdpOffer(41_100).replace(/IN IP4 127\.0\.0\.1/g, "IN IP4 127.0.0.2");
+      const resume = call.reinvite(moved);
+      await peer.response(200, "INVITE");
+      call.ack(resume);
+      assert.deepEqual(media.plans.at(-1)?.remote, { address: "127.0.0.2", port: 41_100 });
+      assert.equal(media.plans.at(-1)?.direction, "sendrecv");
+      const bad = call.reinvite(sdpOffer(41_100, { formats: "18", extra: ["a=rtpmap:18 G729/8000"] }));
+      const refused = await peer.response(488, "INVITE");
+      assert.equal(refused.headers.get("CSeq"), `${bad} INVITE`);
+      assert.equal(media.plans.length, 3, "a refused offer changes nothing");
+      call.bye();
+      await peer.response(200, "BYE");
     } finally {
       await peer.close();
       await service.close();
