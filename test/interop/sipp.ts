@@ -45,6 +45,8 @@ export interface SippResult {
 
 export interface SippRun {
   localPort: number;
+  /** sipp's -trace_msg log, written as the call goes (read it before `finished` removes it). */
+  messagesFile: string;
   /** sipp's RTP port (-mp): pcap replay and rtp_stream send from here. */
   mediaPort: number;
   process: Bounded;
@@ -122,6 +124,7 @@ export async function startSipp(options: SippOptions): Promise<SippRun> {
   });
   return {
     localPort,
+    messagesFile,
     mediaPort,
     process: child,
     finished,
