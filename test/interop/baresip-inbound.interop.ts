@@ -66,7 +66,7 @@ test("baresip's call is answered, recorded, and its hang-up ends the recording w
   const recorded = await belay.recording(record);
   const found = align(voice, recorded, { minOverlap: 8000 });
   t.diagnostic(
-    `recording ${recorded.length / 8} ms; lag ${found.lag} (${found.lag / 8} ms into the WAV); ` +
+    `recording ${recorded.length / 8} ms; lag ${found.lag} (the WAV starts ${-found.lag / 8} ms into the recording); ` +
       `correlation ${found.correlation.toFixed(6)} over ${found.overlap} samples`,
   );
   assert.ok(found.correlation > 0.99, `aligned correlation ${found.correlation} at lag ${found.lag}`);
