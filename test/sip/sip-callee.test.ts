@@ -192,4 +192,52 @@ describe("an outbound SIP call", () => {
     uas.send(serializeSipMessage(responseFor(bye, 200)), sipPort);
     assert.deepEqual(await ended, { status: "failed", reason: "failed" });
   });
+
+  test("beyond --max-calls an outbound SIP call fails at once, the live one rings on", async () => {
+    const limitedUas = await UdpPeer.open();
+    const port = await freeUdpPort();
+    const limited = await startBelay({
+      sipPort: port,
+      maxCalls: 1,
+      sipOutbound: `sip:{to}@127.0.0.1:${limitedUas.port}`,
+    });
+    try {
+      const post = async (to: string) => {
+        const response = await fetch(
+          `${limited.belay.publicUrl()}/apiserver/Accounts/${limited.belay.account.accountId}/Calls`,
+          {
+            method: "POST",
+            headers: { authorization: authOf(limited.belay), "content-type": "application/json" },
+            body: JSON.stringify({
+              from: "+15550001111",
+              to,
+              callConnectUrl: `${app.url}/connect`,
+              timeout: 1,
+            }),
+          },
+        );
+        const { callId } = (await response.json()) as { callId: string };
+        return callId;
+      };
+      /** The call's end: awaited while it is live; once it is not, its row is final. */
+      const endOf = async (callId: string) => {
+        await limited.belay.engine.whenEnded(callId);
+        const row = await limited.belay.store.calls.get(limited.belay.account.accountId, callId);
+        return [row?.status, row?.callEndedReason];
+      };
+      const first = await post("+15550007790");
+      const firstEnded = endOf(first);
+      const { message: invite } = await limitedUas.request("INVITE");
+      limitedUas.send(serializeSipMessage(responseFor(invite, 180, undefined, { toTag: "t" })), port);
+      assert.deepEqual(await endOf(await post("+15550007791")), ["failed", "failed"]);
+      // The first one rang on until its 1 s ring timeout: CANCEL, 487, noAnswer.
+      const { message: cancel } = await limitedUas.request("CANCEL");
+      limitedUas.send(serializeSipMessage(responseFor(cancel, 200)), port);
+      limitedUas.send(serializeSipMessage(responseFor(invite, 487, undefined, { toTag: "t" })), port);
+      assert.deepEqual(await firstEnded, ["noAnswer", "noAnswer"]);
+    } finally {
+      await limited.stop();
+      await limitedUas.close();
+    }
+  });
 });

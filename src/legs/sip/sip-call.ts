@@ -23,7 +23,7 @@ export interface SipCallDeps {
   mediaAddress: string;
   identity: LocalIdentity;
   /** Runs once when the call is over: frees its slot under --max-calls. */
-  onEnded(): void;
+  onEnded(call: SipCall): void;
   /** Closes `media` once the call is over (shutdown waits for it). */
   closeMedia(): Promise<void>;
   /** Sees each BYE Belay sends until it is answered, so shutdown can wait for them. */
@@ -196,6 +196,15 @@ export abstract class SipCall implements Leg, DialogUser {
     this.listener?.hangup();
   }
 
+  /** Shutdown, after the engine let go: whatever is still pending on the wire is dropped. */
+  abandon(): void {
+    this.stopTimers();
+    this.finish();
+  }
+
+  /** Timers a call direction keeps of its own (not the transactions'). */
+  protected stopTimers(): void {}
+
   /** Ends everything once: media closed with its stats logged, dialog forgotten, slot freed. */
   protected finish(): void {
     if (this.over) return;
@@ -207,7 +216,7 @@ export abstract class SipCall implements Leg, DialogUser {
     const stats = media.stats();
     logger.info({ rtp: stats }, "SIP call ended");
     this.deps.closeMedia().catch((err: unknown) => logger.warn({ err }, "closing the RTP session failed"));
-    this.deps.onEnded();
+    this.deps.onEnded(this);
   }
 }
 

@@ -98,6 +98,10 @@ export class SipCallee extends SipCall implements OutboundLeg {
     }
   }
 
+  protected override stopTimers(): void {
+    this.cancelDeadline?.cancel();
+  }
+
   override retransmitted2xx(response: SipResponse): void {
     const seq = cseqOf(response)?.seq;
     if (this.dialog && seq !== undefined) {

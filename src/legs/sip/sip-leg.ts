@@ -167,6 +167,10 @@ export class SipLeg extends SipCall {
     return false;
   }
 
+  protected override stopTimers(): void {
+    this.declineTimer?.cancel();
+  }
+
   private cancelled(): void {
     if (this.state !== "ringing") return;
     this.deps.logger.info("the caller cancelled before the answer");

@@ -12,7 +12,7 @@ import type { SdpNegotiator } from "./negotiator.js";
 import { ACCEPT, responseFor } from "./responses.js";
 import type { RtpMedia } from "./rtp/types.js";
 import type { InviteServerTransaction } from "./server-transaction.js";
-import { contentType, SDP, type SipCallDeps, warning } from "./sip-call.js";
+import { contentType, SDP, type SipCall, type SipCallDeps, warning } from "./sip-call.js";
 import { SipCallee, type SipTarget } from "./sip-callee.js";
 import { SipLeg } from "./sip-leg.js";
 import { outboundTarget } from "./target.js";
@@ -63,6 +63,9 @@ export class SipService {
   private closing = false;
   private readonly pendingByes = new Set<Promise<void>>();
   private readonly closingMedia = new Set<Promise<void>>();
+  private readonly openSessions = new Set<RtpMedia>();
+  /** Calls not yet finished, so close() can drop what they still wait for. */
+  private readonly calls = new Set<SipCall>();
 
   private constructor(
     private readonly options: SipServiceOptions,
@@ -140,11 +143,12 @@ export class SipService {
     let media: RtpMedia;
     try {
       media = await this.options.openMedia(logger);
+      this.openSessions.add(media);
     } catch (err) {
       release();
       return `no RTP port: ${isBelayError(err) ? err.message : String(err)}`;
     }
-    return new SipCallee(this.callDeps(logger, media, release), target, sipCallId);
+    return this.track(new SipCallee(this.callDeps(logger, media, release), target, sipCallId));
   }
 
   /** Shutdown begins: new INVITEs get 503 and no call is dialled, while live ones are hung up. */
@@ -159,14 +163,18 @@ export class SipService {
       const grace = this.options.clock.sleep(4 * (this.options.timers ?? RFC3261_TIMERS).t1);
       await Promise.race([Promise.allSettled([...this.pendingByes]), grace]);
     }
+    for (const call of [...this.calls]) call.abandon();
     this.layer.close();
     await this.transport.close();
-    // Every call has ended by now; RTP sockets still closing are waited for.
+    // Every call has ended for the engine by now, but one may still be finishing on the wire (a
+    // CANCEL waiting for its 487): its RTP session is closed here, and every close waited for.
+    for (const media of [...this.openSessions]) void this.closeMedia(media).catch(() => undefined);
     await Promise.allSettled([...this.closingMedia]);
   }
 
   /** Closes a call's RTP session; shutdown waits for closes still under way. */
   private closeMedia(media: RtpMedia): Promise<void> {
+    this.openSessions.delete(media);
     const closing = media.close();
     this.closingMedia.add(closing);
     closing.finally(() => this.closingMedia.delete(closing)).catch(() => undefined);
@@ -235,6 +243,7 @@ export class SipService {
     let media: RtpMedia;
     try {
       media = await this.options.openMedia(callLogger);
+      this.openSessions.add(media);
     } catch (err) {
       release();
       this.agent.removeCancellable(transaction);
@@ -249,7 +258,9 @@ export class SipService {
     }
     this.agent.removeCancellable(transaction);
     const plan = negotiated?.ok ? negotiated.plan : undefined;
-    const leg = new SipLeg(this.callDeps(callLogger, media, release), request, transaction, source, plan);
+    const leg = this.track(
+      new SipLeg(this.callDeps(callLogger, media, release), request, transaction, source, plan),
+    );
     leg.ring();
     callLogger.info({ source, uri: request.uri }, "inbound SIP call");
     try {
@@ -260,6 +271,11 @@ export class SipService {
       leg.hangup();
       leg.settle("internalError");
     }
+  }
+
+  private track<T extends SipCall>(call: T): T {
+    this.calls.add(call);
+    return call;
   }
 
   /** Counts a call against --max-calls; the function returned frees it (once, however often called). */
@@ -273,7 +289,11 @@ export class SipService {
     };
   }
 
-  private callDeps(logger: Logger, media: RtpMedia, onEnded: () => void): SipCallDeps {
+  private callDeps(logger: Logger, media: RtpMedia, release: () => void): SipCallDeps {
+    const onEnded = (call: SipCall) => {
+      release();
+      this.calls.delete(call);
+    };
     return {
       agent: this.agent,
       clock: this.options.clock,
