@@ -160,8 +160,11 @@ export class SipService {
   async close(): Promise<void> {
     this.closing = true;
     if (this.pendingByes.size > 0) {
-      const grace = this.options.clock.sleep(4 * (this.options.timers ?? RFC3261_TIMERS).t1);
+      // The grace timer is cancelled once the BYEs are answered, so it never holds the process.
+      const answered = new AbortController();
+      const grace = this.options.clock.sleep(4 * (this.options.timers ?? RFC3261_TIMERS).t1, answered.signal);
       await Promise.race([Promise.allSettled([...this.pendingByes]), grace]);
+      answered.abort();
     }
     for (const call of [...this.calls]) call.abandon();
     this.layer.close();
