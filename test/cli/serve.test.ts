@@ -22,7 +22,18 @@ after(async () => {
 
 test("serve prints its banner, `belay call` uses it, SIGTERM stops it with exit 0", async () => {
   const port = await closedPort();
-  const server = startCli(["serve", "--data-dir", folder.dir, "--port", String(port), "--log-level", "warn"]);
+  // SIP off: a test must not depend on UDP 5060 being free (interop tests cover serve with SIP).
+  const server = startCli([
+    "serve",
+    "--data-dir",
+    folder.dir,
+    "--port",
+    String(port),
+    "--sip-port",
+    "0",
+    "--log-level",
+    "warn",
+  ]);
   try {
     const [banner] = await server.waitForStdout(/Belay is listening[\s\S]*REST API\s+\S+\n/);
     const url = /Belay is listening on (http:\/\/127\.0\.0\.1:(\d+))\n/.exec(banner);
