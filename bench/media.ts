@@ -29,6 +29,7 @@ import {
   compareRecording,
   download,
   eachLimited,
+  machineLoad,
   NUMBER,
   sentAudio,
   sleep,
@@ -74,6 +75,7 @@ dgram.Socket.prototype.emit = function (this: dgram.Socket, event: string | symb
   return result;
 } as typeof emitOriginal;
 
+const loadAtStart = await machineLoad();
 const maxN = Math.max(...STEPS);
 const { belay, sipPort, dataDir } = await startSipBelay(maxN);
 const app = await startAppProcess([
@@ -94,6 +96,8 @@ interface Step {
   rtpDelayMaxMs: number;
   delaySamples: number;
   loopLagP99Ms: number;
+  loopLagMaxMs: number;
+  rtpDelayP50Ms: number;
   cpuPctPerCall: number;
   belayCpuPct: number;
   rssPerCallKB: number;
@@ -244,6 +248,8 @@ async function belayPhase(n: number, sinkPerPacketUs: number): Promise<Step> {
     rtpDelayMaxMs: round(Math.max(...delays), 2),
     delaySamples: delays.length,
     loopLagP99Ms: round(lag.percentile(99) / 1e6, 2),
+    loopLagMaxMs: round(lag.max / 1e6, 1),
+    rtpDelayP50Ms: round(percentile(delays, 50), 3),
     cpuPctPerCall: round((100 * cpuUs) / (windowMs * 1000) / n, 4),
     belayCpuPct: round((100 * cpuUs) / (windowMs * 1000), 1),
     rssPerCallKB: round((rssPeak - rssBefore) / 1024 / n, 1),
@@ -316,10 +322,11 @@ const result: BenchResult = {
     "one record webhook per call, termReason hangup; every caller's INVITE answered and BYE acknowledged",
   ],
   notes: [
+    `machine at the start: ${loadAtStart}; at the end: ${await machineLoad()} (others' work shares these cores)`,
     `steps (metrics above are the largest passing step${best ? "" : "; none passed, so the smallest"}): ${steps
       .map(
         (s) =>
-          `N ${s.calls}: ${s.ok ? "pass" : `FAIL (${s.why.join("; ")})`}, recordings ${s.recordingsCorrect}/${s.calls}, RTP delay p99 ${s.rtpDelayP99Ms} ms (max ${s.rtpDelayMaxMs}, ${s.delaySamples} samples), loop lag p99 ${s.loopLagP99Ms} ms, Belay ${s.belayCpuPct}% of a core, ${s.cpuPctPerCall}% per call, ${s.rssPerCallKB} KB RSS per call, ${s.belayCpuPerPacketUs} µs/packet vs sink ${s.sinkCpuPerPacketUs} (${s.costVsSink}×), generator send lateness p99 ${s.sendLatenessP99Ms} ms`,
+          `N ${s.calls}: ${s.ok ? "pass" : `FAIL (${s.why.join("; ")})`}, recordings ${s.recordingsCorrect}/${s.calls}, RTP delay p50 ${s.rtpDelayP50Ms} / p99 ${s.rtpDelayP99Ms} / max ${s.rtpDelayMaxMs} ms (${s.delaySamples} samples), loop lag p99 ${s.loopLagP99Ms} / max ${s.loopLagMaxMs} ms, Belay ${s.belayCpuPct}% of a core, ${s.cpuPctPerCall}% per call, ${s.rssPerCallKB} KB RSS per call, ${s.belayCpuPerPacketUs} µs/packet vs sink ${s.sinkCpuPerPacketUs} (${s.costVsSink}×), generator send lateness p99 ${s.sendLatenessP99Ms} ms`,
       )
       .join(" | ")}`,
     firstFail && firstFail !== smallest ? `bounded by N ${firstFail.calls}: ${firstFail.why.join("; ")}` : "",
@@ -328,7 +335,7 @@ const result: BenchResult = {
     ...(problems.length ? [`FAILED CHECKS: ${problems.join("; ")}`] : []),
   ].filter(Boolean),
 };
-await saveResult(result);
+if (!args.includes("--no-save")) await saveResult(result);
 process.stdout.write(
   `${JSON.stringify(result.metrics)}${problems.length ? `\nFAILED: ${problems.join("; ")}` : ""}\n`,
 );
