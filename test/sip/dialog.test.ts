@@ -113,6 +113,7 @@ class QuietMedia implements RtpMedia {
   start(): void {}
   async play(): Promise<void> {}
   async sendDigits(): Promise<void> {}
+  drain(): void {}
   stats(): RtpStats {
     return { packetsReceived: 0, packetsSent: 0, packetsLost: 0, jitterMs: 0, late: 0, dropped: 0 };
   }

@@ -93,6 +93,58 @@ test("the recording of a SIP caller is exactly the audio it sent", async () => {
   }
 });
 
+test("a caller that hangs up right after its last packet is recorded to its last sample", async () => {
+  const port = await freeUdpPort();
+  const hangupApp = await startScriptedApp({
+    "/voice": (_hit, base) => ({
+      body: [
+        { RecordUtterance: { actionUrl: `${base}/recorded`, maxLengthSec: 60, silenceTimeoutMs: 60_000 } },
+      ],
+    }),
+  });
+  const belay = await startBelay({ sipPort: port });
+  const peer = await UdpPeer.open();
+  const rtp = await RtpPeer.open();
+  try {
+    await addNumber(belay.belay, NUMBER, `${hangupApp.url}/voice`, `${hangupApp.url}/status`);
+    const call = new PeerCall(peer, port, NUMBER, rtp.port);
+    call.invite({ body: sdpOffer(rtp.port) });
+    const ok = await peer.response(200, "INVITE");
+    call.answered(ok).ack();
+    const sent = callerAudio(50);
+    await rtp.stream(sent, audioPort(ok.body));
+    // The BYE follows the last packet at once: that packet is still in Belay's jitter buffer.
+    call.bye();
+    await peer.response(200, "BYE");
+    const record = await hangupApp.nextHit("/recorded");
+    assert.equal(record.body.termReason, "hangup");
+    const row = await belay.belay.store.recordings.get(
+      belay.belay.account.accountId,
+      String(record.body.recordingId),
+    );
+    assert.ok(row, "the recording is stored");
+    const response = await fetch(String(record.body.recordingUrl), {
+      headers: { authorization: authOf(belay.belay) },
+    });
+    const recorded = readWav(new Uint8Array(await response.arrayBuffer())).pcm8k;
+    const decoded = decodeUlaw(sent);
+    const first = recorded.findIndex((s) => s !== 0);
+    assert.ok(first >= 0, "the caller's audio was recorded");
+    // From the first frame heard to the end, the recording is the sent audio's tail: nothing cut off.
+    const heard = recorded.subarray(first);
+    const tail = decoded.subarray(decoded.length - heard.length);
+    assert.ok(
+      heard.length > 0 && heard.every((s, i) => s === tail[i]),
+      "the last samples sent are the last recorded",
+    );
+  } finally {
+    await peer.close();
+    await rtp.close();
+    await belay.stop();
+    await hangupApp.close();
+  }
+});
+
 test("belay.close() hangs up a live SIP call with BYE; its recording and webhooks complete first", async () => {
   const port = await freeUdpPort();
   const shutdownApp = await startScriptedApp({

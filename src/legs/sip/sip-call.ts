@@ -192,6 +192,8 @@ export abstract class SipCall implements Leg, DialogUser {
   /** The far end ended the call: tell the engine, then clean up. */
   protected farEndGone(): void {
     if (this.over) return;
+    // Audio still in the jitter buffer was said before the BYE: it reaches the recording first.
+    if (this.mediaStarted) this.deps.media.drain();
     this.finish();
     this.listener?.hangup();
   }

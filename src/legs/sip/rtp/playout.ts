@@ -137,6 +137,12 @@ export class PlayoutBuffer {
     return ((index - this.playIndex) | 0) < FRAME_SAMPLES;
   }
 
+  /** Whole frames (the last one partial) of audio written and not yet read out. */
+  bufferedFrames(): number {
+    const samples = (this.writtenEnd - this.playIndex) | 0;
+    return samples > 0 ? Math.ceil(samples / FRAME_SAMPLES) : 0;
+  }
+
   /** Copies the next frame into `out` and frees its slots. */
   readFrame(out: Int16Array): void {
     const ring = this.ring;

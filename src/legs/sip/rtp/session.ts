@@ -369,6 +369,18 @@ export class RtpSession implements RtpMedia {
     if (!this.closed) this.scheduleTick();
   }
 
+  drain(): void {
+    if (this.closed || !this.handlers) return;
+    for (let n = this.playout.bufferedFrames(); n > 0 && !this.closed; n--) {
+      this.framesDelivered++;
+      this.deliverFrame();
+    }
+    // Digits that came after the last audio (sipp's own-SSRC events) are due now too.
+    const handlers = this.handlers;
+    while (!this.closed && this.digitQueue.length > 0)
+      handlers.digit((this.digitQueue.shift() as { digit: string }).digit);
+  }
+
   private deliverFrame(): void {
     const handlers = this.handlers;
     if (!handlers) return;

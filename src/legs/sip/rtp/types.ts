@@ -31,6 +31,11 @@ export interface RtpMedia {
   play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
   /** RFC 4733 events for each digit, `pauseMs` apart. */
   sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Delivers at once what the playout buffer still holds (and the digits due with it): the far end
+   * hung up, and what it said just before its BYE belongs to the call, not to the jitter buffer.
+   */
+  drain(): void;
   stats(): RtpStats;
   close(): Promise<void>;
 }
