@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
 import { parseRfc1123 } from "../../src/contract/rest.js";
-import { basicAuth, openApiErrors, startBelay, type TestBelay } from "../e2e/harness.js";
+import { basicAuth, createAccount, openApiErrors, startBelay, type TestBelay } from "../e2e/harness.js";
 import { assertApiError, call, get } from "./helpers.js";
 
 /** GET /Accounts/{acc}: the account the credentials belong to, as FreeClimb's AccountResult. */
@@ -62,12 +61,7 @@ test("every subresource URI answers 200 for the account", async () => {
 });
 
 test("a second account sees itself, and gets 403 on the first", async () => {
-  const second = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "second",
-  });
+  const second = await createAccount(harness.belay, "second");
   const auth = basicAuth(second.accountId, second.apiKey);
   const own = await call(harness.belay, "GET", `/apiserver/Accounts/${second.accountId}`, {
     authorization: auth,

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
 import { parseRfc1123 } from "../../src/contract/rest.js";
 import type { AccountRow } from "../../src/store/types.js";
-import { basicAuth, openApiErrors, startBelay, type TestBelay } from "../e2e/harness.js";
+import { basicAuth, createAccount, openApiErrors, startBelay, type TestBelay } from "../e2e/harness.js";
 import { assertApiError, call, get } from "./helpers.js";
 
 /** Applications: list, create, get, update, delete, as FreeClimb shapes them. */
@@ -14,12 +13,7 @@ let base: string;
 
 before(async () => {
   harness = await startBelay({ listen: false });
-  other = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  other = await createAccount(harness.belay, "other");
   base = `/apiserver/Accounts/${harness.belay.account.accountId}/Applications`;
 });
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { newId } from "../../src/contract/ids.js";
 import {
   FROM,
@@ -10,6 +9,7 @@ import {
   startBelay,
   startScriptedApp,
   type TestBelay,
+  TLS_FIXTURE,
 } from "../e2e/harness.js";
 
 /**
@@ -31,7 +31,6 @@ interface CallsApi {
   getNextPage(uri: string): Promise<Record<string, unknown>>;
 }
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const ANSWERS = "+15550006001";
 const RINGS = "+15550006002";
 
@@ -42,7 +41,7 @@ let applicationId: string;
 
 before(async () => {
   harness = await startBelay({
-    tls: { certFile: fixture("localhost-cert.pem"), keyFile: fixture("localhost-key.pem") },
+    tls: TLS_FIXTURE,
   });
   app = await startScriptedApp({ "/connect": () => ({ body: [{ Hangup: {} }] }) });
   const { accountId, apiKey } = harness.belay.account;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
+import { newId } from "../../src/contract/ids.js";
 import { parseRfc1123 } from "../../src/contract/rest.js";
 import type { AccountRow } from "../../src/store/types.js";
-import { basicAuth, openApiErrors, startBelay, type TestBelay } from "../e2e/harness.js";
+import { basicAuth, createAccount, openApiErrors, startBelay, type TestBelay } from "../e2e/harness.js";
 import { assertApiError, call, get } from "./helpers.js";
 
 /** IncomingPhoneNumbers: list, add, get, update, release. */
@@ -17,12 +17,7 @@ let otherAppId: string;
 
 before(async () => {
   harness = await startBelay({ listen: false });
-  other = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  other = await createAccount(harness.belay, "other");
   otherAuth = basicAuth(other.accountId, other.apiKey);
   base = `/apiserver/Accounts/${harness.belay.account.accountId}/IncomingPhoneNumbers`;
   const app = await call(
@@ -290,12 +285,7 @@ describe("list", () => {
 
   before(async () => {
     // A clean account, so totals are exact.
-    const account = await harness.belay.store.accounts.create({
-      accountId: newId("AC"),
-      apiKey: newApiKey(),
-      signingSecret: newSigningSecret(),
-      alias: "lister",
-    });
+    const account = await createAccount(harness.belay, "lister");
     const auth = basicAuth(account.accountId, account.apiKey);
     const listBase = `/apiserver/Accounts/${account.accountId}/IncomingPhoneNumbers`;
     const app = await call(harness.belay, "POST", `/apiserver/Accounts/${account.accountId}/Applications`, {

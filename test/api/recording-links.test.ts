@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
+import { newApiKey, newId } from "../../src/contract/ids.js";
 import { parseRfc1123 } from "../../src/contract/rest.js";
 import { SimulatedClock } from "../../src/engine/clock.js";
 import type { AccountRow } from "../../src/store/types.js";
-import { basicAuth, type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
+import {
+  basicAuth,
+  createAccount,
+  type ScriptedApp,
+  startBelay,
+  startScriptedApp,
+  type TestBelay,
+} from "../e2e/harness.js";
 import { assertApiError, call, get, type Injected, recordingRoutes, seedCall } from "./helpers.js";
 
 /**
@@ -30,12 +37,7 @@ before(async () => {
   ({ recordingIds } = await seedCall(harness.belay, app));
   assert.equal(recordingIds.length, 3);
   wav = (await get(harness.belay, `${recordingPath(0)}/Download`)).rawPayload;
-  other = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  other = await createAccount(harness.belay, "other");
 });
 
 after(async () => {

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
+import { newId } from "../../src/contract/ids.js";
 import { readWav } from "../../src/media/wav-read.js";
 import type { AccountRow } from "../../src/store/types.js";
-import { basicAuth, type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
+import {
+  basicAuth,
+  createAccount,
+  type ScriptedApp,
+  startBelay,
+  startScriptedApp,
+  type TestBelay,
+} from "../e2e/harness.js";
 import { assertApiError, get, recordingRoutes, seedCall } from "./helpers.js";
 
 /** Who may download a recording, and what everyone else is told. */
@@ -21,12 +28,7 @@ before(async () => {
   assert.equal(call.recordingIds.length, 1);
   recordingId = call.recordingIds[0] as string;
   downloadPath = `/apiserver/Accounts/${harness.belay.account.accountId}/Recordings/${recordingId}/Download`;
-  other = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  other = await createAccount(harness.belay, "other");
 });
 
 after(async () => {

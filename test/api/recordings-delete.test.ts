@@ -2,9 +2,16 @@ import assert from "node:assert/strict";
 import { access, unlink } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
+import { newId } from "../../src/contract/ids.js";
 import type { AccountRow } from "../../src/store/types.js";
-import { basicAuth, type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
+import {
+  basicAuth,
+  createAccount,
+  type ScriptedApp,
+  startBelay,
+  startScriptedApp,
+  type TestBelay,
+} from "../e2e/harness.js";
 import { assertApiError, call, get, recordingRoutes, seedCall } from "./helpers.js";
 
 /** DELETE …/Recordings/{RE}: the file and the metadata go; every endpoint then answers 404 code 68. */
@@ -16,12 +23,7 @@ let other: AccountRow;
 before(async () => {
   harness = await startBelay({ listen: false });
   app = await startScriptedApp(recordingRoutes(2));
-  other = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  other = await createAccount(harness.belay, "other");
 });
 
 after(async () => {

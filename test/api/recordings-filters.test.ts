@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
+import { newId } from "../../src/contract/ids.js";
 import { SimulatedClock } from "../../src/engine/clock.js";
 import type { AccountRow } from "../../src/store/types.js";
 import {
   basicAuth,
+  createAccount,
   openApiErrors,
   type ScriptedApp,
   startBelay,
@@ -47,12 +48,7 @@ before(async () => {
     Object.values(calls).map((c) => c.recordingIds.length),
     [2, 1, 2],
   );
-  other = await harness.belay.store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  other = await createAccount(harness.belay, "other");
 });
 
 after(async () => {

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import {
   openApiErrors,
   type ScriptedApp,
   startBelay,
   startScriptedApp,
   type TestBelay,
+  TLS_FIXTURE,
 } from "../e2e/harness.js";
 import { get, recordingRoutes, seedCall } from "./helpers.js";
 
@@ -26,8 +26,6 @@ interface RecordingsApi {
   delete(id: string): Promise<null>;
 }
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
-
 let harness: TestBelay;
 let app: ScriptedApp;
 let sdk: RecordingsApi;
@@ -36,7 +34,7 @@ let recordingIds: string[];
 
 before(async () => {
   harness = await startBelay({
-    tls: { certFile: fixture("localhost-cert.pem"), keyFile: fixture("localhost-key.pem") },
+    tls: TLS_FIXTURE,
   });
   app = await startScriptedApp(recordingRoutes(3));
   ({ callId, recordingIds } = await seedCall(harness.belay, app));

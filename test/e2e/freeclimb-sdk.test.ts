@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { SimulatedClock } from "../../src/engine/clock.js";
 import { FRAME_SAMPLES } from "../../src/media/frame.js";
 import { readWav } from "../../src/media/wav-read.js";
@@ -16,6 +15,7 @@ import {
   startBelay,
   startScriptedApp,
   type TestBelay,
+  TLS_FIXTURE,
 } from "./harness.js";
 
 /**
@@ -53,7 +53,6 @@ interface Sdk {
   utils: { verifyRequest(body: string, header: string, secret: string): void };
 }
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const DEVICE = "+15550007001";
 const OUR_NUMBER = "+15550007002";
 /** The device's voice: 4 s of noise, loud enough to be speech to anyone listening. */
@@ -67,7 +66,7 @@ const unverified: string[] = [];
 before(async () => {
   harness = await startBelay({
     clock: new SimulatedClock(),
-    tls: { certFile: fixture("localhost-cert.pem"), keyFile: fixture("localhost-key.pem") },
+    tls: TLS_FIXTURE,
   });
   const { accountId, apiKey, signingSecret } = harness.belay.account;
   const require = createRequire(import.meta.url);

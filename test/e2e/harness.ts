@@ -8,9 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
 import type { TimelineEvent } from "../../src/engine/timeline.js";
 import { type Belay, createBelay } from "../../src/server/belay.js";
 import { type BelayConfig, resolveConfig } from "../../src/server/config.js";
+import type { AccountRow } from "../../src/store/types.js";
 import { validate } from "../helpers/openapi.js";
 
 export const FROM = "+15550001111";
@@ -49,6 +52,20 @@ export async function startBelay(
     },
   };
 }
+
+/** A second (third…) account in the same Belay, with fresh credentials. */
+export function createAccount(belay: Belay, alias: string): Promise<AccountRow> {
+  return belay.store.accounts.create({
+    accountId: newId("AC"),
+    apiKey: newApiKey(),
+    signingSecret: newSigningSecret(),
+    alias,
+  });
+}
+
+const tlsFile = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
+/** The test-only self-signed certificate for 127.0.0.1 (test/fixtures/tls/README.md). */
+export const TLS_FIXTURE = { certFile: tlsFile("localhost-cert.pem"), keyFile: tlsFile("localhost-key.pem") };
 
 export function basicAuth(accountId: string, apiKey: string): string {
   return `Basic ${Buffer.from(`${accountId}:${apiKey}`).toString("base64")}`;

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
+import { newId } from "../../src/contract/ids.js";
 import { assertApiError, call } from "../api/helpers.js";
 import {
   basicAuth,
+  createAccount,
   FROM,
   placeVirtualCall,
   type ScriptedApp,
@@ -64,12 +65,7 @@ before(async () => {
   phoneNumberId = (await number(ROUTED, applicationId)).phoneNumberId;
   await number(NO_APP, null);
   await number(NO_VOICE_URL, silent.applicationId);
-  const other = await store.accounts.create({
-    accountId: newId("AC"),
-    apiKey: newApiKey(),
-    signingSecret: newSigningSecret(),
-    alias: "other",
-  });
+  const other = await createAccount(harness.belay, "other");
   await number(OTHER_ACCOUNTS, null, other.accountId);
 });
 

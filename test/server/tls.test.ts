@@ -2,14 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { isBelayError } from "../../src/errors.js";
 import { createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
-import { authOf, startBelay, type TestBelay, tempDir } from "../e2e/harness.js";
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
-const TLS_FIXTURE = { certFile: fixture("localhost-cert.pem"), keyFile: fixture("localhost-key.pem") };
+import { authOf, startBelay, type TestBelay, TLS_FIXTURE, tempDir } from "../e2e/harness.js";
 
 let harness: TestBelay;
 
