@@ -13,16 +13,12 @@ import { resolveConfig } from "../src/server/config.js";
 import { directRouting } from "../src/server/inbound-route.js";
 import { runVirtualCall } from "../src/server/virtual-call.js";
 import { startAppProcess } from "./lib/app-process.js";
+import { numberOption } from "./lib/args.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, round } from "./lib/result.js";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const CALLS = option("--calls", 1000);
-const CONCURRENCY = option("--concurrency", 32);
+const CALLS = numberOption("--calls", 1000);
+const CONCURRENCY = numberOption("--concurrency", 32);
 const WARMUP = 20;
 const RECORDING_SEC = 30;
 /** A 30 s recording: the 44-byte header and 30 s of 16-bit 8 kHz samples. */

@@ -21,6 +21,7 @@ import dgram from "node:dgram";
 import { readFile, rm } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startAppProcess } from "./lib/app-process.js";
+import { hasFlag, numberOption, option } from "./lib/args.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, percentile, round } from "./lib/result.js";
 import {
@@ -39,14 +40,9 @@ import {
   wallNow,
 } from "./lib/sip-load.js";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? (args[at + 1] as string) : fallback;
-};
-const STEPS = opt("--calls", "50,100,200,400,800,1000,1200").split(",").map(Number);
-const D = Number(opt("--duration-sec", "60"));
-const SINK_D = Math.min(D, Number(opt("--sink-duration-sec", "20")));
+const STEPS = option("--calls", "50,100,200,400,800,1000,1200").split(",").map(Number);
+const D = numberOption("--duration-sec", 60);
+const SINK_D = Math.min(D, numberOption("--sink-duration-sec", 20));
 const SAMPLE_EVERY = 25;
 const RATE = 200;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -335,7 +331,7 @@ const result: BenchResult = {
     ...(problems.length ? [`FAILED CHECKS: ${problems.join("; ")}`] : []),
   ].filter(Boolean),
 };
-if (!args.includes("--no-save")) await saveResult(result);
+if (!hasFlag("--no-save")) await saveResult(result);
 process.stdout.write(
   `${JSON.stringify(result.metrics)}${problems.length ? `\nFAILED: ${problems.join("; ")}` : ""}\n`,
 );

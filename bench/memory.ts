@@ -15,11 +15,11 @@ import { resolveConfig } from "../src/server/config.js";
 import { directRouting } from "../src/server/inbound-route.js";
 import { runVirtualCall } from "../src/server/virtual-call.js";
 import { startAppProcess } from "./lib/app-process.js";
+import { numberOption } from "./lib/args.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, round } from "./lib/result.js";
 
-const args = process.argv.slice(2);
-const CALLS = Number(args[args.indexOf("--calls") + 1] || 500) || 500;
+const CALLS = numberOption("--calls", 500);
 const LONG_MIN = 60;
 const problems: string[] = [];
 const gc = (globalThis as { gc?: () => void }).gc;

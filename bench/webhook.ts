@@ -21,6 +21,7 @@ import { Agent, request as httpRequest } from "node:http";
 import type { Call } from "../src/engine/call.js";
 import type { Engine } from "../src/engine/engine.js";
 import { startAppProcess } from "./lib/app-process.js";
+import { numberOption } from "./lib/args.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, percentile, round } from "./lib/result.js";
 import {
@@ -33,13 +34,8 @@ import {
   wallNow,
 } from "./lib/sip-load.js";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? (args[at + 1] as string) : fallback;
-};
-const COUNT = Number(opt("--count", "1000"));
-const CONCURRENCY = Number(opt("--concurrency", "50"));
+const COUNT = numberOption("--count", 1000);
+const CONCURRENCY = numberOption("--concurrency", 50);
 const SILENCE_MS = 1000;
 const MAX_LENGTH_SEC = 4;
 /** 70 frames: the callers' audio ends with a loud 200 ms (see callerAudioBytes). */

@@ -15,26 +15,22 @@ import { createSocket } from "node:dgram";
 import { isSipParseError } from "../../src/legs/sip/message/errors.js";
 import { parseSipMessage } from "../../src/legs/sip/message/parse.js";
 import type { SipMessage } from "../../src/legs/sip/message/types.js";
+import { numberOption, option } from "../lib/args.js";
 import { callerAudioBytes, callerNumber } from "../lib/caller-audio.js";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? (args[at + 1] as string) : fallback;
-};
-const SIP_PORT = Number(opt("--sip-port", "0"));
-const NUMBER = opt("--number", "+15550002222");
-const RAW_PORTS = opt("--raw-ports", "").split(",").filter(Boolean).map(Number);
-const CALLS = RAW_PORTS.length || Number(opt("--calls", "10"));
-const SCRIPT = opt("--script", "hangup") as "hangup" | "key" | "silence" | "wait";
-const AUDIO_MS = Number(opt("--audio-ms", "10000"));
-const RATE = Number(opt("--rate", "200"));
-const CONCURRENCY = Number(opt("--concurrency", String(CALLS)));
-const SAMPLE_EVERY = Number(opt("--sample-every", "25"));
-const MAX_SEC = Number(opt("--max-sec", "600"));
-const FIRST_CALL = Number(opt("--first-call", "0"));
+const SIP_PORT = numberOption("--sip-port", 0);
+const NUMBER = option("--number", "+15550002222");
+const RAW_PORTS = option("--raw-ports", "").split(",").filter(Boolean).map(Number);
+const CALLS = RAW_PORTS.length || numberOption("--calls", 10);
+const SCRIPT = option("--script", "hangup") as "hangup" | "key" | "silence" | "wait";
+const AUDIO_MS = numberOption("--audio-ms", 10000);
+const RATE = numberOption("--rate", 200);
+const CONCURRENCY = numberOption("--concurrency", CALLS);
+const SAMPLE_EVERY = numberOption("--sample-every", 25);
+const MAX_SEC = numberOption("--max-sec", 600);
+const FIRST_CALL = numberOption("--first-call", 0);
 /** hangup: wait this long after the last packet before the BYE, so nothing sent is still in Belay's playout buffer. */
-const BYE_AFTER_MS = Number(opt("--bye-after-ms", "0"));
+const BYE_AFTER_MS = numberOption("--bye-after-ms", 0);
 
 const now = () => performance.timeOrigin + performance.now();
 const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);

@@ -6,9 +6,9 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { createInterface } from "node:readline";
+import { numberOption } from "../lib/args.js";
 
-const args = process.argv.slice(2);
-const SOCKETS = Number(args[args.indexOf("--sockets") + 1] || 10);
+const SOCKETS = numberOption("--sockets", 10);
 let packets = 0;
 const onMessage = () => {
   packets++;

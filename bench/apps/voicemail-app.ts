@@ -7,16 +7,12 @@
  *     [--finish-on-key #] [--no-say] (no prompts: RecordUtterance first, Hangup after)
  */
 import { createServer } from "node:http";
+import { hasFlag, numberOption, option } from "../lib/args.js";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const maxLengthSec = option("--max-length-sec", 30);
-const silenceTimeoutMs = option("--silence-timeout-ms", 60_000);
-const say = !args.includes("--no-say");
-const finishOnKey = args.includes("--finish-on-key") ? args[args.indexOf("--finish-on-key") + 1] : undefined;
+const maxLengthSec = numberOption("--max-length-sec", 30);
+const silenceTimeoutMs = numberOption("--silence-timeout-ms", 60_000);
+const say = !hasFlag("--no-say");
+const finishOnKey = hasFlag("--finish-on-key") ? option("--finish-on-key", "") : undefined;
 
 const counts: Record<string, number> = {};
 /** Per recording: when its record webhook arrived (ms since the epoch, high resolution) and its body. */
@@ -66,7 +62,7 @@ const server = createServer((request, response) => {
 });
 
 server.keepAliveTimeout = 60_000;
-server.listen(Number(option("--port", 0)), "127.0.0.1", () => {
+server.listen(numberOption("--port", 0), "127.0.0.1", () => {
   const address = server.address();
   base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   process.stdout.write(`listening ${base}\n`);
