@@ -6,6 +6,7 @@ import type { Frame } from "../media/frame.js";
  * peer that stops sending is silence, never a stall.
  */
 export interface LegListener {
+  /** Read-only: a leg may hand out views of audio it keeps, or one shared silent frame. */
   frame(frame: Frame): void;
   /** A key press, delivered when it starts. */
   digit(digit: string): void;

@@ -14,6 +14,7 @@ const SIZE_UNKNOWN = 0xffffffff;
 const BYTES_PER_SAMPLE = 2;
 // Largest data chunk a 32-bit RIFF size can describe (about 74 hours at 8 kHz).
 const MAX_DATA_BYTES = 0xffffffff - (WAV_HEADER_BYTES - 8);
+const EMPTY = new Uint8Array(0);
 
 /** The canonical 44-byte header of a 16-bit mono PCM WAV holding `dataBytes` of samples. */
 export function wavHeader(dataBytes: number, sampleRate: number = SAMPLE_RATE): Uint8Array {
@@ -47,18 +48,28 @@ export function encodeWav(pcm: Int16Array, sampleRate: number = SAMPLE_RATE): Ui
 }
 
 /**
- * Streams a recording into a blob as a 16-bit mono WAV. Frames are buffered and handed to
- * `blob.write` about once per second of audio, one write at a time and in order, so append() never
- * waits and memory stays at a second or two of audio however long the recording. A failed write
- * is kept: later audio is dropped, and finish() aborts the blob and throws that error.
+ * Bytes handed to the blob per write: 2 s of 8 kHz audio. Each write is a round trip to the file
+ * system's thread pool, which costs about 0.1 ms of CPU however small the write (measured on the
+ * benchmark machine, docs/benchmarks.md), so fewer, larger writes are cheaper; holding more than
+ * a couple of seconds per call would cost memory instead. At least the local blob store's
+ * coalescing size, so chunks go to the file without being copied again.
+ */
+export const WAV_CHUNK_BYTES = 32 * 1024;
+
+/**
+ * Streams a recording into a blob as a 16-bit mono WAV. The header and the frames are gathered into
+ * one chunk that goes to `blob.write` when full (about every 2 s of audio), one write at a time and
+ * in order, so append() never waits and memory stays at a chunk or two however long the recording.
+ * A failed write is kept: later audio is dropped, and finish() aborts the blob and throws that
+ * error.
  */
 export class WavWriter {
-  private static readonly CHUNK_SECONDS = 1;
-
-  private readonly chunkBytes: number;
+  private readonly chunkBytes = WAV_CHUNK_BYTES;
   private chunk: Uint8Array;
   private chunkView: DataView;
   private filled = 0;
+  /** Bytes handed to the blob so far; while 0, the header is still in `chunk`. */
+  private flushedBytes = 0;
   private written = 0; // data bytes appended (buffered or handed to the blob)
   private inFlight = 0; // audio bytes handed to blob.write and not yet settled
   private writes: Promise<void> = Promise.resolve();
@@ -70,7 +81,6 @@ export class WavWriter {
     private readonly blob: BlobWriter,
     private readonly sampleRate: number = SAMPLE_RATE,
   ) {
-    this.chunkBytes = sampleRate * WavWriter.CHUNK_SECONDS * BYTES_PER_SAMPLE;
     this.chunk = new Uint8Array(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
   }
@@ -82,15 +92,20 @@ export class WavWriter {
 
   /** Audio held in memory right now (buffered or being written), in samples. */
   get bufferedSamples(): number {
-    return (this.filled + this.inFlight) / BYTES_PER_SAMPLE;
+    const headerInChunk = this.flushedBytes === 0 && this.state !== "new" ? WAV_HEADER_BYTES : 0;
+    return (this.filled - headerInChunk + this.inFlight) / BYTES_PER_SAMPLE;
   }
 
-  /** Writes the header, with "unknown" sizes until finish() patches them. */
+  /**
+   * Puts the header, with "unknown" sizes until finish() patches them, at the start of the first
+   * chunk: it reaches the blob with the first audio, not as a write of its own.
+   */
   start(): Promise<void> {
     this.expectState("new", "start");
     this.state = "open";
-    this.enqueue(wavHeader(SIZE_UNKNOWN, this.sampleRate), false);
-    return this.writes.then(() => this.throwIfFailed());
+    this.chunk.set(wavHeader(SIZE_UNKNOWN, this.sampleRate));
+    this.filled = WAV_HEADER_BYTES;
+    return Promise.resolve();
   }
 
   append(frame: Int16Array): void {
@@ -110,23 +125,24 @@ export class WavWriter {
     this.written += frame.length * BYTES_PER_SAMPLE;
   }
 
-  /** Writes what is buffered, patches the sizes into the header and makes the blob durable. */
+  /**
+   * Writes what is buffered with the sizes patched into the header (in memory if the header was
+   * never written, else with one 40-byte write) and makes the blob durable.
+   */
   async finish(): Promise<{ sizeBytes: number; durationMs: number }> {
     this.expectState("open", "finish");
     this.state = "closed";
+    const sized = wavHeader(this.written, this.sampleRate).subarray(RIFF_SIZE_OFFSET);
+    if (this.flushedBytes === 0) this.chunk.set(sized, RIFF_SIZE_OFFSET);
+    const patchInFile = this.flushedBytes > 0;
     this.flush();
     await this.writes;
     if (this.writeError !== undefined) {
       await this.blob.abort().catch(() => undefined);
       throw this.writeError;
     }
-    const sizes = new Uint8Array(4);
-    const view = new DataView(sizes.buffer);
     try {
-      view.setUint32(0, WAV_HEADER_BYTES - 8 + this.written, true);
-      await this.blob.writeAt(RIFF_SIZE_OFFSET, sizes);
-      view.setUint32(0, this.written, true);
-      await this.blob.writeAt(DATA_SIZE_OFFSET, sizes);
+      if (patchInFile) await this.blob.writeAt(RIFF_SIZE_OFFSET, sized);
       const { size } = await this.blob.finish();
       return { sizeBytes: size, durationMs: (this.sampleCount * 1000) / this.sampleRate };
     } catch (err) {
@@ -164,14 +180,16 @@ export class WavWriter {
   private flush(): void {
     if (this.filled === 0) return;
     const full = this.chunk.subarray(0, this.filled);
-    this.chunk = new Uint8Array(this.chunkBytes);
+    const audioBytes = this.filled - (this.flushedBytes === 0 ? WAV_HEADER_BYTES : 0);
+    this.flushedBytes += this.filled;
+    // A closed writer sends its last chunk and needs no next one.
+    this.chunk = this.state === "closed" ? EMPTY : new Uint8Array(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
     this.filled = 0;
-    this.enqueue(full, true);
+    this.enqueue(full, audioBytes);
   }
 
-  private enqueue(bytes: Uint8Array, isAudio: boolean): void {
-    const audioBytes = isAudio ? bytes.length : 0;
+  private enqueue(bytes: Uint8Array, audioBytes: number): void {
     this.inFlight += audioBytes;
     this.writes = this.writes
       .then(() => (this.writeError === undefined ? this.blob.write(bytes) : undefined))
@@ -181,10 +199,6 @@ export class WavWriter {
       .finally(() => {
         this.inFlight -= audioBytes;
       });
-  }
-
-  private throwIfFailed(): void {
-    if (this.writeError !== undefined) throw this.writeError;
   }
 
   private expectState(expected: "new" | "open", action: string): void {

@@ -12,6 +12,7 @@ import { syncDirectory } from "./sync-directory.js";
 export const STALE_PARTIAL_AGE_MS = 60 * 60 * 1000;
 
 const MISSING = new Set(["ENOENT", "ENOTDIR"]);
+const KNOWN_FOLDERS_MAX = 10_000;
 
 function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -28,6 +29,11 @@ function notFound(key: string, cause?: unknown): BelayError {
 export class LocalBlobStore implements BlobStore {
   readonly root: string;
   private readonly rootPrefix: string;
+  /**
+   * Folders known to exist, so a recording does not pay a mkdir (a file-system round trip) to
+   * learn that its account's folder is there. Bounded; forgetting one only costs that mkdir.
+   */
+  private readonly knownFolders = new Set<string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -37,10 +43,16 @@ export class LocalBlobStore implements BlobStore {
   async create(key: string): Promise<BlobWriter> {
     const finalPath = this.pathOf(key);
     const partialPath = finalPath + PARTIAL_SUFFIX;
-    await this.ensureDirectory(dirname(finalPath));
+    const folder = dirname(finalPath);
+    await this.ensureDirectory(folder);
     let file: FileHandle;
     try {
-      file = await open(partialPath, "wx");
+      file = await open(partialPath, "wx").catch(async (err: unknown) => {
+        // Someone removed the folder behind our back: make it again, once.
+        if (errnoCode(err) !== "ENOENT" || !this.knownFolders.delete(folder)) throw err;
+        await this.ensureDirectory(folder);
+        return open(partialPath, "wx");
+      });
     } catch (err) {
       if (errnoCode(err) === "EEXIST") {
         throw new BelayError("BLOB_BUSY", `blob ${key} is already being written`, { key }, { cause: err });
@@ -177,12 +189,20 @@ export class LocalBlobStore implements BlobStore {
 
   /** Creates missing folders and persists their entries, as finish() does for the file itself. */
   private async ensureDirectory(folder: string): Promise<void> {
+    if (this.knownFolders.has(folder)) return;
     const firstCreated = await mkdir(folder, { recursive: true });
-    if (firstCreated === undefined) return;
-    for (let dir = folder; ; dir = dirname(dir)) {
-      await syncDirectory(dirname(dir));
-      if (dir === firstCreated || dir === dirname(dir)) break;
+    if (firstCreated !== undefined) {
+      for (let dir = folder; ; dir = dirname(dir)) {
+        await syncDirectory(dirname(dir));
+        if (dir === firstCreated || dir === dirname(dir)) break;
+      }
     }
+    this.rememberFolder(folder);
+  }
+
+  private rememberFolder(folder: string): void {
+    if (this.knownFolders.size >= KNOWN_FOLDERS_MAX) this.knownFolders.clear();
+    this.knownFolders.add(folder);
   }
 }
 

@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { isBelayError } from "../../src/errors.js";
 import { FRAME_SAMPLES, toFrames } from "../../src/media/frame.js";
 import { readWav } from "../../src/media/wav-read.js";
-import { encodeWav, WAV_HEADER_BYTES, WavWriter } from "../../src/media/wav-write.js";
+import { encodeWav, WAV_CHUNK_BYTES, WAV_HEADER_BYTES, WavWriter } from "../../src/media/wav-write.js";
 import type { BlobWriter } from "../../src/store/blob-store.js";
 import { toInt16, whiteNoise } from "./signals.js";
 
@@ -12,6 +12,7 @@ import { toInt16, whiteNoise } from "./signals.js";
 class MemoryBlob implements BlobWriter {
   bytes = new Uint8Array(0);
   writeCalls = 0;
+  writeAtCalls = 0;
   concurrentWrites = 0;
   maxConcurrentWrites = 0;
   finished = false;
@@ -35,6 +36,7 @@ class MemoryBlob implements BlobWriter {
 
   async writeAt(position: number, chunk: Uint8Array): Promise<void> {
     assert.ok(position + chunk.length <= this.bytes.length, "writeAt must not move the end");
+    this.writeAtCalls++;
     this.bytes.set(chunk, position);
   }
 
@@ -57,11 +59,14 @@ describe("WavWriter", () => {
     const blob = new MemoryBlob();
     const writer = new WavWriter(blob);
     await writer.start();
-    assert.equal(blob.bytes.length, WAV_HEADER_BYTES);
-    assert.equal(u32(blob.bytes, 40), 0xffffffff, "data size is a placeholder until finish");
+    assert.equal(blob.writeCalls, 0, "the header waits for the first chunk of audio");
 
-    const audio = toInt16(whiteNoise(8000 * 2 + 123, -10, 3));
+    const audio = toInt16(whiteNoise(8000 * 3 + 123, -10, 3));
     for (const frame of toFrames(audio)) writer.append(frame);
+    await nextTurn(); // the write starts
+    await nextTurn(); // and lands
+    assert.equal(blob.bytes.length, WAV_CHUNK_BYTES, "one full chunk: the header and the first audio");
+    assert.equal(u32(blob.bytes, 40), 0xffffffff, "data size is a placeholder until finish");
     writer.append(Int16Array.from([7, -7, 32767])); // a partial frame is fine too
     const { sizeBytes, durationMs } = await writer.finish();
 
@@ -70,6 +75,7 @@ describe("WavWriter", () => {
     assert.equal(durationMs, (samples * 1000) / 8000);
     assert.equal(sizeBytes, WAV_HEADER_BYTES + samples * 2);
     assert.equal(blob.bytes.length, sizeBytes);
+    assert.equal(blob.writeAtCalls, 1, "the header is patched with one write");
     assert.equal(u32(blob.bytes, 4), sizeBytes - 8);
     assert.equal(u32(blob.bytes, 40), samples * 2);
     assert.ok(blob.finished);
@@ -78,7 +84,7 @@ describe("WavWriter", () => {
     assert.deepEqual([...read.subarray(samples - 3)], [7, -7, 32767]);
   });
 
-  test("a 3-minute recording never holds more than ~2 s of audio and writes about once a second", async () => {
+  test("a 3-minute recording never holds more than ~2 s of audio and writes about every 2 s", async () => {
     const blob = new MemoryBlob();
     const writer = new WavWriter(blob);
     await writer.start();
@@ -92,8 +98,11 @@ describe("WavWriter", () => {
       if (i % 5 === 4) await nextTurn();
     }
     await writer.finish();
-    assert.ok(maxBuffered <= 2 * 8000, `buffered up to ${maxBuffered / 8000} s`);
-    assert.ok(blob.writeCalls >= 180 && blob.writeCalls <= 182, `${blob.writeCalls} writes`);
+    // One chunk (2 s), plus the frames that come while it is written (two turns here, 200 ms).
+    const bound = WAV_CHUNK_BYTES / 2 + 10 * FRAME_SAMPLES;
+    assert.ok(maxBuffered <= bound, `buffered up to ${maxBuffered / 8000} s`);
+    // 44 + 2,880,000 bytes in 32 KB chunks.
+    assert.equal(blob.writeCalls, Math.ceil((WAV_HEADER_BYTES + 180 * 16000) / WAV_CHUNK_BYTES));
     assert.equal(blob.maxConcurrentWrites, 1, "writes are issued one at a time, in order");
     assert.equal(readWav(blob.bytes).durationMs, 180_000);
   });
@@ -103,8 +112,8 @@ describe("WavWriter", () => {
     const writer = new WavWriter(blob);
     await writer.start();
     const second = new Int16Array(8000).fill(100);
-    writer.append(second); // fills exactly one chunk: a write starts
     writer.append(second);
+    writer.append(second); // fills the first chunk: a write starts
     writer.append(second);
     assert.equal(writer.bufferedSamples, 3 * 8000);
     await writer.finish();
@@ -114,7 +123,7 @@ describe("WavWriter", () => {
 
   test("a failed write is kept; finish aborts the blob and throws it", async () => {
     const blob = new MemoryBlob();
-    blob.failWriteNumber = 3; // header, second 1, then second 2 fails
+    blob.failWriteNumber = 2; // the first chunk goes, the second fails
     const writer = new WavWriter(blob);
     await writer.start();
     for (let i = 0; i < 5 * 50; i++) {
@@ -124,7 +133,7 @@ describe("WavWriter", () => {
     await assert.rejects(writer.finish(), /disk full/);
     assert.ok(blob.aborted);
     assert.ok(!blob.finished);
-    assert.equal(blob.writeCalls, 3, "no writes after the failure");
+    assert.equal(blob.writeCalls, 2, "no writes after the failure");
   });
 
   test("abort discards the blob", async () => {
@@ -155,6 +164,8 @@ describe("WavWriter", () => {
     await writer.start();
     assert.deepEqual(await writer.finish(), { sizeBytes: 44, durationMs: 0 });
     assert.equal(u32(blob.bytes, 40), 0);
+    assert.equal(blob.writeCalls, 1, "a recording shorter than a chunk is one write");
+    assert.equal(blob.writeAtCalls, 0, "its header was sized in memory");
   });
 });
 

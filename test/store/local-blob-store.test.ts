@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, test } from "node:test";
@@ -146,6 +146,17 @@ describe("LocalBlobStore", () => {
     const writer = await blobs.create(KEY);
     await assert.rejects(blobs.create(KEY), (err) => isBelayError(err, "BLOB_BUSY"));
     await writer.abort();
+  });
+
+  test("a folder removed behind the store's back is made again", async () => {
+    const first = await blobs.create("recordings/AC1/one.wav");
+    await first.write(new Uint8Array([1]));
+    await first.finish();
+    await rm(join(temp.dir, "blobs", "recordings"), { recursive: true });
+    const second = await blobs.create("recordings/AC1/two.wav");
+    await second.write(new Uint8Array([2, 3]));
+    await second.finish();
+    assert.deepEqual(await blobs.stat("recordings/AC1/two.wav"), { size: 2 });
   });
 
   test("an empty blob is allowed", async () => {

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, NO_MIGRATIONS, SqliteDialect } from "kysely";
+import { Kysely, Migrator, NO_MIGRATIONS, SqliteDialect, sql } from "kysely";
 import { isBelayError } from "../../src/errors.js";
 import { belayMigrations, migrateToLatest } from "../../src/store/sql/migrations/index.js";
-import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
+import { openSqliteStore, walDurability } from "../../src/store/sql/open-sqlite.js";
 import type { Database } from "../../src/store/sql/schema.js";
 import {
   id,
@@ -66,6 +66,27 @@ describe("openSqliteStore", () => {
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
       raw.close();
+    }
+  });
+
+  test("a durable write is committed, then waits for the WAL's fsync, and fails if it cannot sync", async () => {
+    const sqlite = new SqliteDatabase(file);
+    sqlite.pragma("journal_mode = WAL");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    await sql`create table t (v integer)`.execute(db);
+    const insert = (on: Kysely<Database>) =>
+      sql`insert into t (v) values (1)`.execute(on).then(() => "inserted");
+    const count = async () => (await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows[0]?.n;
+    try {
+      const good = walDurability(`${file}-wal`);
+      assert.equal(await good.durably(db, insert), "inserted");
+      await good.close();
+      const missing = walDurability(join(temp.dir, "no-such-wal"));
+      await assert.rejects(missing.durably(db, insert), { code: "ENOENT" });
+      await missing.close();
+      assert.equal(await count(), 2, "the commit happened; only its durability is in doubt");
+    } finally {
+      await db.destroy();
     }
   });
 

@@ -4,6 +4,7 @@ import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from "../../media/frame.js";
 import { type CallerScript, type KeyPress, keyPresses } from "./script.js";
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+const SILENT_FRAME = new Int16Array(FRAME_SAMPLES);
 
 /** What the virtual caller heard: each played clip with when it started. */
 export interface HeardClip {
@@ -110,16 +111,20 @@ export class VirtualLeg implements Leg {
     this.listener?.hangup();
   }
 
-  /** Frame k of the caller's audio: the script's PCM where it overlaps, silence elsewhere. */
+  /**
+   * Frame k of the caller's audio: the script's PCM where it overlaps, silence elsewhere. A frame
+   * wholly inside the audio is a view of it and one wholly outside is the shared silent frame, so
+   * most frames cost no allocation (frames are read-only to listeners).
+   */
   private frame(k: number): Int16Array {
-    const out = new Int16Array(FRAME_SAMPLES);
     const audio = this.script.audio;
-    if (!audio) return out;
+    if (!audio) return SILENT_FRAME;
     const offset = k * FRAME_SAMPLES - Math.round((this.script.audioAtMs ?? 0) * SAMPLES_PER_MS);
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const s = offset + i;
-      if (s >= 0 && s < audio.length) out[i] = audio[s] as number;
-    }
+    const end = offset + FRAME_SAMPLES;
+    if (offset >= 0 && end <= audio.length) return audio.subarray(offset, end);
+    if (end <= 0 || offset >= audio.length) return SILENT_FRAME;
+    const out = new Int16Array(FRAME_SAMPLES);
+    out.set(audio.subarray(Math.max(0, offset), end), Math.max(0, -offset));
     return out;
   }
 }

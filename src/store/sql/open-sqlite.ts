@@ -2,9 +2,10 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { BelayError } from "../../errors.js";
 import type { Store } from "../types.js";
+import { fileGroupSync } from "./group-sync.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
-import { createSqlStore, type SqlStoreOptions } from "./sql-store.js";
+import { createSqlStore, type DurableWrite, type SqlStoreOptions } from "./sql-store.js";
 import { cachingStatements } from "./statement-cache.js";
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
@@ -33,6 +34,10 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   try {
     // WAL lets readers (the API) run while a writer commits; an in-memory database ignores it.
     sqlite.pragma("journal_mode = WAL");
+    // An fsync per commit cost 0.3 ms of wall time and 0.15 ms of CPU here, a dozen times per
+    // call. In WAL mode NORMAL loses nothing when the process dies, and stays consistent after a
+    // power loss; the writes that must survive one too go through walDurability.
+    sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   } catch (err) {
@@ -53,5 +58,34 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     await db.destroy();
     throw err;
   }
-  return createSqlStore(db, options);
+  // An in-memory or temporary database has nothing to make durable.
+  if (file === ":memory:" || file === "") return createSqlStore(db, options);
+  const wal = walDurability(`${file}-wal`);
+  const store = createSqlStore(db, options, wal.durably);
+  let closing: Promise<void> | undefined;
+  return {
+    ...store,
+    close() {
+      closing ??= store.close().finally(() => wal.close());
+      return closing;
+    },
+  };
+}
+
+/**
+ * Durable writes for a WAL database: the commit, then an fsync of the WAL on the thread pool,
+ * shared by the commits that ask at about the same time. Syncing the WAL makes every commit in it
+ * durable, earlier NORMAL ones included; a checkpoint syncs the database file before the WAL is
+ * reused, so a commit already moved out of the WAL is durable too.
+ */
+export function walDurability(walFile: string): { durably: DurableWrite; close(): Promise<void> } {
+  const wal = fileGroupSync(walFile);
+  return {
+    async durably(db, write) {
+      const result = await write(db);
+      await wal.sync();
+      return result;
+    },
+    close: () => wal.close(),
+  };
 }

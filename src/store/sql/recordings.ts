@@ -4,6 +4,7 @@ import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./code
 import { pageBounds } from "./paging.js";
 import type { Database, RecordingsTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
+import type { DurableWrite } from "./sql-store.js";
 
 type RecordingFields = Omit<RecordingRow, "dateCreated" | "dateUpdated" | "revision">;
 
@@ -61,15 +62,19 @@ export class SqlRecordingRepo implements RecordingRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
+    private readonly durably: DurableWrite,
   ) {}
 
+  /** Durable when it returns: the row is what makes a finished recording downloadable. */
   async create(row: RecordingFields): Promise<RecordingRow> {
     try {
-      const inserted = await this.db
-        .insertInto("recordings")
-        .values(recordingToColumns(row, this.now()))
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const inserted = await this.durably(this.db, (db) =>
+        db
+          .insertInto("recordings")
+          .values(recordingToColumns(row, this.now()))
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
       return recordingFromColumns(inserted);
     } catch (err) {
       throw translateWriteError(err, "create recording", {

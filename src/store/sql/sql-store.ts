@@ -15,10 +15,25 @@ export interface SqlStoreOptions {
 }
 
 /**
+ * Runs a write that must survive a power loss before it returns, for dialects whose ordinary
+ * commits do not (SQLite with synchronous=NORMAL). The default runs it as it is.
+ */
+export type DurableWrite = <T>(
+  db: Kysely<Database>,
+  write: (db: Kysely<Database>) => Promise<T>,
+) => Promise<T>;
+
+const asIs: DurableWrite = (db, write) => write(db);
+
+/**
  * The Store over any Kysely dialect whose schema is migrated (see migrations/). Owns `db`:
  * close() destroys it.
  */
-export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = {}): Store {
+export function createSqlStore(
+  db: Kysely<Database>,
+  options: SqlStoreOptions = {},
+  durably: DurableWrite = asIs,
+): Store {
   const now = options.now ?? Date.now;
   let closing: Promise<void> | undefined;
   return {
@@ -26,7 +41,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = 
     applications: new SqlApplicationRepo(db, now),
     numbers: new SqlPhoneNumberRepo(db, now),
     calls: new SqlCallRepo(db, now),
-    recordings: new SqlRecordingRepo(db, now),
+    recordings: new SqlRecordingRepo(db, now, durably),
     deliveries: new SqlWebhookDeliveryRepo(db, now),
     devices: new SqlDeviceRepo(db, now),
     close() {
