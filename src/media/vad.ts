@@ -56,6 +56,7 @@ export class VoiceActivityDetector {
   private floor = Number.NaN;
   private energy = SILENCE_DBFS;
   private speechLikeRun = 0;
+  private lastSpeechLike = false;
   private hangover = 0;
   private speaking = false;
   // The current steadiness window: frames in it, and their energies' min, max and sum.
@@ -78,6 +79,14 @@ export class VoiceActivityDetector {
     return this.energy;
   }
 
+  /**
+   * Whether the last frame itself sounded like speech. Inside speech, false marks the detector's
+   * hangover: a pause that is not yet silence, but may be the start of it.
+   */
+  get lastFrameSpeechLike(): boolean {
+    return this.lastSpeechLike;
+  }
+
   /** Takes the next 20 ms frame; true when it is speech. */
   push(frame: Int16Array): boolean {
     const o = this.options;
@@ -86,6 +95,7 @@ export class VoiceActivityDetector {
     this.trackFloor(energy);
 
     const speechLike = energy >= this.floor + o.marginDb && energy >= o.minDbfs;
+    this.lastSpeechLike = speechLike;
     if (speechLike) {
       this.speechLikeRun++;
       // Onset guards only the start: once speaking, any speech-like frame extends it.
@@ -105,6 +115,7 @@ export class VoiceActivityDetector {
     this.floor = Number.NaN;
     this.energy = SILENCE_DBFS;
     this.speechLikeRun = 0;
+    this.lastSpeechLike = false;
     this.hangover = 0;
     this.speaking = false;
     this.steadyCount = 0;

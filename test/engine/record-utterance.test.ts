@@ -24,6 +24,7 @@ import {
   sampleAt,
   speechPerFrame,
   talking,
+  voicedPerFrame,
 } from "./harness.js";
 
 let h: EngineHarness;
@@ -101,9 +102,10 @@ describe("RecordUtterance: how it ends", () => {
     const caller = { audio: talking(1000) };
     const run = await record({ silenceTimeoutMs: 2000 }, caller);
     assert.equal(recordBody(run).termReason, "timeout");
-    const speech = speechPerFrame(callerStream(caller, 10_000));
-    const lastSpeechEnd = (speech.lastIndexOf(true) + 1) * FRAME_MS;
-    assert.ok(lastSpeechEnd >= 1000, "the detector heard the caller to the end");
+    const voiced = voicedPerFrame(callerStream(caller, 10_000));
+    const lastSpeechEnd = (voiced.lastIndexOf(true) + 1) * FRAME_MS;
+    // talking() is loud 400 ms in every 500: the last burst ends at 900 ms.
+    assert.equal(lastSpeechEnd, 900, "the detector heard the caller to the end of the last burst");
     const file = await recordedFile(run);
     assertSamples(file.pcm, sent(caller, 0, lastSpeechEnd + 2000), "recording");
     assert.equal(onlyRequest(run, "record").atMs, lastSpeechEnd + 2000);
@@ -300,7 +302,7 @@ describe("RecordUtterance: autoStart", () => {
     const onsetMs = speech.indexOf(true) * FRAME_MS;
     const startMs = onsetMs - 200;
     assert.ok(startMs <= 1500 && startMs >= 1300, `the pre-roll holds the first syllable (${startMs} ms)`);
-    const endMs = (speech.lastIndexOf(true) + 1) * FRAME_MS + 1000;
+    const endMs = (voicedPerFrame(callerStream(caller, 10_000)).lastIndexOf(true) + 1) * FRAME_MS + 1000;
     assertSamples((await recordedFile(run)).pcm, sent(caller, startMs, endMs), "recording");
   });
 

@@ -48,7 +48,11 @@ export class UtteranceCapture {
     }
     if (this.started) {
       write(frame);
-      this.silentMs = speech ? 0 : this.silentMs + FRAME_MS;
+      // Silence runs from the first quiet frame. The detector's hangover keeps short pauses inside
+      // speech, but a pause that goes on to become silence has been silence all along: counting
+      // from the end of the hangover would end every recording 240 ms late.
+      const voiced = speech && this.vad.lastFrameSpeechLike;
+      this.silentMs = voiced ? 0 : this.silentMs + FRAME_MS;
       if (this.silentMs >= this.options.silenceTimeoutMs) return "timeout";
     }
     if (this.elapsedMs >= this.options.maxLengthMs) return "maxLength";
