@@ -6,7 +6,7 @@ import { BelayError } from "../errors.js";
 import { assertValidBlobKey, PARTIAL_SUFFIX } from "./blob-key.js";
 import type { BlobReader, BlobStat, BlobStore, BlobWriter, ByteRange } from "./blob-store.js";
 import { LocalBlobWriter } from "./local-blob-writer.js";
-import { syncDirectory } from "./sync-directory.js";
+import { DirectorySyncs, syncDirectory } from "./sync-directory.js";
 
 /** A `.partial` untouched this long belongs to a writer that died (live writers flush every few s). */
 export const STALE_PARTIAL_AGE_MS = 60 * 60 * 1000;
@@ -34,6 +34,8 @@ export class LocalBlobStore implements BlobStore {
    * learn that its account's folder is there. Bounded; forgetting one only costs that mkdir.
    */
   private readonly knownFolders = new Set<string>();
+  private readonly directorySyncs = new DirectorySyncs();
+  private readonly syncFolder = (dir: string) => this.directorySyncs.sync(dir);
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -59,7 +61,7 @@ export class LocalBlobStore implements BlobStore {
       }
       throw err;
     }
-    return new LocalBlobWriter(file, partialPath, finalPath);
+    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder);
   }
 
   async stat(key: string): Promise<BlobStat | undefined> {

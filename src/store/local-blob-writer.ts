@@ -3,7 +3,6 @@ import { rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BelayError } from "../errors.js";
 import type { BlobWriter } from "./blob-store.js";
-import { syncDirectory } from "./sync-directory.js";
 
 /**
  * Frames arrive a few hundred bytes at a time; gathering them into one write per this many bytes
@@ -34,6 +33,7 @@ export class LocalBlobWriter implements BlobWriter {
     private readonly file: FileHandle,
     private readonly partialPath: string,
     private readonly finalPath: string,
+    private readonly syncDirectory: (dir: string) => Promise<void>,
   ) {}
 
   write(chunk: Uint8Array): Promise<void> {
@@ -62,10 +62,11 @@ export class LocalBlobWriter implements BlobWriter {
     return this.enqueue(async () => {
       await this.flush();
       // Data first, then the name: after a crash the final name never points at a torn file.
-      await this.file.sync();
+      // fdatasync: the data and the size, without the timestamps a full fsync also writes.
+      await this.file.datasync();
       await this.file.close();
       await rename(this.partialPath, this.finalPath);
-      await syncDirectory(dirname(this.finalPath));
+      await this.syncDirectory(dirname(this.finalPath));
       this.state = "finished";
       this.buffer = null;
       return { size: this.flushedEnd };

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
-import { GroupSync } from "../../src/store/sql/group-sync.js";
+import { GroupSync } from "../../src/store/group-sync.js";
+import { DirectorySyncs } from "../../src/store/sync-directory.js";
 
 /** An fsync the test completes by hand, so which caller shares which sync is exact. */
 function manualFsync() {
@@ -59,5 +63,22 @@ describe("GroupSync", () => {
     assert.equal(disk.pending.length, 2);
     disk.pending[1]?.resolve();
     await second;
+  });
+});
+
+describe("DirectorySyncs", () => {
+  test("recordings finishing together in one folder share its fsync; the folder is forgotten after", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "belay-dirsync-"));
+    try {
+      const syncs = new DirectorySyncs();
+      const all = Promise.all([syncs.sync(dir), syncs.sync(dir), syncs.sync(dir)]);
+      assert.equal(syncs.active, 1, "one group for the folder");
+      await all;
+      assert.equal(syncs.active, 0);
+      await assert.rejects(syncs.sync(join(dir, "missing")), { code: "ENOENT" });
+      assert.equal(syncs.active, 0, "a failed sync is forgotten too");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

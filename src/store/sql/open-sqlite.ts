@@ -1,8 +1,8 @@
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { BelayError } from "../../errors.js";
+import { fileGroupSync } from "../group-sync.js";
 import type { Store } from "../types.js";
-import { fileGroupSync } from "./group-sync.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { createSqlStore, type DurableWrite, type SqlStoreOptions } from "./sql-store.js";
