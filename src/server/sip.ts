@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
 import { normalizeE164 } from "../contract/e164.js";
 import { newId } from "../contract/ids.js";
-import { type Clock, RealClock } from "../engine/clock.js";
+import type { Clock } from "../engine/clock.js";
 import type { Engine } from "../engine/engine.js";
-import { FrameTicker } from "../legs/sip/rtp/frame-ticker.js";
 import { openRtpSession } from "../legs/sip/rtp/session.js";
 import { createSdpNegotiator } from "../legs/sip/sdp/negotiator.js";
 import { type InboundDecision, SipService } from "../legs/sip/sip-service.js";
@@ -34,8 +33,6 @@ export async function startSip(deps: {
       "SIP listens on every address but advertises none a peer can reach: set --sip-host (BELAY_SIP_HOST)",
     );
   }
-  // Only real time has ticks worth sharing; a simulated clock steps each session's own timer.
-  const frameTicker = clock instanceof RealClock ? new FrameTicker(clock, logger) : undefined;
   return SipService.start({
     listenHost: config.host,
     port: config.sipPort,
@@ -47,13 +44,7 @@ export async function startSip(deps: {
     negotiator: createSdpNegotiator(),
     ...(deps.timers ? { timers: deps.timers } : {}),
     openMedia: (callLogger) =>
-      openRtpSession({
-        host: config.host,
-        portRange: config.rtpPorts,
-        clock,
-        logger: callLogger,
-        ...(frameTicker ? { frameTicker } : {}),
-      }),
+      openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
     inbound: {
       async route(dialled, caller): Promise<InboundDecision> {
         const to = normalizeE164(dialled);

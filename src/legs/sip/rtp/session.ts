@@ -7,7 +7,6 @@ import { BelayError } from "../../../errors.js";
 import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
 import type { MediaPlan } from "../sdp/types.js";
 import { DTMF_KEYS, EVENT_PAYLOAD_BYTES, EventDeduplicator, eventCode } from "./dtmf.js";
-import type { FrameTicker } from "./frame-ticker.js";
 import { emptyHeader, parseRtp } from "./packet.js";
 import { CODEC_ALAW, CODEC_ULAW, MAX_PACKET_SAMPLES, PlayoutBuffer } from "./playout.js";
 import { bindRtpPorts, closeSocket, type PortRange } from "./ports.js";
@@ -27,8 +26,6 @@ export interface RtpSessionOptions {
   bindRtcp?: boolean;
   /** Called after each datagram on the RTP port has been handled: diagnostics and tests. */
   onDatagram?: () => void;
-  /** Shared playout ticks for every session on a real clock; without one, a timer per frame. */
-  frameTicker?: FrameTicker;
 }
 
 const PT_PCMU = 0;
@@ -77,8 +74,6 @@ export class RtpSession implements RtpMedia {
   /** Simulated clocks have no stalled event loop to make up for; only the real one defers to I/O. */
   private readonly realTime: boolean;
   private tickTimer: Timer | undefined;
-  private readonly ticker: FrameTicker | undefined;
-  private stopTicking: (() => void) | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   private received = 0;
@@ -108,7 +103,6 @@ export class RtpSession implements RtpMedia {
     this.realTime = options.clock instanceof RealClock;
     this.log = options.logger.child({ component: "rtp", port: localPort });
     this.onDatagram = options.onDatagram;
-    this.ticker = options.frameTicker;
     this.playout = new PlayoutBuffer(options.jitterMs ?? 60);
     const random = randomBytes(10);
     this.sender = new RtpSender(this.clock, this.transmit, {
@@ -155,8 +149,7 @@ export class RtpSession implements RtpMedia {
     this.handlers = handlers;
     this.startedAt = this.clock.now();
     this.framesDelivered = 0;
-    if (this.ticker) this.stopTicking = this.ticker.add(this.onTick, this.startedAt);
-    else this.scheduleTick();
+    this.scheduleTick();
   }
 
   play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
@@ -203,7 +196,6 @@ export class RtpSession implements RtpMedia {
     this.closed = true;
     this.tickTimer?.cancel();
     this.tickTimer = undefined;
-    this.stopTicking?.();
     if (this.catchUp) clearImmediate(this.catchUp);
     this.sender.close();
     this.socket.off("message", this.onMessage);
@@ -374,7 +366,7 @@ export class RtpSession implements RtpMedia {
         this.log.error({ err }, "frame handler threw");
       }
     }
-    if (!this.closed && !this.ticker) this.scheduleTick();
+    if (!this.closed) this.scheduleTick();
   }
 
   drain(): void {
