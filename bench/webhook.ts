@@ -246,7 +246,7 @@ const result: BenchResult = {
   notes: [
     `machine at the start: ${loadAtStart}; at the end: ${await machineLoad()} (others' work shares these cores)`,
     `where the time goes, p50 / p99 per kind: event → Belay's timeline \`recording\` event (the end decided, the WAV closed and its row written) and then → arrival at the app (the webhook queued in the outbox and sent): ${KINDS.map(({ kind }) => `${kind} ${round(percentile(toRecordingEvent[kind] ?? [], 50))} / ${round(percentile(toRecordingEvent[kind] ?? [], 99))} ms then ${round(percentile(webhookLeg[kind] ?? [], 50))} / ${round(percentile(webhookLeg[kind] ?? [], 99))} ms`).join("; ")}`,
-    `a key is heard at its place in the audio: Belay hands digits up with the frame they arrived beside, after the playout buffer (60 ms by default), so key and silence include that delay, and silence also the detector's 240 ms hangover (speech is held for 12 frames after the last speech-like one before silence counts); the length and silence limits are counted in 20 ms frames, so they can fall up to one frame after the deadline`,
+    `a key is heard at its place in the audio: Belay hands digits up with the frame they arrived beside, after the playout buffer (60 ms by default), so key and silence include that delay (silence is timed from the first quiet frame, so the detector's 240 ms hangover is not added); the length and silence limits are counted in 20 ms frames, so they can fall up to one frame after the deadline`,
     `app: RecordUtterance finishOnKey #, silenceTimeoutMs ${SILENCE_MS}, maxLengthSec ${MAX_LENGTH_SEC}, beep on, no Say; callers send ${AUDIO_MS} ms of audio, then the key, silence, more audio, or BYE`,
     ...(problems.length ? [`FAILED CHECKS: ${problems.join("; ")}`] : []),
   ],

@@ -189,14 +189,17 @@ export interface Comparison {
 }
 
 /**
- * Whether a recording is, sample for sample, a run of what the caller sent: silent frames may only
- * lead (before the first packet played) or trail (after the last), and the run between must be
- * contiguous sent frames: a lost frame, a duplicate or a shifted sample fails it.
+ * Whether a recording is, sample for sample, what the caller sent: silent frames may only lead
+ * (the recording began before the caller's first packet played: how long is the call's set-up
+ * latency, reported, not judged) or trail (after the last), and the run between must be sent
+ * frames, contiguous, to the last: a lost frame, a duplicate or a shifted sample fails it. It
+ * starts at the first sent frame, or, when no silence leads, at the frame that was playing when the
+ * recording began (`firstFrame`, reported).
  */
 export function compareRecording(
   wav: Uint8Array,
   sent: Int16Array,
-  limits: { leading: number; trailing: number; tail: number },
+  limits: { trailing: number; tail: number },
 ): Comparison {
   const pcm = readWav(wav).pcm8k;
   const frames = Math.floor(pcm.length / 160);
@@ -243,7 +246,10 @@ export function compareRecording(
     }
   }
   base.tailMissing = sentFrames - (k + heard);
-  if (lead > limits.leading) return { ...base, why: `${lead} silent frames lead the audio` };
+  // Audio may begin mid-stream only if the recording began after the caller's audio did (no
+  // silence before it): silence and then a later frame means the frames between were lost.
+  if (k > 0 && lead > 0)
+    return { ...base, why: `${lead} silent frames, then sent frame ${k}: the first ${k} were lost` };
   if (frames - end > limits.trailing)
     return { ...base, why: `${frames - end} silent frames trail the audio` };
   if (base.tailMissing > limits.tail)
