@@ -92,7 +92,8 @@ export class WavWriter {
 
   /** Audio held in memory right now (buffered or being written), in samples. */
   get bufferedSamples(): number {
-    const headerInChunk = this.flushedBytes === 0 && this.state !== "new" ? WAV_HEADER_BYTES : 0;
+    // Until the first write the chunk starts with the header (an aborted writer holds nothing).
+    const headerInChunk = this.flushedBytes === 0 && this.filled >= WAV_HEADER_BYTES ? WAV_HEADER_BYTES : 0;
     return (this.filled - headerInChunk + this.inFlight) / BYTES_PER_SAMPLE;
   }
 

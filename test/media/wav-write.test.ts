@@ -141,7 +141,9 @@ describe("WavWriter", () => {
     const writer = new WavWriter(blob);
     await writer.start();
     writer.append(new Int16Array(FRAME_SAMPLES));
+    assert.equal(writer.bufferedSamples, FRAME_SAMPLES, "the header is not audio");
     await writer.abort();
+    assert.equal(writer.bufferedSamples, 0);
     assert.ok(blob.aborted);
     assert.ok(!blob.finished);
     assert.throws(
