@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { newId } from "../../src/contract/ids.js";
 import { decodeUlaw } from "../../src/media/g711.js";
 import { readWav } from "../../src/media/wav-read.js";
 import { type Belay, createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
+import { routeNumber } from "../../test/helpers/route-number.js";
 import { callerAudioBytes } from "./caller-audio.js";
 
 export const NUMBER = "+15550002222";
@@ -55,25 +55,7 @@ export async function startSipBelay(
 }
 
 export async function addNumber(belay: Belay, voiceUrl: string, statusUrl: string): Promise<void> {
-  const { store, account } = belay;
-  const application = await store.applications.create({
-    applicationId: newId("AP"),
-    accountId: account.accountId,
-    alias: NUMBER,
-    voiceUrl,
-    voiceFallbackUrl: null,
-    callConnectUrl: null,
-    statusCallbackUrl: statusUrl,
-    smsUrl: null,
-    smsFallbackUrl: null,
-  });
-  await store.numbers.create({
-    phoneNumberId: newId("PN"),
-    accountId: account.accountId,
-    phoneNumber: NUMBER,
-    alias: null,
-    applicationId: application.applicationId,
-  });
+  await routeNumber(belay, { phoneNumber: NUMBER, voiceUrl, statusCallbackUrl: statusUrl });
 }
 
 export interface CallerReport {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newId } from "../../src/contract/ids.js";
 import { createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
 import { type ScriptedApp, startScriptedApp, tempDir } from "../e2e/harness.js";
+import { routeNumber } from "../helpers/route-number.js";
 import { describeRun, runCli } from "./run-cli.js";
 
 /** `belay call --to` without --app-url: the number's application answers, as for any inbound call. */
@@ -18,24 +18,11 @@ before(async () => {
   // The number and its application, put in the data folder as the REST API would.
   const belay = await createBelay(resolveConfig({ dataDir: folder.dir, port: 0, logLevel: "silent" }, {}));
   try {
-    const accountId = belay.account.accountId;
-    const application = await belay.store.applications.create({
-      applicationId: newId("AP"),
-      accountId,
-      alias: null,
-      voiceUrl: `${app.url}/voice`,
-      voiceFallbackUrl: null,
-      callConnectUrl: null,
-      statusCallbackUrl: `${app.url}/status`,
-      smsUrl: null,
-      smsFallbackUrl: null,
-    });
-    await belay.store.numbers.create({
-      phoneNumberId: newId("PN"),
-      accountId,
+    await routeNumber(belay, {
       phoneNumber: NUMBER,
       alias: null,
-      applicationId: application.applicationId,
+      voiceUrl: `${app.url}/voice`,
+      statusCallbackUrl: `${app.url}/status`,
     });
   } finally {
     await belay.close();

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { newId } from "../../src/contract/ids.js";
 import { readWav } from "../../src/media/wav-read.js";
 import {
   type AppAnswer,
@@ -17,6 +16,7 @@ import {
   startScriptedApp,
   type TestBelay,
 } from "../e2e/harness.js";
+import { routeNumber } from "../helpers/route-number.js";
 import { freeUdpPort } from "./ports.js";
 import { within } from "./process.js";
 
@@ -55,30 +55,18 @@ export async function startSipBelay(options: {
     await app.close();
     throw err;
   }
-  const { store, account } = harness.belay;
-  const application = await store.applications.create({
-    applicationId: newId("AP"),
-    accountId: account.accountId,
+  const applicationId = await routeNumber(harness.belay, {
+    phoneNumber: NUMBER,
     alias: "interop",
     voiceUrl: `${app.url}/voice`,
-    voiceFallbackUrl: null,
     callConnectUrl: `${app.url}/connect`,
     statusCallbackUrl: `${app.url}/status`,
-    smsUrl: null,
-    smsFallbackUrl: null,
-  });
-  await store.numbers.create({
-    phoneNumberId: newId("PN"),
-    accountId: account.accountId,
-    phoneNumber: NUMBER,
-    alias: null,
-    applicationId: application.applicationId,
   });
   return {
     harness,
     app,
     sipPort,
-    applicationId: application.applicationId,
+    applicationId,
     webhook(path, ms, from = 0) {
       const seen = () => app.hits.map((h) => `${h.path} ${String(h.body.requestType ?? "")}`).join(", ");
       return within(

@@ -3,9 +3,9 @@
  * from what Belay answered, the way a user agent does (RFC 3261 sections 12 to 15).
  */
 import { randomBytes } from "node:crypto";
-import { newId } from "../../src/contract/ids.js";
 import type { SipResponse } from "../../src/legs/sip/message/types.js";
 import type { Belay } from "../../src/server/belay.js";
+import { routeNumber } from "../helpers/route-number.js";
 import { peerRequest } from "./sip-text.js";
 import { sdpOffer, type UdpPeer } from "./udp-peer.js";
 
@@ -121,23 +121,5 @@ export async function addNumber(
   voiceUrl: string,
   statusUrl: string,
 ): Promise<void> {
-  const { store, account } = belay;
-  const application = await store.applications.create({
-    applicationId: newId("AP"),
-    accountId: account.accountId,
-    alias: phoneNumber,
-    voiceUrl,
-    voiceFallbackUrl: null,
-    callConnectUrl: null,
-    statusCallbackUrl: statusUrl,
-    smsUrl: null,
-    smsFallbackUrl: null,
-  });
-  await store.numbers.create({
-    phoneNumberId: newId("PN"),
-    accountId: account.accountId,
-    phoneNumber,
-    alias: null,
-    applicationId: application.applicationId,
-  });
+  await routeNumber(belay, { phoneNumber, voiceUrl, statusCallbackUrl: statusUrl });
 }
