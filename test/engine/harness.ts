@@ -365,18 +365,21 @@ export function callerStream(caller: CallerScript, ms: number): Int16Array {
 
 /** Per frame: whether it resets a recording's silence timer (speech, and not the detector's hangover). */
 export function voicedPerFrame(pcm: Int16Array): boolean[] {
-  const vad = new VoiceActivityDetector();
-  const verdicts: boolean[] = [];
-  for (let at = 0; at + FRAME_SAMPLES <= pcm.length; at += FRAME_SAMPLES)
-    verdicts.push(vad.push(pcm.subarray(at, at + FRAME_SAMPLES)) && vad.lastFrameSpeechLike);
-  return verdicts;
+  return detectorPerFrame(pcm, (vad, speech) => speech && vad.lastFrameSpeechLike);
 }
 
 /** A fresh detector's verdict on each 20 ms frame of `pcm`: the oracle for speech timing. */
 export function speechPerFrame(pcm: Int16Array): boolean[] {
+  return detectorPerFrame(pcm, (_vad, speech) => speech);
+}
+
+function detectorPerFrame(
+  pcm: Int16Array,
+  verdict: (vad: VoiceActivityDetector, speech: boolean) => boolean,
+): boolean[] {
   const vad = new VoiceActivityDetector();
   const verdicts: boolean[] = [];
   for (let at = 0; at + FRAME_SAMPLES <= pcm.length; at += FRAME_SAMPLES)
-    verdicts.push(vad.push(pcm.subarray(at, at + FRAME_SAMPLES)));
+    verdicts.push(verdict(vad, vad.push(pcm.subarray(at, at + FRAME_SAMPLES))));
   return verdicts;
 }

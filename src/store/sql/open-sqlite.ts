@@ -5,7 +5,7 @@ import { fileGroupSync } from "../group-sync.js";
 import type { Store } from "../types.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
-import { createSqlStore, type DurableWrite, type SqlStoreOptions } from "./sql-store.js";
+import { createSqlStore, type Durability, type SqlStoreOptions } from "./sql-store.js";
 import { cachingStatements } from "./statement-cache.js";
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
@@ -60,16 +60,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   }
   // An in-memory or temporary database has nothing to make durable.
   if (file === ":memory:" || file === "") return createSqlStore(db, options);
-  const wal = walDurability(`${file}-wal`);
-  const store = createSqlStore(db, options, wal.durably);
-  let closing: Promise<void> | undefined;
-  return {
-    ...store,
-    close() {
-      closing ??= store.close().finally(() => wal.close());
-      return closing;
-    },
-  };
+  return createSqlStore(db, options, walDurability(`${file}-wal`));
 }
 
 /**
@@ -78,7 +69,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
  * durable, earlier NORMAL ones included; a checkpoint syncs the database file before the WAL is
  * reused, so a commit already moved out of the WAL is durable too.
  */
-export function walDurability(walFile: string): { durably: DurableWrite; close(): Promise<void> } {
+export function walDurability(walFile: string): Durability {
   const wal = fileGroupSync(walFile);
   return {
     async durably(db, write) {

@@ -23,16 +23,22 @@ export type DurableWrite = <T>(
   write: (db: Kysely<Database>) => Promise<T>,
 ) => Promise<T>;
 
-const asIs: DurableWrite = (db, write) => write(db);
+/** How a dialect makes writes durable, and what it has to release when the store closes. */
+export interface Durability {
+  durably: DurableWrite;
+  close(): Promise<void>;
+}
+
+const asIs: Durability = { durably: (db, write) => write(db), close: async () => {} };
 
 /**
- * The Store over any Kysely dialect whose schema is migrated (see migrations/). Owns `db`:
- * close() destroys it.
+ * The Store over any Kysely dialect whose schema is migrated (see migrations/). Owns `db` and
+ * `durability`: close() destroys the one, then closes the other.
  */
 export function createSqlStore(
   db: Kysely<Database>,
   options: SqlStoreOptions = {},
-  durably: DurableWrite = asIs,
+  durability: Durability = asIs,
 ): Store {
   const now = options.now ?? Date.now;
   let closing: Promise<void> | undefined;
@@ -41,11 +47,11 @@ export function createSqlStore(
     applications: new SqlApplicationRepo(db, now),
     numbers: new SqlPhoneNumberRepo(db, now),
     calls: new SqlCallRepo(db, now),
-    recordings: new SqlRecordingRepo(db, now, durably),
+    recordings: new SqlRecordingRepo(db, now, durability.durably),
     deliveries: new SqlWebhookDeliveryRepo(db, now),
     devices: new SqlDeviceRepo(db, now),
     close() {
-      closing ??= db.destroy();
+      closing ??= db.destroy().finally(() => durability.close());
       return closing;
     },
   };
