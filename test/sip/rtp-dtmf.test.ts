@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { emptyHeader, parseRtp, type RtpHeader } from "../../src/legs/sip/rtp/packet.js";
+import { decodeUlaw } from "../../src/media/g711.js";
 import { type AudioStream, audioPacket, encode, eventPacket, Rig, testSignal } from "./rtp-harness.js";
 
 let rig: Rig | undefined;
@@ -167,6 +168,8 @@ describe("RFC 4733 receive", () => {
             marker: true,
           }),
         );
+        // At once, not a playout delay later: the 3 frames of audio buffered before it go up first.
+        assert.deepEqual(rig.order.slice(-4), ["f", "f", "f", "7"]);
       }
       rig.clock.advance(20);
     }
@@ -174,6 +177,10 @@ describe("RFC 4733 receive", () => {
     assert.deepEqual(rig.digits, ["7"]);
     // 60 ms of delay (3 frames) and packets 0-9 (10 frames) come before it.
     assert.equal(rig.order.indexOf("7"), 13);
+    // Going up early moved no audio: every packet is heard once, in order, on the delay's mapping.
+    const heard = rig.frames.slice(3, 23).flatMap((f) => [...f]);
+    assert.deepEqual(heard, [...decodeUlaw(s.bytes)]);
+    assert.equal(rig.session.stats().late, 0, "the packets after the key are still within the delay");
     assert.equal(rig.session.stats().packetsLost, 0, "the event's sequence number is not a gap");
     assert.equal(rig.session.stats().packetsReceived, 21);
   });
@@ -204,6 +211,7 @@ describe("RFC 4733 receive", () => {
         marker: true,
       }),
     );
+    assert.equal(rig.order.indexOf("1"), 13, "at once, after the 3 frames still buffered");
     rig.clock.advance(300);
     assert.equal(rig.order.indexOf("1"), 13);
     const heard = rig.frames.slice(0, 13).flatMap((f) => [...f]);

@@ -143,6 +143,12 @@ export class PlayoutBuffer {
     return samples > 0 ? Math.ceil(samples / FRAME_SAMPLES) : 0;
   }
 
+  /** Whole frames of audio written and not yet read out (a partly written last frame not counted). */
+  completeFrames(): number {
+    const samples = (this.writtenEnd - this.playIndex) | 0;
+    return samples > 0 ? Math.floor(samples / FRAME_SAMPLES) : 0;
+  }
+
   /** Copies the next frame into `out` and frees its slots. */
   readFrame(out: Int16Array): void {
     const ring = this.ring;

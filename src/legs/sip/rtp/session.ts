@@ -306,6 +306,25 @@ export class RtpSession implements RtpMedia {
       digit: DTMF_KEYS[event] as string,
       at: this.playout.eventPosition(h.timestamp, onAudioSsrc),
     });
+    this.hurryToDigits();
+  }
+
+  /**
+   * A key is news the app is waiting for (a finishOnKey ends a recording on it): rather than
+   * wait one playout delay for its position to come round, hand up at once the audio already
+   * buffered before it, then the key. Those frames only go up early; the clock's mapping to
+   * playout positions is unchanged (the ticks skip the frames already delivered), so the delay
+   * still covers the packets after the key. A key whose position is past the audio received so
+   * far waits for the ticks, as before: the audio before it may still be on its way.
+   */
+  private hurryToDigits(): void {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    for (let ready = this.playout.completeFrames(); ; ready--) {
+      if (!this.deliverDueDigits(handlers) || this.digitQueue.length === 0 || ready <= 0) return;
+      this.framesDelivered++;
+      this.readFrameUp(handlers);
+    }
   }
 
   /**
@@ -383,12 +402,20 @@ export class RtpSession implements RtpMedia {
 
   private deliverFrame(): void {
     const handlers = this.handlers;
-    if (!handlers) return;
+    if (handlers && this.deliverDueDigits(handlers)) this.readFrameUp(handlers);
+  }
+
+  /** Hands up the digits whose position falls before the end of the next frame; false once closed. */
+  private deliverDueDigits(handlers: { digit(digit: string): void }): boolean {
     const queue = this.digitQueue;
     while (queue.length > 0 && this.playout.dueInNextFrame((queue[0] as { at: number }).at)) {
       handlers.digit((queue.shift() as { digit: string }).digit);
-      if (this.closed) return;
+      if (this.closed) return false;
     }
+    return !this.closed;
+  }
+
+  private readFrameUp(handlers: { frame(frame: Frame): void }): void {
     // A fresh array each frame: the engine may keep it (recordings, the media bus).
     const frame = new Int16Array(FRAME_SAMPLES);
     this.playout.readFrame(frame);
