@@ -1,10 +1,10 @@
 import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
 import type { Frame } from "../media/frame.js";
-import { WavWriter } from "../media/wav-write.js";
+import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { RecordingRow, Store } from "../store/types.js";
-import type { Clock } from "./clock.js";
+import { type Clock, RealClock } from "./clock.js";
 
 export interface RecorderDeps {
   store: Store;
@@ -31,7 +31,10 @@ export class Recorder {
   async open(): Promise<RecordingSink> {
     const recordingId = newId("RE");
     const blobKey = recordingBlobKey(this.accountId, recordingId);
-    const writer = new WavWriter(await this.deps.clock.track(this.deps.blobs.create(blobKey)));
+    const blob = await this.deps.clock.track(this.deps.blobs.create(blobKey));
+    const writer = new WavWriter(blob, {
+      chunkBytes: this.deps.clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
+    });
     await this.deps.clock.track(writer.start());
     return new RecordingSink(this.deps, writer, {
       recordingId,

@@ -145,6 +145,23 @@ describe("VoiceActivityDetector timing", () => {
     assert.equal(decisions.lastIndexOf(true), burstFrames.last + 5);
   });
 
+  test("frame energy is the samples' variance in dBFS, whatever the frame's length", () => {
+    const noise = toInt16(whiteNoise(1000, -20, 7));
+    for (const length of [160, 161, 162, 163, 3, 1]) {
+      const frame = noise.subarray(0, length);
+      let mean = 0;
+      for (const s of frame) mean += s / length;
+      let variance = 0;
+      for (const s of frame) variance += (s - mean) ** 2 / length;
+      const expected = variance > 0 ? 10 * Math.log10(variance / 32768 ** 2) : -100;
+      assert.ok(Math.abs(frameEnergyDbfs(frame) - expected) < 1e-6, `length ${length}`);
+    }
+    // A DC offset is not energy; a full-scale square wave is 0 dBFS.
+    assert.equal(frameEnergyDbfs(new Int16Array(160).fill(1000)), -100);
+    const square = Int16Array.from({ length: 160 }, (_, i) => (i % 2 ? 32767 : -32768));
+    assert.ok(Math.abs(frameEnergyDbfs(square)) < 0.001);
+  });
+
   test("reports its noise floor and last energy", () => {
     const vad = new VoiceActivityDetector();
     for (const frame of toFrames(signal.subarray(0, 8000))) vad.push(frame);

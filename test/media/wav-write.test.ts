@@ -4,7 +4,13 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { isBelayError } from "../../src/errors.js";
 import { FRAME_SAMPLES, toFrames } from "../../src/media/frame.js";
 import { readWav } from "../../src/media/wav-read.js";
-import { encodeWav, WAV_CHUNK_BYTES, WAV_HEADER_BYTES, WavWriter } from "../../src/media/wav-write.js";
+import {
+  encodeWav,
+  SIMULATED_WAV_CHUNK_BYTES,
+  WAV_CHUNK_BYTES,
+  WAV_HEADER_BYTES,
+  WavWriter,
+} from "../../src/media/wav-write.js";
 import type { BlobWriter } from "../../src/store/blob-store.js";
 import { toInt16, whiteNoise } from "./signals.js";
 
@@ -105,6 +111,28 @@ describe("WavWriter", () => {
     assert.equal(blob.writeCalls, Math.ceil((WAV_HEADER_BYTES + 180 * 16000) / WAV_CHUNK_BYTES));
     assert.equal(blob.maxConcurrentWrites, 1, "writes are issued one at a time, in order");
     assert.equal(readWav(blob.bytes).durationMs, 180_000);
+  });
+
+  test("larger chunks (a simulated clock's) write less often and make the same file", async () => {
+    const audio = toInt16(whiteNoise(8000 * 30, -10, 5));
+    const files: Uint8Array[] = [];
+    const writes: number[] = [];
+    for (const chunkBytes of [WAV_CHUNK_BYTES, SIMULATED_WAV_CHUNK_BYTES]) {
+      const blob = new MemoryBlob();
+      const writer = new WavWriter(blob, { chunkBytes });
+      await writer.start();
+      for (const frame of toFrames(audio)) writer.append(frame);
+      await writer.finish();
+      files.push(blob.bytes);
+      writes.push(blob.writeCalls);
+    }
+    assert.deepEqual(files[1], files[0]);
+    const size = WAV_HEADER_BYTES + audio.length * 2;
+    assert.deepEqual(writes, [
+      Math.ceil(size / WAV_CHUNK_BYTES),
+      Math.ceil(size / SIMULATED_WAV_CHUNK_BYTES),
+    ]);
+    assert.deepEqual(readWav(files[1] as Uint8Array).pcm8k, audio);
   });
 
   test("append never waits for the blob: it returns while writes are still pending", async () => {
