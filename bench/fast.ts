@@ -8,12 +8,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { SIMULATED_WAV_CHUNK_BYTES } from "../src/media/wav-write.js";
 import { createBelay } from "../src/server/belay.js";
 import { resolveConfig } from "../src/server/config.js";
 import { directRouting } from "../src/server/inbound-route.js";
 import { runVirtualCall } from "../src/server/virtual-call.js";
 import { startAppProcess } from "./lib/app-process.js";
 import { numberOption } from "./lib/args.js";
+import { measureIoFloor } from "./lib/io-floor.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, round } from "./lib/result.js";
 
@@ -35,6 +37,7 @@ const belay = await createBelay(resolveConfig({ dataDir, port: 0, logLevel: "war
 const routing = directRouting(belay.account.accountId, `${app.url}/voice`, `${app.url}/status`);
 
 const problems: string[] = [];
+let lastCallId = "";
 async function oneCall(): Promise<void> {
   let recording: { sizeBytes: number; durationMs: number; termReason: string } | undefined;
   const { outcome } = await runVirtualCall(
@@ -44,6 +47,7 @@ async function oneCall(): Promise<void> {
       if (event.type === "recording") recording = event;
     },
   );
+  lastCallId = outcome.callId;
   if (outcome.reason !== "appHangup") problems.push(`call ${outcome.callId} ended ${outcome.reason}`);
   if (!recording || recording.sizeBytes !== EXPECTED_BYTES || recording.termReason !== "maxLength")
     problems.push(`call ${outcome.callId}: recording ${JSON.stringify(recording)}`);
@@ -76,9 +80,21 @@ for (const type of ["inboundCall", "record", "callStatus"]) {
 }
 const stored = (await belay.store.recordings.list(belay.account.accountId, {}, { limit: 1 })).total;
 if (stored !== total) problems.push(`${stored} recordings stored, not ${total}`);
+// The floor posts the very bodies Belay sent for one call.
+const bodies = (await belay.store.deliveries.listByCall(lastCallId)).map((row) => row.body);
 await belay.close();
-await app.stop();
 await rm(dataDir, { recursive: true, force: true });
+
+const floor = await measureIoFloor({
+  folder: await mkdtemp(path.join(tmpdir(), "belay-bench-floor-")),
+  pingUrl: `${app.url}/ping`,
+  bodies,
+  recordingBytes: EXPECTED_BYTES,
+  chunkBytes: SIMULATED_WAV_CHUNK_BYTES,
+  calls: CALLS,
+  concurrency: CONCURRENCY,
+});
+await app.stop();
 
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const result: BenchResult = {
@@ -92,12 +108,18 @@ const result: BenchResult = {
     callsPerCpuSecond: round((CALLS / cpuMs) * 1000, 1),
     cpuMsPerCall: round(cpuMs / CALLS, 2),
     simulatedSecondsPerWallSecond: round(((CALLS * 33) / wallMs) * 1000, 0),
+    cpuVsFloor: round(cpuMs / CALLS / floor.cpuMsPerCall, 2),
+  },
+  limit: {
+    what: `the same I/O per call by bare Node, same concurrency: the call's rows on better-sqlite3 (Belay's schema, a commit each, the recording's followed by a shared WAL fsync), its ${EXPECTED_BYTES}-byte WAV written in the same chunks, fdatasynced, renamed, folder fsynced, and its three webhook bodies POSTed to the same app; no audio, PerCL or signing`,
+    metrics: { callsPerSecond: floor.callsPerSecond, cpuMsPerCall: floor.cpuMsPerCall },
   },
   targets: [{ metric: "callsPerSecond", op: ">=", value: 200, label: "≥ 200 calls/s on one core" }],
   checks: [
     `every call ended appHangup with a ${EXPECTED_BYTES}-byte, maxLength recording`,
     "the app received one inboundCall, record and callStatus webhook per call",
     "every recording is in the store",
+    "the floor sent the same three webhook bodies, taken from Belay's delivery log",
   ],
   notes: problems.length ? [`FAILED CHECKS: ${problems.slice(0, 5).join("; ")}`] : [],
 };

@@ -31,6 +31,10 @@ export async function startAppProcess(args: string[] = []): Promise<AppProcess> 
     });
     child.on("exit", (code) => reject(new Error(`the benchmark app exited with ${code}`)));
   });
+  // A benchmark that dies must not leave its app running (and holding the terminal's output open).
+  const killChild = () => child.kill("SIGTERM");
+  process.once("exit", killChild);
+  child.once("exit", () => process.off("exit", killChild));
   return {
     url,
     child,

@@ -1,30 +1,23 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { percentile, round } from "./result.js";
+import { fsyncPath, SharedSync } from "./shared-sync.js";
 
 /**
  * The disk's part of a burst of recordings ending together, with nothing of Belay in it: `files`
  * files of `bytes` each are written and made durable at once, the way a finished recording is
  * (open, write, fdatasync, close, rename into place, then an fsync of the folder, shared by the
- * files that ask while one runs), `rounds` times.
- * Reported: time from the burst's start until each file is durable, and until the last one is.
+ * files that ask while one runs), `rounds` times. Reported: time from the burst's start until each
+ * file is durable.
  */
 export async function measureDiskFlush(
   folder: string,
   options: { files: number; bytes: number; rounds: number },
-): Promise<{ fileP50Ms: number; fileP99Ms: number; burstP50Ms: number; burstMaxMs: number }> {
+): Promise<{ fileP50Ms: number; fileP99Ms: number }> {
   await mkdir(folder, { recursive: true });
   const data = Buffer.alloc(options.bytes, 0x55);
   const perFile: number[] = [];
-  const perBurst: number[] = [];
-  const folderSync = new SharedSync(async () => {
-    const dir = await open(folder, "r");
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  });
+  const folderSync = new SharedSync(() => fsyncPath(folder));
   try {
     for (let round = 0; round < options.rounds; round++) {
       const started = performance.now();
@@ -44,7 +37,6 @@ export async function measureDiskFlush(
         }),
       );
       for (const at of durableAt) perFile.push(at - started);
-      perBurst.push(Math.max(...durableAt) - started);
     }
   } finally {
     await rm(folder, { recursive: true, force: true });
@@ -52,34 +44,5 @@ export async function measureDiskFlush(
   return {
     fileP50Ms: round(percentile(perFile, 50)),
     fileP99Ms: round(percentile(perFile, 99)),
-    burstP50Ms: round(percentile(perBurst, 50)),
-    burstMaxMs: round(Math.max(...perBurst)),
   };
-}
-
-/** One sync at a time; callers that ask while it runs share the next one. */
-class SharedSync {
-  private running: Promise<void> | undefined;
-  private next: Promise<void> | undefined;
-
-  constructor(private readonly run: () => Promise<void>) {}
-
-  sync(): Promise<void> {
-    if (!this.running) {
-      this.running = this.run().finally(() => {
-        this.running = undefined;
-      });
-      return this.running;
-    }
-    this.next ??= this.running.then(
-      () => this.startNext(),
-      () => this.startNext(),
-    );
-    return this.next;
-  }
-
-  private startNext(): Promise<void> {
-    this.next = undefined;
-    return this.sync();
-  }
 }
