@@ -134,7 +134,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
 
     async notify(target) {
       const now = clock.now();
-      await clock.track(
+      const row = await clock.track(
         deliveries.create({
           deliveryId: newId("RQ"),
           accountId: target.accountId,
@@ -151,7 +151,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
           latencyMs: null,
         }),
       );
-      outbox.stored();
+      outbox.stored(row);
     },
 
     startOutbox: () => outbox.start(),

@@ -53,6 +53,18 @@ export class Outbox {
   private draining = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly busyCalls = new Set<string>();
+  /**
+   * Rows this process stored and has not yet delivered or given up on, and how many per call: a
+   * new row whose call has none of them can go out at once, without reading the store back.
+   */
+  private readonly ownPending = new Set<string>();
+  private readonly ownPendingPerCall = new Map<string, number>();
+  /** Of ownPending, how many are in flight. */
+  private ownInFlight = 0;
+  /** Passes started and not finished (the queued one included). */
+  private passesActive = 0;
+  /** The last pass left rows in the store it did not start (another process's, or past its limit). */
+  private storeMayHoldMore = true;
   /** One timer per distinct retry time, so no pending row waits for the poll. */
   private readonly wakeTimers = new Map<number, Timer>();
   private pollTimer: Timer | null = null;
@@ -89,9 +101,20 @@ export class Outbox {
     await Promise.all(this.inFlight.values());
   }
 
-  /** A row was just stored, due now. */
-  stored(): void {
-    if (this.running) void this.requestPass();
+  /**
+   * A row was just stored, due now. It goes out at once when nothing can be ahead of it: there is
+   * room, no pass is choosing rows, and its call has no row in flight or pending in this process.
+   * Otherwise a pass finds it in the store, in order.
+   */
+  stored(row: WebhookDeliveryRow): void {
+    const { callId } = row;
+    const aheadOfIt =
+      callId !== null && (this.busyCalls.has(callId) || (this.ownPendingPerCall.get(callId) ?? 0) > 0);
+    this.ownPending.add(row.deliveryId);
+    if (callId !== null) this.ownPendingPerCall.set(callId, (this.ownPendingPerCall.get(callId) ?? 0) + 1);
+    if (!this.running) return;
+    if (!aheadOfIt && this.passesActive === 0 && this.inFlight.size < this.maxInFlight) this.launch(row);
+    else void this.requestPass();
   }
 
   /** Sends whatever is due (started or not) and resolves once nothing due can be sent or is in flight. */
@@ -110,11 +133,16 @@ export class Outbox {
 
   private requestPass(): Promise<number> {
     if (this.queuedPass) return this.queuedPass;
+    this.passesActive++;
     const pass = this.clock.track(
-      this.passChain.then(() => {
-        this.queuedPass = null;
-        return this.runPass();
-      }),
+      this.passChain
+        .then(() => {
+          this.queuedPass = null;
+          return this.runPass();
+        })
+        .finally(() => {
+          this.passesActive--;
+        }),
     );
     this.queuedPass = pass;
     this.passChain = pass;
@@ -129,7 +157,10 @@ export class Outbox {
       const room = this.maxInFlight - this.inFlight.size;
       if (room > 0) {
         // Extra rows so that rows held back for ordering do not hide sendable ones behind them.
-        const due = await this.deliveries.listDue(this.clock.now(), room + 3 * this.maxInFlight);
+        const limit = room + 3 * this.maxInFlight;
+        const due = await this.deliveries.listDue(this.clock.now(), limit);
+        this.storeMayHoldMore =
+          due.length >= limit || due.some((row) => !this.ownPending.has(row.deliveryId));
         const heads = new Map<string, string | null>();
         for (const row of due) {
           if (this.inFlight.size >= this.maxInFlight) break;
@@ -148,6 +179,7 @@ export class Outbox {
         }
       }
     } catch (err) {
+      this.storeMayHoldMore = true;
       this.logger.error({ err }, "webhook outbox could not read due notifications; will try again");
     }
     return started;
@@ -166,12 +198,30 @@ export class Outbox {
   private launch(row: WebhookDeliveryRow): void {
     const { callId, deliveryId } = row;
     if (callId !== null) this.busyCalls.add(callId);
+    const own = this.ownPending.has(deliveryId);
+    if (own) this.ownInFlight++;
     const done = this.clock.track(this.attempt(row)).finally(() => {
+      if (own) this.ownInFlight--;
       this.inFlight.delete(deliveryId);
       if (callId !== null) this.busyCalls.delete(callId);
-      if (this.running || this.draining > 0) void this.requestPass();
+      // Read the store again only when something may be waiting there: a row held back, one
+      // stored by another process (else the poll finds it), or a drain in progress.
+      if (this.draining > 0 || (this.running && this.mayHaveWaiting())) void this.requestPass();
     });
     this.inFlight.set(deliveryId, done);
+  }
+
+  /** Whether some row of this process's is pending and not in flight (held back, or retrying). */
+  private mayHaveWaiting(): boolean {
+    return this.ownPending.size > this.ownInFlight || this.storeMayHoldMore;
+  }
+
+  /** A row reached delivered or failed: it no longer holds its call's later rows back. */
+  private settled(row: WebhookDeliveryRow): void {
+    if (!this.ownPending.delete(row.deliveryId) || row.callId === null) return;
+    const left = (this.ownPendingPerCall.get(row.callId) ?? 1) - 1;
+    if (left > 0) this.ownPendingPerCall.set(row.callId, left);
+    else this.ownPendingPerCall.delete(row.callId);
   }
 
   private async attempt(row: WebhookDeliveryRow): Promise<void> {
@@ -202,6 +252,7 @@ export class Outbox {
           lastError: null,
           latencyMs,
         });
+        this.settled(row);
         return;
       }
       const lastError = result.ok ? `answered ${status}` : result.error;
@@ -217,6 +268,7 @@ export class Outbox {
           lastError,
           latencyMs,
         });
+        this.settled(row);
         const why = permanent
           ? "the URL cannot be used"
           : `still failing ${Math.round(this.maxAgeMs / 60_000)} min after it was queued`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import { setImmediate as setImmediatePromise } from "node:timers/promises";
 import freeClimbSDK from "@freeclimb/sdk";
 import { SimulatedClock } from "../../src/engine/clock.js";
 import type { WebhookTarget } from "../../src/engine/ports.js";
@@ -249,6 +250,84 @@ describe("notification outbox", () => {
     await client.notify(notification(`${server.base}/status`, "callStatus", CALL_ID));
     await client.notify(notification(`${server.base}/other`, "callStatus", CALL_B));
     client.startOutbox();
+    await server.received(5);
+    await client.drainOutbox();
+    await client.stopOutbox();
+
+    assert.deepEqual(
+      seen.map((s) => [s.at, s.path]),
+      [
+        [0, "/record"],
+        [0, "/other"],
+        [SECOND, "/record"],
+        [3 * SECOND, "/record"],
+        [3 * SECOND, "/status"],
+      ],
+    );
+    assert.ok(deliveries.all().every((r) => r.state === "delivered"));
+  });
+
+  test("with the outbox running, a notification goes out at once, without reading the store back", async () => {
+    const clock = new SimulatedClock(T0);
+    const deliveries = new MemoryDeliveryRepo(clock);
+    const reads = { listDue: 0, listByCall: 0 };
+    const counted: WebhookDeliveryRepo = {
+      create: (row) => deliveries.create(row),
+      update: (id, patch) => deliveries.update(id, patch),
+      get: (id) => deliveries.get(id),
+      listDue: (now, limit) => {
+        reads.listDue++;
+        return deliveries.listDue(now, limit);
+      },
+      listByCall: (callId) => {
+        reads.listByCall++;
+        return deliveries.listByCall(callId);
+      },
+    };
+    const { client } = makeClient(clock, counted);
+    const server = await app(() => ({ status: 200 }));
+    client.startOutbox();
+    await client.drainOutbox(); // the start-up scans: nothing stored yet
+    const before = { ...reads };
+
+    for (let i = 0; i < 5; i++) {
+      await client.notify(notification(`${server.base}/n${i}`, "callStatus", i % 2 ? CALL_ID : CALL_B));
+      await server.received(i + 1);
+    }
+    await client.stopOutbox();
+    assert.deepEqual(reads, before, "the rows were sent as they were stored, and never looked up");
+    assert.deepEqual(
+      server.requests.map((r) => r.path),
+      ["/n0", "/n1", "/n2", "/n3", "/n4"],
+    );
+    assert.ok(deliveries.all().every((r) => r.state === "delivered" && r.attempts === 1));
+  });
+
+  test("with the outbox running, a call's later row still waits for its earlier one's retries", async () => {
+    const clock = new SimulatedClock(T0);
+    const deliveries = new MemoryDeliveryRepo(clock);
+    const { client } = makeClient(clock, deliveries);
+    let recordAttempts = 0;
+    const seen: ReturnType<typeof stamp>[] = [];
+    const server = await app((request) => {
+      seen.push(stamp(clock, request));
+      if (request.path === "/record") recordAttempts++;
+      return { status: request.path === "/record" && recordAttempts <= 2 ? 500 : 200 };
+    });
+    client.startOutbox();
+    // Simulated time stands still while this is pending: the retry cannot overtake the test.
+    let release = () => {};
+    const frozen = clock.track(new Promise<void>((resolve) => (release = resolve)));
+
+    await client.notify(notification(`${server.base}/record`, "record", CALL_ID));
+    const record = deliveries.all()[0] as { deliveryId: string };
+    while ((await deliveries.get(record.deliveryId))?.attempts !== 1) await setImmediatePromise();
+    // Its first attempt failed and is recorded: nothing of the call is in flight, the row waits.
+    await client.notify(notification(`${server.base}/status`, "callStatus", CALL_ID));
+    await client.notify(notification(`${server.base}/other`, "callStatus", CALL_B));
+    await server.received(2);
+    release();
+    await frozen;
     await server.received(5);
     await client.drainOutbox();
     await client.stopOutbox();
