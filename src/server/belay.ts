@@ -16,6 +16,7 @@ import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js"
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
+import { cachedSigningSecrets } from "./signing-secrets.js";
 import { startSip } from "./sip.js";
 
 /** The SQLite database's name inside the data folder. */
@@ -71,10 +72,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     clock,
     logger: log,
     timeoutMs: config.webhookTimeoutMs,
-    async secretsFor(accountId) {
-      const row = await store.accounts.get(accountId);
-      return row ? [row.signingSecret] : [];
-    },
+    secretsFor: cachedSigningSecrets(store.accounts, () => clock.now()),
   });
   const scheme = config.tls ? "https" : "http";
   let baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${config.port}`;
