@@ -3,7 +3,8 @@
  * RecordUtterance → record webhook → Say → Hangup → callStatus) per second, each call on its own
  * simulated clock, against the benchmark app in another process.
  *
- *   npm run bench -- fast            (or: node --import tsx bench/fast.ts [--calls 1000] [--concurrency 32])
+ *   npm run bench -- fast            (or: node --import tsx bench/fast.ts [--calls 1000] [--concurrency 32]
+ *                                     [--no-floor: skip the limit, to profile Belay alone])
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { resolveConfig } from "../src/server/config.js";
 import { directRouting } from "../src/server/inbound-route.js";
 import { runVirtualCall } from "../src/server/virtual-call.js";
 import { startAppProcess } from "./lib/app-process.js";
-import { numberOption } from "./lib/args.js";
+import { hasFlag, numberOption } from "./lib/args.js";
 import { measureIoFloor } from "./lib/io-floor.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, round } from "./lib/result.js";
@@ -85,15 +86,18 @@ const bodies = (await belay.store.deliveries.listByCall(lastCallId)).map((row) =
 await belay.close();
 await rm(dataDir, { recursive: true, force: true });
 
-const floor = await measureIoFloor({
-  folder: await mkdtemp(path.join(tmpdir(), "belay-bench-floor-")),
-  pingUrl: `${app.url}/ping`,
-  bodies,
-  recordingBytes: EXPECTED_BYTES,
-  chunkBytes: SIMULATED_WAV_CHUNK_BYTES,
-  calls: CALLS,
-  concurrency: CONCURRENCY,
-});
+// --no-floor: Belay alone, e.g. under --cpu-prof.
+const floor = hasFlag("--no-floor")
+  ? { callsPerSecond: Number.NaN, cpuMsPerCall: Number.NaN }
+  : await measureIoFloor({
+      folder: await mkdtemp(path.join(tmpdir(), "belay-bench-floor-")),
+      pingUrl: `${app.url}/ping`,
+      bodies,
+      recordingBytes: EXPECTED_BYTES,
+      chunkBytes: SIMULATED_WAV_CHUNK_BYTES,
+      calls: CALLS,
+      concurrency: CONCURRENCY,
+    });
 await app.stop();
 
 const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -123,7 +127,8 @@ const result: BenchResult = {
   ],
   notes: problems.length ? [`FAILED CHECKS: ${problems.slice(0, 5).join("; ")}`] : [],
 };
-await saveResult(result);
+// A profiling run without the limit is not a result.
+if (!hasFlag("--no-floor")) await saveResult(result);
 process.stdout.write(
   `${JSON.stringify(result.metrics)}${problems.length ? `\nFAILED: ${problems.length} problems` : ""}\n`,
 );
