@@ -116,6 +116,49 @@ describe("RTP receive", () => {
     assert.equal(stats.packetsReceived, 20);
   });
 
+  test("a frame goes up as soon as its audio and the next frame's have arrived, not a delay later", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 10);
+    for (let n = 0; n < 10; n++) {
+      await rig.deliver(audioPacket(s, n));
+      // The delay's three silent frames, then every frame but the newest: 3 + n, where waiting
+      // for each frame's deadline would have given n + 1 frames after n + 1 ticks, all silent.
+      assert.equal(rig.frames.length, 3 + n, `after packet ${n}`);
+      rig.clock.advance(20);
+    }
+    rig.clock.advance(200);
+    const got = rig.samples();
+    assertSilent(got, 0, DELAY_SAMPLES);
+    assertSamples(got, decoded(s), DELAY_SAMPLES);
+    assert.equal(rig.session.stats().late, 0);
+  });
+
+  test("a missing packet holds the frames after it until it comes, or until its deadline", async () => {
+    rig = await Rig.open();
+    const s = stream(0, 20, 160 * 12);
+    const expected = decoded(s);
+    for (let n = 0; n < 12; n++) {
+      // Packet 4 comes 40 ms late, after packet 6 (within the 60 ms delay); packet 9 never does.
+      if (n !== 4 && n !== 9) await rig.deliver(audioPacket(s, n));
+      if (n === 6) {
+        // Packets 0-2: the last whole frame before the gap is held back too, as the newest always is.
+        assert.equal(rig.frames.length, 3 + 3, "held at the gap");
+        await rig.deliver(audioPacket(s, 4));
+        assert.equal(rig.frames.length, 3 + 6, "the gap filled: 4 and 5 at once, 6 held back");
+      }
+      if (n === 10) assert.equal(rig.frames.length, 3 + 8, "frame 9 waits for its deadline, 8 with it");
+      rig.clock.advance(20);
+    }
+    rig.clock.advance(300);
+    const got = rig.samples();
+    for (let n = 0; n < 12; n++) {
+      const at = DELAY_SAMPLES + n * 160;
+      if (n === 9) assertSilent(got, at, at + 160);
+      else assertSamples(got, expected.subarray(n * 160, (n + 1) * 160), at);
+    }
+    assert.equal(rig.session.stats().late, 0, "packet 4 was in time for its place");
+  });
+
   test("a lost packet is silence for its 20 ms and counted; the rest is exact", async () => {
     rig = await Rig.open();
     const s = stream(0, 20, 160 * 20);
@@ -286,6 +329,7 @@ describe("RTP receive", () => {
     rig = await Rig.open();
     const s = stream(0, 20, 160 * 5);
     await sendStream(rig, s);
+    rig.clock.advance(10_000);
     const before = rig.frames.length;
     rig.clock.advance(10_000);
     assert.equal(rig.frames.length, before + 500);

@@ -8,7 +8,9 @@ import { alawDecode, ulawDecode } from "../../../media/g711.js";
  * are silence without any bookkeeping, and reordered or duplicated packets land where they belong.
  *
  * The delay is fixed (60 ms by default): an IVR cares about losing nothing more than about
- * latency, and a fixed delay keeps the recording sample-exact. The mapping is re-anchored on a new
+ * latency, and a fixed delay keeps the recording sample-exact. It is the longest a missing packet
+ * is waited for: slots are marked as they are filled, so a frame whose every sample is there can
+ * be read out before its deadline (readyFrames). The mapping is re-anchored on a new
  * SSRC, a marker bit (new talkspurt), comfort noise, a sequence restart, a timestamp jump, and
  * after several late packets in a row (the peer's clock drifting slower than ours).
  */
@@ -41,20 +43,30 @@ export type WriteResult = "ok" | "late" | "anchored";
 
 export class PlayoutBuffer {
   private readonly ring = new Int16Array(RING_SAMPLES);
+  /** Per slot: 1 once a packet (or a known silence) has filled it, until it is read out. */
+  private readonly filled = new Uint8Array(RING_SAMPLES);
   /** Playout position of the next frame to deliver (uint32, wraps). */
   private playIndex = 0;
   /** One past the newest sample written (uint32); never behind playIndex. */
   private writtenEnd = 0;
+  /** Every slot from playIndex up to here is filled (never behind playIndex, nor past writtenEnd). */
+  private readyEnd = 0;
   private offset = 0;
   private anchorPending = true;
   private lateRun = 0;
-  /** Set by each write: how far the clock is ahead of the next frame to read. */
+  /**
+   * Set by each write: how far the clock is ahead of the next frame to read; negative when frames
+   * went up early, as soon as they were whole.
+   */
   private behind = 0;
   readonly delaySamples: number;
+  /** The delay in whole frames, rounded up. */
+  readonly delayFrames: number;
 
   constructor(delayMs: number) {
     const ms = Math.min(MAX_JITTER_MS, Math.max(MIN_JITTER_MS, Math.round(delayMs)));
     this.delaySamples = ms * 8;
+    this.delayFrames = Math.ceil(this.delaySamples / FRAME_SAMPLES);
   }
 
   /** The next packet sets a fresh timestamp mapping. */
@@ -70,6 +82,7 @@ export class PlayoutBuffer {
    * Decodes `length` G.711 bytes of `data` from `from` at the position of RTP timestamp `timestamp`.
    * `behind`: samples of frames already due on the clock but not yet read out (the event loop was
    * held up); the burst of packets that follows such a stall is early only by our own delay.
+   * Negative: samples read out ahead of the clock, because they were whole before their deadline.
    */
   write(
     timestamp: number,
@@ -79,7 +92,7 @@ export class PlayoutBuffer {
     codec: number,
     behind = 0,
   ): WriteResult {
-    this.behind = Math.min(behind, MAX_BEHIND_SAMPLES);
+    this.behind = Math.max(-(this.delaySamples + MAX_EARLY_SAMPLES), Math.min(behind, MAX_BEHIND_SAMPLES));
     let result: WriteResult = "ok";
     if (this.anchorPending) {
       this.anchor(timestamp);
@@ -108,13 +121,16 @@ export class PlayoutBuffer {
       this.lateRun = 0;
     }
     const ring = this.ring;
+    const filled = this.filled;
     if (codec === CODEC_ULAW) {
       for (let i = skip; i < length; i++) ring[(index + i) & MASK] = ulawDecode(data[from + i] as number);
     } else {
       for (let i = skip; i < length; i++) ring[(index + i) & MASK] = alawDecode(data[from + i] as number);
     }
+    for (let i = skip; i < length; i++) filled[(index + i) & MASK] = 1;
     const end = (index + length) >>> 0;
     if (((end - this.writtenEnd) | 0) > 0) this.writtenEnd = end;
+    this.extendReady();
     return result;
   }
 
@@ -137,29 +153,42 @@ export class PlayoutBuffer {
     return ((index - this.playIndex) | 0) < FRAME_SAMPLES;
   }
 
+  /** Whole frames at the head of the buffer with every sample there: they can go up now. */
+  readyFrames(): number {
+    const samples = (this.readyEnd - this.playIndex) | 0;
+    return samples > 0 ? Math.floor(samples / FRAME_SAMPLES) : 0;
+  }
+
   /** Whole frames (the last one partial) of audio written and not yet read out. */
   bufferedFrames(): number {
     const samples = (this.writtenEnd - this.playIndex) | 0;
     return samples > 0 ? Math.ceil(samples / FRAME_SAMPLES) : 0;
   }
 
-  /** Whole frames of audio written and not yet read out (a partly written last frame not counted). */
-  completeFrames(): number {
-    const samples = (this.writtenEnd - this.playIndex) | 0;
-    return samples > 0 ? Math.floor(samples / FRAME_SAMPLES) : 0;
-  }
-
   /** Copies the next frame into `out` and frees its slots. */
   readFrame(out: Int16Array): void {
     const ring = this.ring;
+    const filled = this.filled;
     const start = this.playIndex;
     for (let i = 0; i < FRAME_SAMPLES; i++) {
       const slot = (start + i) & MASK;
       out[i] = ring[slot] as number;
       ring[slot] = 0;
+      filled[slot] = 0;
     }
     this.playIndex = (start + FRAME_SAMPLES) >>> 0;
     if (((this.writtenEnd - this.playIndex) | 0) < 0) this.writtenEnd = this.playIndex;
+    if (((this.readyEnd - this.playIndex) | 0) < 0) this.readyEnd = this.playIndex;
+    this.extendReady();
+  }
+
+  /** Moves readyEnd over the filled slots that follow it. */
+  private extendReady(): void {
+    const filled = this.filled;
+    let ready = this.readyEnd;
+    if (((ready - this.playIndex) | 0) < 0) ready = this.playIndex;
+    while (((this.writtenEnd - ready) | 0) > 0 && filled[ready & MASK] === 1) ready = (ready + 1) >>> 0;
+    this.readyEnd = ready;
   }
 
   /**
@@ -169,7 +198,8 @@ export class PlayoutBuffer {
    * cleared so that nothing stale plays between the new packets.
    */
   private anchor(timestamp: number): void {
-    // Measured from where the clock says playout is, which a stalled event loop leaves behind.
+    // Measured from where the clock says playout is: a stalled event loop leaves playout behind
+    // it, frames that went up as soon as they were whole put it ahead.
     const now = (this.playIndex + this.behind) >>> 0;
     const buffered = (this.writtenEnd - now) | 0;
     let target: number;
@@ -177,8 +207,18 @@ export class PlayoutBuffer {
       target = this.writtenEnd;
     } else {
       target = (now + this.delaySamples) >>> 0;
-      for (let i = target; ((this.writtenEnd - i) | 0) > 0; i = (i + 1) >>> 0) this.ring[i & MASK] = 0;
+      if (((target - this.playIndex) | 0) < 0) target = this.playIndex;
+      for (let i = target; ((this.writtenEnd - i) | 0) > 0; i = (i + 1) >>> 0) {
+        this.ring[i & MASK] = 0;
+        this.filled[i & MASK] = 0;
+      }
       if (((this.writtenEnd - target) | 0) > 0) this.writtenEnd = target;
+      if (((this.readyEnd - target) | 0) > 0) this.readyEnd = target;
+      // Nothing will ever arrive for the slots before the new stream's first packet: they are
+      // silence now, so the stream's frames need not wait for those slots' deadlines.
+      let gap = ((this.writtenEnd - this.playIndex) | 0) > 0 ? this.writtenEnd : this.playIndex;
+      for (; ((target - gap) | 0) > 0; gap = (gap + 1) >>> 0) this.filled[gap & MASK] = 1;
+      if (((target - this.writtenEnd) | 0) > 0) this.writtenEnd = target;
     }
     this.offset = (target - timestamp) >>> 0;
     this.anchorPending = false;

@@ -6,6 +6,7 @@ import { type Clock, RealClock, type Timer } from "../../../engine/clock.js";
 import { BelayError } from "../../../errors.js";
 import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
 import type { MediaPlan } from "../sdp/types.js";
+import { afterReads } from "./after-reads.js";
 import { DTMF_KEYS, EVENT_PAYLOAD_BYTES, EventDeduplicator, eventCode } from "./dtmf.js";
 import { emptyHeader, parseRtp } from "./packet.js";
 import { CODEC_ALAW, CODEC_ULAW, MAX_PACKET_SAMPLES, PlayoutBuffer } from "./playout.js";
@@ -36,6 +37,8 @@ const MAX_CN_PAYLOAD = 64;
 /** Drops logged one by one before the log only samples them (a flood must not flood the log). */
 const DROP_LOG_FIRST = 20;
 const DROP_LOG_EVERY = 1000;
+/** Whole frames kept back from eager delivery: the event packet of a key sent beside them may follow. */
+const EAGER_HOLDBACK_FRAMES = 1;
 
 export async function openRtpSession(options: RtpSessionOptions): Promise<RtpSession> {
   const ports = await bindRtpPorts(options.host, options.portRange, options.bindRtcp ?? true);
@@ -90,6 +93,7 @@ export class RtpSession implements RtpMedia {
     this.onDatagram?.();
   };
   private readonly onTick = () => this.tick();
+  private readonly onReady = () => this.deliverReadySafely();
   private readonly transmit = (packet: Uint8Array, length: number): boolean =>
     this.sendDatagram(packet, length);
 
@@ -280,16 +284,16 @@ export class RtpSession implements RtpMedia {
     // Comfort noise is heard as silence: its slots stay empty; the next talkspurt re-anchors.
     if (comfortNoise || !this.handlers) return;
     const codec = h.payloadType === PT_PCMU ? CODEC_ULAW : CODEC_ALAW;
-    const behind = this.framesDue(now) - this.framesDelivered;
     const written = this.playout.write(
       h.timestamp,
       data,
       h.payloadOffset,
       h.payloadLength,
       codec,
-      behind > 0 ? behind * FRAME_SAMPLES : 0,
+      (this.framesDue(now) - this.framesDelivered) * FRAME_SAMPLES,
     );
     if (written === "late") this.late++;
+    this.deliverReadySoon();
   }
 
   private receiveEvent(data: Buffer): void {
@@ -306,22 +310,31 @@ export class RtpSession implements RtpMedia {
       digit: DTMF_KEYS[event] as string,
       at: this.playout.eventPosition(h.timestamp, onAudioSsrc),
     });
-    this.hurryToDigits();
+    this.deliverReadySoon();
   }
 
   /**
-   * A key is news the app is waiting for (a finishOnKey ends a recording on it): rather than
-   * wait one playout delay for its position to come round, hand up at once the audio already
-   * buffered before it, then the key. Those frames only go up early; the clock's mapping to
-   * playout positions is unchanged (the ticks skip the frames already delivered), so the delay
-   * still covers the packets after the key. A key whose position is past the audio received so
-   * far waits for the ticks, as before: the audio before it may still be on its way.
+   * Hands up at once every frame whose audio has all arrived, and the digits due before them,
+   * instead of waiting for the frame's deadline one playout delay on: the delay is how long a
+   * missing packet is waited for, not a latency every frame pays. A key (which may end a
+   * recording) goes up as soon as the audio before it has. The clock's mapping to playout
+   * positions is unchanged (the ticks skip frames already delivered), so a frame with a packet
+   * missing still waits for its deadline, and reordered packets still land where they belong.
+   * Bounded: never more than a delay (plus the frame in hand) ahead of the clock, so a sender
+   * whose clock runs fast fills the buffer and is cut back as before, rather than pulling the
+   * call's frames ahead of its clock without end; and the newest whole frame is held back, so a
+   * key sent beside it (its event packet just after the frame's audio) still goes up first.
    */
-  private hurryToDigits(): void {
+  private deliverReady(): void {
     const handlers = this.handlers;
     if (!handlers) return;
-    for (let ready = this.playout.completeFrames(); ; ready--) {
-      if (!this.deliverDueDigits(handlers) || this.digitQueue.length === 0 || ready <= 0) return;
+    const maxLead = this.playout.delayFrames + 1;
+    while (
+      this.deliverDueDigits(handlers) &&
+      // A key waiting already marks where its audio ends: nothing to hold back for.
+      this.playout.readyFrames() > (this.digitQueue.length > 0 ? 0 : EAGER_HOLDBACK_FRAMES) &&
+      this.framesDelivered - this.framesDue(this.clock.now()) < maxLead
+    ) {
       this.framesDelivered++;
       this.readFrameUp(handlers);
     }
@@ -385,7 +398,24 @@ export class RtpSession implements RtpMedia {
         this.log.error({ err }, "frame handler threw");
       }
     }
+    // The frames after a gap that has just gone out as silence may be whole already.
+    if (!this.closed) this.deliverReadySafely();
     if (!this.closed) this.scheduleTick();
+  }
+
+  /** On the real clock once the socket reads of this turn are done; on a test's clock at once. */
+  private deliverReadySoon(): void {
+    if (this.realTime) afterReads(this.onReady);
+    else this.deliverReadySafely();
+  }
+
+  private deliverReadySafely(): void {
+    if (this.closed) return;
+    try {
+      this.deliverReady();
+    } catch (err) {
+      this.log.error({ err }, "frame handler threw");
+    }
   }
 
   drain(): void {
