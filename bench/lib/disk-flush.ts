@@ -1,7 +1,8 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { GroupSync } from "../../src/store/group-sync.js";
+import { fsyncPath } from "./fsync-path.js";
 import { percentile, round } from "./result.js";
-import { fsyncPath, SharedSync } from "./shared-sync.js";
 
 /**
  * The disk's part of a burst of recordings ending together, with nothing of Belay in it: `files`
@@ -17,7 +18,7 @@ export async function measureDiskFlush(
   await mkdir(folder, { recursive: true });
   const data = Buffer.alloc(options.bytes, 0x55);
   const perFile: number[] = [];
-  const folderSync = new SharedSync(() => fsyncPath(folder));
+  const folderSync = new GroupSync(() => fsyncPath(folder));
   try {
     for (let round = 0; round < options.rounds; round++) {
       const started = performance.now();

@@ -2,9 +2,10 @@ import { mkdir, open, rename, rm } from "node:fs/promises";
 import { Agent } from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { GroupSync } from "../../src/store/group-sync.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
+import { fsyncPath } from "./fsync-path.js";
 import { postJson } from "./post.js";
-import { fsyncPath, SharedSync } from "./shared-sync.js";
 
 const ACCOUNT = "ACfloor";
 
@@ -27,7 +28,8 @@ export interface IoFloorOptions {
  * each, synchronous=NORMAL in WAL mode, the recording's row followed by a WAL fsync shared by
  * the calls that ask together, as Belay commits them), its recording written in the same chunks,
  * fdatasynced, renamed into place with its folder fsynced, and its three webhooks POSTed over
- * keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed.
+ * keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed. Of
+ * Belay it uses only its migrations (for the schema) and GroupSync (to share fsyncs as Belay does).
  */
 export async function measureIoFloor(
   options: IoFloorOptions,
@@ -46,8 +48,8 @@ export async function measureIoFloor(
   const agent = new Agent({ keepAlive: true });
   try {
     const statements = prepare(db);
-    const walSync = new SharedSync(() => fsyncPath(`${dbFile}-wal`));
-    const folderSync = new SharedSync(() => fsyncPath(blobs));
+    const walSync = new GroupSync(() => fsyncPath(`${dbFile}-wal`));
+    const folderSync = new GroupSync(() => fsyncPath(blobs));
     const recording = Buffer.alloc(options.recordingBytes, 0x2a);
     const pingUrl = new URL(options.pingUrl);
     const post = (body: string) => postJson(pingUrl, body, agent);

@@ -234,10 +234,8 @@ describe("notification outbox", () => {
     );
   });
 
-  test("one call's notifications keep their order; other calls are not held up", async () => {
-    const clock = new SimulatedClock(T0);
-    const deliveries = new MemoryDeliveryRepo(clock);
-    const { client } = makeClient(clock, deliveries);
+  /** An app whose /record fails twice (500) before it answers 200; it stamps every request. */
+  async function recordFailingTwice(clock: SimulatedClock) {
     let recordAttempts = 0;
     const seen: ReturnType<typeof stamp>[] = [];
     const server = await app((request) => {
@@ -245,6 +243,23 @@ describe("notification outbox", () => {
       if (request.path === "/record") recordAttempts++;
       return { status: request.path === "/record" && recordAttempts <= 2 ? 500 : 200 };
     });
+    return { server, seen };
+  }
+
+  /** A call's record retried at 1 s and 3 s, its callStatus after it; another call's at once. */
+  const RECORD_RETRIED_THEN_STATUS = [
+    [0, "/record"],
+    [0, "/other"],
+    [SECOND, "/record"],
+    [3 * SECOND, "/record"],
+    [3 * SECOND, "/status"],
+  ];
+
+  test("one call's notifications keep their order; other calls are not held up", async () => {
+    const clock = new SimulatedClock(T0);
+    const deliveries = new MemoryDeliveryRepo(clock);
+    const { client } = makeClient(clock, deliveries);
+    const { server, seen } = await recordFailingTwice(clock);
 
     await client.notify(notification(`${server.base}/record`, "record", CALL_ID));
     await client.notify(notification(`${server.base}/status`, "callStatus", CALL_ID));
@@ -256,13 +271,7 @@ describe("notification outbox", () => {
 
     assert.deepEqual(
       seen.map((s) => [s.at, s.path]),
-      [
-        [0, "/record"],
-        [0, "/other"],
-        [SECOND, "/record"],
-        [3 * SECOND, "/record"],
-        [3 * SECOND, "/status"],
-      ],
+      RECORD_RETRIED_THEN_STATUS,
     );
     assert.ok(deliveries.all().every((r) => r.state === "delivered"));
   });
@@ -307,13 +316,7 @@ describe("notification outbox", () => {
     const clock = new SimulatedClock(T0);
     const deliveries = new MemoryDeliveryRepo(clock);
     const { client } = makeClient(clock, deliveries);
-    let recordAttempts = 0;
-    const seen: ReturnType<typeof stamp>[] = [];
-    const server = await app((request) => {
-      seen.push(stamp(clock, request));
-      if (request.path === "/record") recordAttempts++;
-      return { status: request.path === "/record" && recordAttempts <= 2 ? 500 : 200 };
-    });
+    const { server, seen } = await recordFailingTwice(clock);
     client.startOutbox();
     // Simulated time stands still while this is pending: the retry cannot overtake the test.
     let release = () => {};
@@ -334,13 +337,7 @@ describe("notification outbox", () => {
 
     assert.deepEqual(
       seen.map((s) => [s.at, s.path]),
-      [
-        [0, "/record"],
-        [0, "/other"],
-        [SECOND, "/record"],
-        [3 * SECOND, "/record"],
-        [3 * SECOND, "/status"],
-      ],
+      RECORD_RETRIED_THEN_STATUS,
     );
     assert.ok(deliveries.all().every((r) => r.state === "delivered"));
   });
