@@ -246,14 +246,28 @@ describe("notification outbox", () => {
     return { server, seen };
   }
 
-  /** A call's record retried at 1 s and 3 s, its callStatus after it; another call's at once. */
-  const RECORD_RETRIED_THEN_STATUS = [
-    [0, "/record"],
-    [0, "/other"],
-    [SECOND, "/record"],
-    [3 * SECOND, "/record"],
-    [3 * SECOND, "/status"],
-  ];
+  /** Waits for all five requests: the call's record retried at 1 s and 3 s, its callStatus after, another call's at once. */
+  async function expectRecordRetriedThenStatus(
+    client: ReturnType<typeof makeClient>["client"],
+    server: TestApp,
+    seen: ReturnType<typeof stamp>[],
+    deliveries: MemoryDeliveryRepo,
+  ): Promise<void> {
+    await server.received(5);
+    await client.drainOutbox();
+    await client.stopOutbox();
+    assert.deepEqual(
+      seen.map((s) => [s.at, s.path]),
+      [
+        [0, "/record"],
+        [0, "/other"],
+        [SECOND, "/record"],
+        [3 * SECOND, "/record"],
+        [3 * SECOND, "/status"],
+      ],
+    );
+    assert.ok(deliveries.all().every((r) => r.state === "delivered"));
+  }
 
   test("one call's notifications keep their order; other calls are not held up", async () => {
     const clock = new SimulatedClock(T0);
@@ -265,15 +279,7 @@ describe("notification outbox", () => {
     await client.notify(notification(`${server.base}/status`, "callStatus", CALL_ID));
     await client.notify(notification(`${server.base}/other`, "callStatus", CALL_B));
     client.startOutbox();
-    await server.received(5);
-    await client.drainOutbox();
-    await client.stopOutbox();
-
-    assert.deepEqual(
-      seen.map((s) => [s.at, s.path]),
-      RECORD_RETRIED_THEN_STATUS,
-    );
-    assert.ok(deliveries.all().every((r) => r.state === "delivered"));
+    await expectRecordRetriedThenStatus(client, server, seen, deliveries);
   });
 
   test("with the outbox running, a notification goes out at once, without reading the store back", async () => {
@@ -331,15 +337,7 @@ describe("notification outbox", () => {
     await server.received(2);
     release();
     await frozen;
-    await server.received(5);
-    await client.drainOutbox();
-    await client.stopOutbox();
-
-    assert.deepEqual(
-      seen.map((s) => [s.at, s.path]),
-      RECORD_RETRIED_THEN_STATUS,
-    );
-    assert.ok(deliveries.all().every((r) => r.state === "delivered"));
+    await expectRecordRetriedThenStatus(client, server, seen, deliveries);
   });
 
   test("never more than maxInFlight requests open, and each row is sent once", {
