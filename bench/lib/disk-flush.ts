@@ -1,7 +1,7 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { GroupSync } from "../../src/store/group-sync.js";
-import { fsyncPath } from "./fsync-path.js";
+import { syncDirectory } from "../../src/store/sync-directory.js";
 import { percentile, round } from "./result.js";
 
 /**
@@ -18,22 +18,13 @@ export async function measureDiskFlush(
   await mkdir(folder, { recursive: true });
   const data = Buffer.alloc(options.bytes, 0x55);
   const perFile: number[] = [];
-  const folderSync = new GroupSync(() => fsyncPath(folder));
+  const folderSync = new GroupSync(() => syncDirectory(folder));
   try {
     for (let round = 0; round < options.rounds; round++) {
       const started = performance.now();
       const durableAt = await Promise.all(
         Array.from({ length: options.files }, async (_, i) => {
-          const part = path.join(folder, `${round}-${i}.part`);
-          const file = await open(part, "w");
-          try {
-            await file.write(data);
-            await file.datasync();
-          } finally {
-            await file.close();
-          }
-          await rename(part, path.join(folder, `${round}-${i}.wav`));
-          await folderSync.sync();
+          await writeDurably(path.join(folder, `${round}-${i}.wav`), data, data.length, folderSync);
           return performance.now();
         }),
       );
@@ -46,4 +37,27 @@ export async function measureDiskFlush(
     fileP50Ms: round(percentile(perFile, 50)),
     fileP99Ms: round(percentile(perFile, 99)),
   };
+}
+
+/**
+ * Writes `data` to `final` as a finished recording is written: to `<final>.partial` in chunks of
+ * `chunkBytes`, fdatasynced and closed, renamed into place, then the folder's shared fsync.
+ */
+export async function writeDurably(
+  final: string,
+  data: Uint8Array,
+  chunkBytes: number,
+  folderSync: GroupSync,
+): Promise<void> {
+  const part = `${final}.partial`;
+  const file = await open(part, "w");
+  try {
+    for (let at = 0; at < data.length; at += chunkBytes)
+      await file.write(data, at, Math.min(chunkBytes, data.length - at), at);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+  await rename(part, final);
+  await folderSync.sync();
 }
