@@ -121,14 +121,13 @@ export class PlayoutBuffer {
       this.lateRun = 0;
     }
     const ring = this.ring;
-    const filled = this.filled;
     if (codec === CODEC_ULAW) {
       for (let i = skip; i < length; i++) ring[(index + i) & MASK] = ulawDecode(data[from + i] as number);
     } else {
       for (let i = skip; i < length; i++) ring[(index + i) & MASK] = alawDecode(data[from + i] as number);
     }
-    for (let i = skip; i < length; i++) filled[(index + i) & MASK] = 1;
     const end = (index + length) >>> 0;
+    fillSlots(this.filled, (index + skip) >>> 0, end, 1);
     if (((end - this.writtenEnd) | 0) > 0) this.writtenEnd = end;
     this.extendReady();
     return result;
@@ -208,20 +207,28 @@ export class PlayoutBuffer {
     } else {
       target = (now + this.delaySamples) >>> 0;
       if (((target - this.playIndex) | 0) < 0) target = this.playIndex;
-      for (let i = target; ((this.writtenEnd - i) | 0) > 0; i = (i + 1) >>> 0) {
-        this.ring[i & MASK] = 0;
-        this.filled[i & MASK] = 0;
-      }
+      fillSlots(this.ring, target, this.writtenEnd, 0);
+      fillSlots(this.filled, target, this.writtenEnd, 0);
       if (((this.writtenEnd - target) | 0) > 0) this.writtenEnd = target;
       if (((this.readyEnd - target) | 0) > 0) this.readyEnd = target;
       // Nothing will ever arrive for the slots before the new stream's first packet: they are
       // silence now, so the stream's frames need not wait for those slots' deadlines.
-      let gap = ((this.writtenEnd - this.playIndex) | 0) > 0 ? this.writtenEnd : this.playIndex;
-      for (; ((target - gap) | 0) > 0; gap = (gap + 1) >>> 0) this.filled[gap & MASK] = 1;
+      const gap = ((this.writtenEnd - this.playIndex) | 0) > 0 ? this.writtenEnd : this.playIndex;
+      fillSlots(this.filled, gap, target, 1);
       if (((target - this.writtenEnd) | 0) > 0) this.writtenEnd = target;
     }
     this.offset = (target - timestamp) >>> 0;
     this.anchorPending = false;
     this.lateRun = 0;
   }
+}
+
+/** Sets the ring slots of playout positions [from, to) (uint32, wrapping) to `value`. */
+function fillSlots(slots: Int16Array | Uint8Array, from: number, to: number, value: number): void {
+  const count = (to - from) | 0;
+  if (count <= 0) return;
+  const start = from & MASK;
+  const first = Math.min(count, RING_SAMPLES - start);
+  slots.fill(value, start, start + first);
+  if (count > first) slots.fill(value, 0, count - first);
 }
