@@ -211,7 +211,10 @@ export class Outbox {
     this.inFlight.set(deliveryId, done);
   }
 
-  /** Whether some row of this process's is pending and not in flight (held back, or retrying). */
+  /**
+   * Whether the store may hold a row to send: one of this process's pending and not in flight
+   * (held back, or retrying), or one the last pass left there.
+   */
   private mayHaveWaiting(): boolean {
     return this.ownPending.size > this.ownInFlight || this.storeMayHoldMore;
   }
