@@ -115,7 +115,7 @@ const result: BenchResult = {
     cpuVsFloor: round(cpuMs / CALLS / floor.cpuMsPerCall, 2),
   },
   limit: {
-    what: `the same I/O per call by bare Node, same concurrency: the call's rows on better-sqlite3 (Belay's schema, a commit each, the recording's followed by a shared WAL fsync), its ${EXPECTED_BYTES}-byte WAV written in the same chunks, fdatasynced, renamed, folder fsynced, and its three webhook bodies POSTed to the same app; no audio, PerCL or signing`,
+    what: `the same I/O per call by bare Node, same concurrency: the call's rows on better-sqlite3 (Belay's schema, the writes of a turn in one commit as Belay's store does, the recording's followed by a shared WAL fsync), its ${EXPECTED_BYTES}-byte WAV written in the same chunks, fdatasynced, renamed, folder fsynced, and its three webhook bodies POSTed to the same app; no audio, PerCL or signing`,
     metrics: { callsPerSecond: floor.callsPerSecond, cpuMsPerCall: floor.cpuMsPerCall },
   },
   targets: [{ metric: "callsPerSecond", op: ">=", value: 200, label: "≥ 200 calls/s on one core" }],

@@ -66,3 +66,30 @@ export function deliveryRow(
 ) {
   return { id, call, type, body, durable: durable ? 1 : 0, state: durable ? "pending" : "delivered", now };
 }
+
+/**
+ * Runs statements in the transaction of the current event-loop turn, begun by the first and
+ * committed by a setImmediate, as Belay's store groups its writes (src/store/sql/group-commit-driver.ts);
+ * resolves once that transaction has committed.
+ */
+export function turnTransactions(db: Database.Database): (statements: () => void) => Promise<void> {
+  let open: Promise<void> | undefined;
+  return (statements) => {
+    if (open === undefined) {
+      db.exec("begin immediate");
+      open = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          open = undefined;
+          try {
+            db.exec("commit");
+            resolve();
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+    }
+    statements();
+    return open;
+  };
+}

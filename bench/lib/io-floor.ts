@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileGroupSync, GroupSync } from "../../src/store/group-sync.js";
 import { syncDirectory } from "../../src/store/sync-directory.js";
 import { writeDurably } from "./disk-flush.js";
-import { deliveryRow, openFloorDatabase } from "./floor-db.js";
+import { deliveryRow, openFloorDatabase, turnTransactions } from "./floor-db.js";
 import { postJson } from "./post.js";
 
 export interface IoFloorOptions {
@@ -22,9 +22,9 @@ export interface IoFloorOptions {
 
 /**
  * The I/O a virtual voicemail call cannot do without, done by bare Node with none of Belay's code:
- * its rows written with prepared statements on better-sqlite3 against Belay's schema (one commit
- * each, synchronous=NORMAL in WAL mode, the recording's row followed by a WAL fsync shared by
- * the calls that ask together, as Belay commits them), its recording written in the same chunks,
+ * its rows written with prepared statements on better-sqlite3 against Belay's schema (the writes
+ * of one event-loop turn committed together, synchronous=NORMAL in WAL mode, the recording's row
+ * followed by a WAL fsync shared by the calls that ask together, as Belay commits them), its recording written in the same chunks,
  * fdatasynced, renamed into place with its folder fsynced, and its three webhooks POSTed over
  * keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed. Of
  * Belay it uses only its migrations (for the schema) and its fsync helpers (to share fsyncs as
@@ -39,6 +39,7 @@ export async function measureIoFloor(
   const { db, statements } = await openFloorDatabase(dbFile);
   const agent = new Agent({ keepAlive: true });
   const walSync = fileGroupSync(`${dbFile}-wal`);
+  const inTurn = turnTransactions(db);
   try {
     const folderSync = new GroupSync(() => syncDirectory(blobs));
     const recording = Buffer.alloc(options.recordingBytes, 0x2a);
@@ -51,18 +52,24 @@ export async function measureIoFloor(
       const callId = `CA${String(n).padStart(40, "0")}`;
       const now = Date.now();
       await post(inbound);
-      statements.insertCall.run({ id: callId, now });
-      statements.answerCall.run({ id: callId, now });
-      statements.insertDelivery.run(deliveryRow(`RQ${n}a`, callId, "inboundCall", inbound, false, now));
+      await inTurn(() => {
+        statements.insertCall.run({ id: callId, now });
+        statements.answerCall.run({ id: callId, now });
+        statements.insertDelivery.run(deliveryRow(`RQ${n}a`, callId, "inboundCall", inbound, false, now));
+      });
       await writeDurably(path.join(blobs, `${callId}.wav`), recording, options.chunkBytes, folderSync);
-      statements.insertRecording.run({ id: `RE${n}`, call: callId, size: recording.length, now });
+      await inTurn(() =>
+        statements.insertRecording.run({ id: `RE${n}`, call: callId, size: recording.length, now }),
+      );
       await walSync.sync();
       await post(record);
-      statements.insertDelivery.run(deliveryRow(`RQ${n}b`, callId, "record", record, false, now));
-      statements.endCall.run({ id: callId, now });
-      statements.insertDelivery.run(deliveryRow(`RQ${n}c`, callId, "callStatus", status, true, now));
+      await inTurn(() => {
+        statements.insertDelivery.run(deliveryRow(`RQ${n}b`, callId, "record", record, false, now));
+        statements.endCall.run({ id: callId, now });
+        statements.insertDelivery.run(deliveryRow(`RQ${n}c`, callId, "callStatus", status, true, now));
+      });
       await post(status);
-      statements.delivered.run({ id: `RQ${n}c`, now });
+      await inTurn(() => statements.delivered.run({ id: `RQ${n}c`, now }));
     };
     const cpuBefore = process.cpuUsage();
     const started = performance.now();

@@ -1,8 +1,9 @@
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely } from "kysely";
 import { BelayError } from "../../errors.js";
 import { fileGroupSync } from "../group-sync.js";
 import type { Store } from "../types.js";
+import { groupCommitDialect } from "./group-commit-driver.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { createSqlStore, type Durability, type SqlStoreOptions } from "./sql-store.js";
@@ -51,7 +52,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       { cause: err },
     );
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: groupCommitDialect(sqlite, cachingStatements(sqlite)) });
   try {
     await migrateToLatest(db, "sqlite");
   } catch (err) {
