@@ -75,6 +75,29 @@ describe("group commit", () => {
     ]);
   });
 
+  test("a write that returns its row (RETURNING) joins the group like any other write", async () => {
+    const insertReturning = (id: number) =>
+      opened.db.insertInto("child").values({ id, parent: null }).returningAll().executeTakeFirstOrThrow();
+    const seenAtAnswer: number[][] = [];
+    const rows = await Promise.all(
+      [1, 2].map((n) =>
+        insertReturning(n).then((row) => {
+          seenAtAnswer.push(committedIds());
+          return row;
+        }),
+      ),
+    );
+    assert.deepEqual(rows, [
+      { id: 1, parent: null },
+      { id: 2, parent: null },
+    ]);
+    assert.deepEqual(opened.sent, ["begin immediate", "commit"]);
+    assert.deepEqual(seenAtAnswer, [
+      [1, 2],
+      [1, 2],
+    ]);
+  });
+
   test("writes in later turns commit on their own", async () => {
     await insert(1);
     await insert(2);
@@ -116,8 +139,8 @@ describe("group commit", () => {
   test("a failed commit fails every caller in the group, keeps none of it and leaves no transaction open", async () => {
     // Deferred foreign keys are checked at COMMIT, so the commit itself fails.
     const results = await Promise.allSettled([
-      sql`pragma defer_foreign_keys = on`.execute(opened.db),
       insert(1),
+      sql`pragma defer_foreign_keys = on`.execute(opened.db),
       insert(2, 42),
     ]);
     for (const result of results) {

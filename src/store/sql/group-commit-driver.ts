@@ -6,7 +6,6 @@ import {
   type Kysely,
   type QueryResult,
   SqliteAdapter,
-  type SqliteDatabase,
   SqliteIntrospector,
   SqliteQueryCompiler,
   type SqliteStatement,
@@ -17,6 +16,16 @@ import { BelayError } from "../../errors.js";
 export interface SqliteEngine {
   exec(sql: string): unknown;
   readonly inTransaction: boolean;
+}
+
+/** A prepared statement; `readonly` tells a write that returns rows (RETURNING) from a read. */
+export interface Statement extends SqliteStatement {
+  readonly readonly: boolean;
+}
+
+export interface Statements {
+  prepare(sql: string): Statement;
+  close(): void;
 }
 
 interface Group {
@@ -46,7 +55,7 @@ interface Transaction {
  * Explicit transactions (db.transaction()) commit the open group first and then have the
  * connection to themselves, as with Kysely's own SQLite driver.
  */
-export function groupCommitDialect(engine: SqliteEngine, statements: SqliteDatabase): Dialect {
+export function groupCommitDialect(engine: SqliteEngine, statements: Statements): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
     createDriver: () => new GroupCommitDriver(engine, statements),
@@ -61,7 +70,7 @@ class GroupCommitDriver implements Driver {
 
   constructor(
     private readonly engine: SqliteEngine,
-    private readonly statements: SqliteDatabase,
+    private readonly statements: Statements,
   ) {}
 
   async init(): Promise<void> {}
@@ -122,7 +131,7 @@ class GroupCommitDriver implements Driver {
     if (this.#transaction) await this.#noTransaction();
     const statement = this.statements.prepare(query.sql);
     // A read outside any group sees only committed rows, so it can be answered at once.
-    if (statement.reader && this.#group === undefined) return execute(statement, query.parameters);
+    if (statement.readonly && this.#group === undefined) return execute(statement, query.parameters);
     const group = this.#group ?? this.#openGroup();
     let result: QueryResult<unknown>;
     try {
@@ -214,7 +223,7 @@ class GroupCommitConnection implements DatabaseConnection {
   }
 }
 
-function execute(statement: SqliteStatement, parameters: ReadonlyArray<unknown>): QueryResult<unknown> {
+function execute(statement: Statement, parameters: ReadonlyArray<unknown>): QueryResult<unknown> {
   if (statement.reader) return { rows: statement.all(parameters) };
   const { changes, lastInsertRowid } = statement.run(parameters);
   return {

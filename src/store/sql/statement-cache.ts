@@ -1,5 +1,3 @@
-import type { SqliteDatabase, SqliteStatement } from "kysely";
-
 /**
  * better-sqlite3 behind Kysely, with each statement prepared once: Kysely prepares every query
  * afresh, and a call runs the same dozen statements, so preparing was a visible share of a call's
@@ -7,11 +5,11 @@ import type { SqliteDatabase, SqliteStatement } from "kysely";
  * synchronous driver never does. Bounded: the SQL texts are Belay's own queries, but lists with
  * optional filters and IN lists make many variants.
  */
-export function cachingStatements(
-  database: { prepare(sql: string): SqliteStatement; close(): void },
+export function cachingStatements<Statement>(
+  database: { prepare(sql: string): Statement; close(): void },
   capacity = 256,
-): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
+): { prepare(sql: string): Statement; close(): void } {
+  const cache = new Map<string, Statement>();
   return {
     prepare(sql) {
       let statement = cache.get(sql);
