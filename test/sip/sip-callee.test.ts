@@ -158,11 +158,21 @@ describe("an outbound SIP call", () => {
   });
 
   test("the callee's BYE ends the call: 200, farEndHangup, the recording webhook still sent", async () => {
-    const { ended } = await placeCall("+15550007781", 30, "/listen");
+    const { callId, ended } = await placeCall("+15550007781", 30, "/listen");
+    // The app's answer reaching Belay is not RecordUtterance starting: a BYE in between would end
+    // the call before the command runs, and rightly send no record webhook.
+    const call = harness.belay.engine.get(callId);
+    assert.ok(call, "the call is live");
+    const recording = new Promise<void>((resolve) => {
+      call.onTimeline((event) => {
+        if (event.type === "recordingStarted") resolve();
+      });
+    });
     const { message: invite } = await uas.request("INVITE");
     reply(invite, 200, { sdp: sdpOffer(40_204) });
     const { message: ack } = await uas.request("ACK");
     await app.nextHit("/listen");
+    await recording;
     const bye = serializeSipMessage({
       kind: "request",
       method: "BYE",
