@@ -6,8 +6,12 @@ import type { Frame } from "../media/frame.js";
  * peer that stops sending is silence, never a stall.
  */
 export interface LegListener {
-  /** Read-only: a leg may hand out views of audio it keeps, or one shared silent frame. */
-  frame(frame: Frame): void;
+  /**
+   * Read-only: a leg may hand out views of audio it keeps, or one shared silent frame. Returns
+   * true when taking the frame ran to the end synchronously (settled no promise, started no I/O),
+   * which lets a virtual leg's simulated clock go straight on to the next frame.
+   */
+  frame(frame: Frame): boolean;
   /** A key press, delivered when it starts. */
   digit(digit: string): void;
   /** The far end hung up. Nothing is delivered after this. */

@@ -1,7 +1,8 @@
 import { FRAME_MS, type Frame } from "../media/frame.js";
 import type { Clock } from "./clock.js";
 
-type FrameHandler = (frame: Frame) => void;
+/** Returns true when it ran to the end synchronously: no promise settled, no I/O started. */
+type FrameHandler = (frame: Frame) => boolean;
 type DigitHandler = (digit: string) => void;
 
 /**
@@ -45,9 +46,12 @@ export class MediaBus {
     return digits;
   }
 
-  deliverFrame(frame: Frame): void {
+  /** True when the frame was dropped, or taken by a handler that ran to the end synchronously. */
+  deliverFrame(frame: Frame): boolean {
     const frameStart = this.clock.now() - FRAME_MS;
-    if (this.frameHandler && frameStart >= this.frameHandlerSince - FRAME_MS / 2) this.frameHandler(frame);
+    if (this.frameHandler && frameStart >= this.frameHandlerSince - FRAME_MS / 2)
+      return this.frameHandler(frame);
+    return true;
   }
 
   deliverDigit(digit: string): void {

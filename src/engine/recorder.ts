@@ -61,8 +61,9 @@ export class RecordingSink {
     return this.writer.samples;
   }
 
-  append(frame: Frame): void {
-    this.writer.append(frame);
+  /** True when the frame filled a chunk and the chunk went to the blob (I/O started). */
+  append(frame: Frame): boolean {
+    return this.writer.append(frame);
   }
 
   /** Makes the file durable, then stores its metadata: only then is it downloadable. */

@@ -126,11 +126,13 @@ export class WavWriter {
     return Promise.resolve();
   }
 
-  append(frame: Int16Array): void {
+  /** Returns true when the frame filled a chunk and the chunk went to the blob. */
+  append(frame: Int16Array): boolean {
     this.expectState("open", "append");
     // After a failed write the audio has nowhere to go; past 4 GB a WAV cannot describe it.
     if (this.writeError !== undefined || this.written + frame.length * BYTES_PER_SAMPLE > MAX_DATA_BYTES)
-      return;
+      return false;
+    const flushedBefore = this.flushedBytes;
     if (LITTLE_ENDIAN) this.copyBytes(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
     else {
       for (let i = 0; i < frame.length; i++) {
@@ -141,6 +143,7 @@ export class WavWriter {
     }
     this.sampleCount += frame.length;
     this.written += frame.length * BYTES_PER_SAMPLE;
+    return this.flushedBytes !== flushedBefore;
   }
 
   /**

@@ -1,10 +1,34 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SimulatedClock } from "../../src/engine/clock.js";
+import { MAX_TIMERS_PER_TURN, RAN_TO_COMPLETION, SimulatedClock } from "../../src/engine/clock.js";
 
 /** Resolves after `ms` of real time: I/O the simulated clock knows nothing about. */
 function realDelay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Counts event-loop turns (one per check phase) until stopped. */
+function turnCounter() {
+  let turn = 0;
+  let running = true;
+  const onTurn = () => {
+    turn++;
+    if (running) setImmediate(onTurn);
+  };
+  setImmediate(onTurn);
+  return {
+    now: () => turn,
+    stop: () => {
+      running = false;
+    },
+  };
+}
+
+/** How many timers fired in each turn that fired any, in order. */
+function perTurn(turns: number[]): number[] {
+  const counts = new Map<number, number>();
+  for (const turn of turns) counts.set(turn, (counts.get(turn) ?? 0) + 1);
+  return [...counts.values()];
 }
 
 describe("SimulatedClock", () => {
@@ -92,5 +116,64 @@ describe("SimulatedClock", () => {
     const clock = new SimulatedClock(500);
     assert.equal(await clock.sleep(1000, AbortSignal.abort()), false);
     assert.equal(clock.now(), 500);
+  });
+
+  test("after a timer that ran to completion the next due one fires in the same turn, up to a bound", async () => {
+    const clock = new SimulatedClock(0);
+    const turns = turnCounter();
+    const firedIn: number[] = [];
+    const firedAt: number[] = [];
+    for (let i = 1; i <= 120; i++) {
+      clock.setTimeout(() => {
+        firedIn.push(turns.now());
+        firedAt.push(clock.now());
+        return RAN_TO_COMPLETION;
+      }, i * 20);
+    }
+    assert.equal(await clock.sleep(121 * 20), true);
+    turns.stop();
+    assert.deepEqual(
+      firedAt,
+      Array.from({ length: 120 }, (_, i) => (i + 1) * 20),
+    );
+    assert.deepEqual(perTurn(firedIn), [
+      MAX_TIMERS_PER_TURN,
+      MAX_TIMERS_PER_TURN,
+      120 - 2 * MAX_TIMERS_PER_TURN,
+    ]);
+  });
+
+  test("any other timer ends the turn, so what it set in motion runs before the next timer", async () => {
+    const clock = new SimulatedClock(0);
+    const turns = turnCounter();
+    const firedIn: number[] = [];
+    const order: string[] = [];
+    clock.setTimeout(() => {
+      firedIn.push(turns.now());
+      void Promise.resolve().then(() => order.push("microtask of the first"));
+    }, 20);
+    clock.setTimeout(() => {
+      firedIn.push(turns.now());
+      order.push("second");
+      return RAN_TO_COMPLETION;
+    }, 40);
+    assert.equal(await clock.sleep(60), true);
+    turns.stop();
+    assert.deepEqual(order, ["microtask of the first", "second"]);
+    assert.deepEqual(perTurn(firedIn), [1, 1]);
+  });
+
+  test("a turn stops at tracked work even when the timer that began it claims to have run to completion", async () => {
+    const clock = new SimulatedClock(0);
+    const order: string[] = [];
+    clock.setTimeout(() => {
+      void clock.track(realDelay(5)).then(() => order.push(`work@${clock.now()}`));
+      return RAN_TO_COMPLETION;
+    }, 20);
+    clock.setTimeout(() => {
+      order.push(`next@${clock.now()}`);
+    }, 40);
+    assert.equal(await clock.sleep(60), true);
+    assert.deepEqual(order, ["work@20", "next@40"]);
   });
 });

@@ -213,6 +213,18 @@ describe("RecordUtterance: defaults (DEFAULTS.recordUtterance)", () => {
   });
 });
 
+describe("RecordUtterance: on the simulated clock", () => {
+  test("the caller's frames are taken many to an event-loop turn, and the file is the same", async () => {
+    const caller = { audio: talking(65_000) };
+    const run = await record({}, caller);
+    assert.equal(recordBody(run).termReason, "maxLength");
+    assertSamples((await recordedFile(run)).pcm, sent(caller, 0, 60_000), "recording");
+    // 3000 frames: one turn each would be 3000 turns or more.
+    const turns = run.clock.turnsTaken();
+    assert.ok(turns < 300, `${turns} event-loop turns for 3000 frames`);
+  });
+});
+
 describe("RecordUtterance: what the file holds", () => {
   test("playBeep: the caller hears the beep and the recording starts after it", async () => {
     const caller = { audio: talking(3000), dtmf: [{ keys: "#", atMs: 1510 }] };

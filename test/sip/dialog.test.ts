@@ -151,7 +151,7 @@ describe("an answered call whose ACK never comes, and its log lines", () => {
           accept: true,
           callId: "CA-test",
           start(leg) {
-            const listener: LegListener = { frame() {}, digit() {}, hangup: hungUp };
+            const listener: LegListener = { frame: () => true, digit() {}, hangup: hungUp };
             leg.listen(listener);
             void leg.answer();
           },
@@ -203,7 +203,7 @@ describe("a re-INVITE", () => {
           accept: true,
           callId: "CA-reinvite",
           start(leg) {
-            leg.listen({ frame() {}, digit() {}, hangup() {} });
+            leg.listen({ frame: () => true, digit() {}, hangup() {} });
             void leg.answer();
           },
         }),

@@ -56,7 +56,11 @@ function listen(
   options: { finishOnKey?: string },
 ): Promise<TermReason> {
   return new Promise<TermReason>((resolve) => {
-    const write = (frame: Int16Array) => sink.append(frame);
+    // A full chunk going to the blob starts I/O, so that frame did not run to completion.
+    let handedOff = false;
+    const write = (frame: Int16Array) => {
+      if (sink.append(frame)) handedOff = true;
+    };
     const stop = (reason: TermReason) => {
       stopFrames();
       stopDigits();
@@ -65,8 +69,11 @@ function listen(
     };
     const onHangup = () => stop("hangup");
     const stopFrames = ctx.media.onFrame((frame) => {
+      handedOff = false;
       const end = capture.push(frame, write);
-      if (end) stop(end);
+      if (end === undefined) return !handedOff;
+      stop(end);
+      return false;
     });
     // Other keys are ignored; the finish key itself never reaches the recording.
     const stopDigits = ctx.media.onDigit((digit) => {

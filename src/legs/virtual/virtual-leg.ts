@@ -1,4 +1,4 @@
-import type { Clock, Timer } from "../../engine/clock.js";
+import { type Clock, RAN_TO_COMPLETION, type Timer } from "../../engine/clock.js";
 import type { Leg, LegListener } from "../../engine/leg.js";
 import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from "../../media/frame.js";
 import { type CallerScript, type KeyPress, keyPresses } from "./script.js";
@@ -81,29 +81,33 @@ export class VirtualLeg implements Leg {
     this.timer = this.clock.setTimeout(this.onTick, due - this.clock.now());
   }
 
-  private tick(): void {
-    if (this.ended || !this.listener) return;
+  /** Ran to completion when it only delivered a frame that the call took synchronously. */
+  private tick(): typeof RAN_TO_COMPLETION | undefined {
+    if (this.ended || !this.listener) return undefined;
     const windowEnd = (this.frameIndex + 1) * FRAME_MS;
     const hangupAt = this.script.hangupAtMs;
     if (hangupAt !== undefined && hangupAt < windowEnd - FRAME_MS) {
       this.farEndHangup();
-      return;
+      return undefined;
     }
+    let keyPressed = false;
     while (
       this.nextPress < this.presses.length &&
       (this.presses[this.nextPress] as KeyPress).atMs < windowEnd
     ) {
       this.listener.digit((this.presses[this.nextPress++] as KeyPress).key);
-      if (this.ended) return;
+      keyPressed = true;
+      if (this.ended) return undefined;
     }
-    this.listener.frame(this.frame(this.frameIndex));
+    const taken = this.listener.frame(this.frame(this.frameIndex));
     this.frameIndex++;
-    if (this.ended) return;
+    if (this.ended) return undefined;
     if (hangupAt !== undefined && hangupAt <= windowEnd) {
       this.farEndHangup();
-      return;
+      return undefined;
     }
     this.scheduleTick();
+    return taken && !keyPressed ? RAN_TO_COMPLETION : undefined;
   }
 
   private farEndHangup(): void {
