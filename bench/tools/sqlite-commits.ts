@@ -5,13 +5,15 @@
  * in three variants:
  *
  *   commit-each   a commit per statement, as Belay does (synchronous=NORMAL, WAL)
- *   batched       the statements of 32 calls in one transaction (what group commit would do)
+ *   batched       the statements of 32 calls in one transaction (as group commit can)
+ *   random-ids    batched, with ids random throughout instead of time first (src/contract/ids.ts)
  *   no-indexes    commit-each without the calls table's seven filter indexes
  *
  *   node --import tsx bench/tools/sqlite-commits.ts [--calls 3000]
  *
  * A diagnostic for docs/benchmarks.md, not one of the benchmarks: it prints, and saves nothing.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,26 +33,43 @@ const CALL_FILTER_INDEXES = [
 ];
 const BODY = JSON.stringify({ requestType: "record", padding: "x".repeat(600) });
 
-async function run(variant: "commit-each" | "batched" | "no-indexes"): Promise<number> {
+type Variant = "commit-each" | "batched" | "random-ids" | "no-indexes";
+
+/** Ids in order of creation, as Belay's are (time first), or random throughout. */
+function idMaker(random: boolean): (prefix: string, n: number) => string {
+  return random
+    ? (prefix) => `${prefix}${randomBytes(20).toString("hex")}`
+    : (prefix, n) => `${prefix}${String(n).padStart(40, "0")}`;
+}
+
+async function run(variant: Variant): Promise<number> {
   const folder = await mkdtemp(path.join(tmpdir(), "belay-sqlite-commits-"));
   try {
     const { db, statements } = await openFloorDatabase(path.join(folder, "belay.db"));
     if (variant === "no-indexes") for (const index of CALL_FILTER_INDEXES) db.exec(`drop index ${index}`);
+    const batched = variant === "batched" || variant === "random-ids";
+    const makeId = idMaker(variant === "random-ids");
+    // Made before the clock starts, so only SQLite's work is timed.
+    const ids = Array.from({ length: CALLS }, (_, n) => ({
+      call: makeId("CA", n),
+      requests: [makeId("RQ", 3 * n), makeId("RQ", 3 * n + 1), makeId("RQ", 3 * n + 2)] as const,
+      recording: makeId("RE", n),
+    }));
     const started = performance.now();
     for (let n = 0; n < CALLS; n++) {
-      if (variant === "batched" && n % BATCH === 0) db.exec("begin");
-      const id = `CA${String(n).padStart(40, "0")}`;
+      if (batched && n % BATCH === 0) db.exec("begin");
+      const { call: id, requests, recording } = ids[n] as (typeof ids)[number];
       const now = Date.now();
       statements.insertCall.run({ id, now });
       statements.answerCall.run({ id, now });
-      statements.insertDelivery.run(deliveryRow(`RQ${n}a`, id, "inboundCall", BODY, false, now));
-      statements.insertDelivery.run(deliveryRow(`RQ${n}b`, id, "record", BODY, false, now));
-      statements.insertRecording.run({ id: `RE${n}`, call: id, size: 480_044, now });
+      statements.insertDelivery.run(deliveryRow(requests[0], id, "inboundCall", BODY, false, now));
+      statements.insertDelivery.run(deliveryRow(requests[1], id, "record", BODY, false, now));
+      statements.insertRecording.run({ id: recording, call: id, size: 480_044, now });
       statements.answerCall.run({ id, now });
       statements.endCall.run({ id, now });
-      statements.insertDelivery.run(deliveryRow(`RQ${n}c`, id, "callStatus", BODY, true, now));
-      statements.delivered.run({ id: `RQ${n}c`, now });
-      if (variant === "batched" && (n % BATCH === BATCH - 1 || n === CALLS - 1)) db.exec("commit");
+      statements.insertDelivery.run(deliveryRow(requests[2], id, "callStatus", BODY, true, now));
+      statements.delivered.run({ id: requests[2], now });
+      if (batched && (n % BATCH === BATCH - 1 || n === CALLS - 1)) db.exec("commit");
     }
     const perCallUs = ((performance.now() - started) / CALLS) * 1000;
     db.close();
@@ -60,6 +79,6 @@ async function run(variant: "commit-each" | "batched" | "no-indexes"): Promise<n
   }
 }
 
-for (const variant of ["commit-each", "batched", "no-indexes"] as const) {
+for (const variant of ["commit-each", "batched", "random-ids", "no-indexes"] as const) {
   process.stdout.write(`${variant}: ${Math.round(await run(variant))} µs per call\n`);
 }

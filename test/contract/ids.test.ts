@@ -19,6 +19,16 @@ describe("ids", () => {
     assert.equal(ids.size, 1000);
   });
 
+  test("an id starts with its creation time, so later ids sort after earlier ones", () => {
+    const at = 0x0123456789ab;
+    assert.match(newId("CA", at), /^CA0123456789ab[0-9a-f]{28}$/);
+    const sameMs = Array.from({ length: 300 }, () => newId("RE", at));
+    assert.equal(new Set(sameMs).size, 300, "ids made in the same millisecond still differ");
+    const later = newId("RE", at + 1);
+    assert.ok(sameMs.every((id) => id < later));
+    assert.equal(isId(newId("CA")), true);
+  });
+
   test("isId rejects other prefixes and malformed values", () => {
     const call = newId("CA");
     assert.equal(isId(call, "RE"), false);
