@@ -151,6 +151,10 @@ describe("RecordUtterance: how it ends", () => {
     assert.equal(request.body.recordingSize, "0");
     assert.equal(request.body.recordingDurationSec, 0);
     assert.equal((await h.store.recordings.list(h.accountId, { callId: run.callId })).total, 0);
+    // The file opened while the beep played is thrown away.
+    const folder = join(h.blobs.root, "recordings", h.accountId);
+    const left = await readdir(folder).catch(() => []);
+    assert.ok(!left.some((name) => name.endsWith(".partial")), "the unused file was thrown away");
   });
 });
 

@@ -19,15 +19,21 @@ const BEEP = beep();
 export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, ctx, signal) => {
   await ctx.answer();
   const options = withDefaults(DEFAULTS.recordUtterance, attrs);
+  // The file is opened while the beep plays, so recording starts the moment the beep ends however
+  // slow the disk is: in real time a late start loses the caller's first frames.
+  const opening = signal.aborted ? undefined : ctx.recorder.open();
+  // Awaited only after the beep: a failure must not count as unhandled meanwhile.
+  opening?.catch(() => undefined);
   if (options.playBeep && !signal.aborted) await ctx.play(BEEP, signal);
 
-  // A hang-up during the beep: recording never began, so no file is made (as with autoStart and
+  // A hang-up during the beep: recording never began, so no file is kept (as with autoStart and
   // no speech) and the webhook still goes out.
   let sink: RecordingSink | undefined;
   let termReason: TermReason = "hangup";
   let recorded = false;
-  if (!signal.aborted) {
-    sink = await ctx.recorder.open();
+  if (opening && signal.aborted) await discard(ctx, opening);
+  else if (opening) {
+    sink = await opening;
     const capture = new UtteranceCapture({
       silenceTimeoutMs: options.silenceTimeoutMs,
       maxLengthMs: options.maxLengthSec * 1000,
@@ -47,6 +53,15 @@ export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, 
   }
   return continueWith(ctx, attrs.actionUrl, body);
 };
+
+/** Throws away a file opened for a recording that never began; failing to is only logged. */
+async function discard(ctx: CommandContext, opening: Promise<RecordingSink>): Promise<void> {
+  try {
+    await ctx.clock.track(opening.then((sink) => sink.abort()));
+  } catch (err) {
+    ctx.log.warn({ err }, "could not discard the file of a recording that never began");
+  }
+}
 
 function listen(
   ctx: CommandContext,
