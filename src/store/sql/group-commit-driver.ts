@@ -118,11 +118,12 @@ class GroupCommitDriver implements Driver {
     this.statements.close();
   }
 
-  /** Runs a statement of the explicit transaction that owns the connection. */
+  /** True when `connection` owns the open explicit transaction. */
   inTransaction(connection: GroupCommitConnection): boolean {
     return this.#transaction?.connection === connection;
   }
 
+  /** Runs a statement of the explicit transaction, which commits on its own. */
   run(query: CompiledQuery): QueryResult<unknown> {
     return execute(this.statements.prepare(query.sql), query.parameters);
   }
