@@ -1,14 +1,16 @@
-import type {
-  Expression,
-  ExpressionBuilder,
-  Insertable,
-  Kysely,
-  Selectable,
-  SqlBool,
-  Updateable,
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  sql,
+  type Updateable,
 } from "kysely";
 import type { CallFilter, CallRepo, CallRow, CallStatus, ListOptions, Page, Patch } from "../types.js";
 import { decodeInt64, decodeNullableInt64 } from "./codec.js";
+import { CompiledShapes, definedColumns, slotted } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { CallsTable, Database } from "./schema.js";
 import { assertUnchanged, translateWriteError } from "./sql-errors.js";
@@ -83,20 +85,28 @@ function callConditions(accountId: string, f: CallFilter) {
 }
 
 export class SqlCallRepo implements CallRepo {
+  private readonly writes: CompiledShapes<Selectable<CallsTable>>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.writes = new CompiledShapes(db);
+  }
 
   async create(row: CallFields): Promise<CallRow> {
     const now = this.now();
+    const { names, values } = definedColumns({
+      ...callToColumns(row),
+      date_created: now,
+      date_updated: now,
+      revision: 1,
+    });
     try {
-      const inserted = await this.db
-        .insertInto("calls")
-        .values({ ...callToColumns(row), date_created: now, date_updated: now, revision: 1 })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return callFromColumns(inserted);
+      const { rows } = await this.writes.run(`create ${names.join()}`, values, (slots) =>
+        this.db.insertInto("calls").values(slotted<Insertable<CallsTable>>(names, slots)).returningAll(),
+      );
+      return callFromColumns(rows[0] as Selectable<CallsTable>);
     } catch (err) {
       throw translateWriteError(err, "create call", { accountId: row.accountId, callId: row.callId });
     }
@@ -130,14 +140,19 @@ export class SqlCallRepo implements CallRepo {
     const { callId: newId, accountId: newAccount, dateUpdated: _ignored, ...changes } = patch;
     assertUnchanged("callId", newId, callId);
     assertUnchanged("accountId", newAccount, accountId);
-    const now = this.now();
-    const row = await this.db
-      .updateTable("calls")
-      .set((eb) => ({ ...callToColumns(changes), date_updated: now, revision: eb("revision", "+", 1) }))
-      .where("account_id", "=", accountId)
-      .where("call_id", "=", callId)
-      .returningAll()
-      .executeTakeFirst();
+    const { names, values } = definedColumns({ ...callToColumns(changes), date_updated: this.now() });
+    const { rows } = await this.writes.run(
+      `update ${names.join()}`,
+      [...values, accountId, callId],
+      (slots) =>
+        this.db
+          .updateTable("calls")
+          .set({ ...slotted<Updateable<CallsTable>>(names, slots), revision: sql<number>`revision + 1` })
+          .where("account_id", "=", slots[names.length] as never)
+          .where("call_id", "=", slots[names.length + 1] as never)
+          .returningAll(),
+    );
+    const row = rows[0];
     return row && callFromColumns(row);
   }
 }

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { BelayError } from "../../errors.js";
 import type { WebhookDeliveryRepo, WebhookDeliveryRow } from "../types.js";
 import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./codec.js";
+import { CompiledShapes, definedColumns, slotted } from "./compiled-shapes.js";
 import type { Database, WebhookDeliveriesTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
 
@@ -52,20 +53,32 @@ function deliveryToColumns(r: Partial<DeliveryFields>): Updateable<WebhookDelive
 }
 
 export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
+  private readonly inserts: CompiledShapes<Selectable<WebhookDeliveriesTable>>;
+  private readonly updates: CompiledShapes<never>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.inserts = new CompiledShapes(db);
+    this.updates = new CompiledShapes(db);
+  }
 
   async create(row: DeliveryFields): Promise<WebhookDeliveryRow> {
     const now = this.now();
+    const { names, values } = definedColumns({
+      ...deliveryToColumns(row),
+      date_created: now,
+      date_updated: now,
+    });
     try {
-      const inserted = await this.db
-        .insertInto("webhook_deliveries")
-        .values({ ...deliveryToColumns(row), date_created: now, date_updated: now })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return deliveryFromColumns(inserted);
+      const { rows } = await this.inserts.run(names.join(), values, (slots) =>
+        this.db
+          .insertInto("webhook_deliveries")
+          .values(slotted<Insertable<WebhookDeliveriesTable>>(names, slots))
+          .returningAll(),
+      );
+      return deliveryFromColumns(rows[0] as Selectable<WebhookDeliveriesTable>);
     } catch (err) {
       throw translateWriteError(err, "create webhook delivery", { deliveryId: row.deliveryId });
     }
@@ -77,13 +90,17 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
    */
   async update(deliveryId: string, patch: DeliveryPatch): Promise<void> {
     const { accountId, dateUpdated: _ignored, ...changes } = patch;
-    let query = this.db
-      .updateTable("webhook_deliveries")
-      .set({ ...deliveryToColumns(changes), date_updated: this.now() })
-      .where("delivery_id", "=", deliveryId);
-    if (accountId !== undefined) query = query.where("account_id", "=", accountId);
-    const result = await query.executeTakeFirst();
-    if (result.numUpdatedRows === 0n) {
+    const { names, values } = definedColumns({ ...deliveryToColumns(changes), date_updated: this.now() });
+    const byAccount = accountId !== undefined;
+    const shape = `${names.join()}${byAccount ? " by account" : ""}`;
+    const result = await this.updates.run(shape, [...values, deliveryId, accountId], (slots) => {
+      const query = this.db
+        .updateTable("webhook_deliveries")
+        .set(slotted<Updateable<WebhookDeliveriesTable>>(names, slots))
+        .where("delivery_id", "=", slots[names.length] as never);
+      return byAccount ? query.where("account_id", "=", slots[names.length + 1] as never) : query;
+    });
+    if (result.numAffectedRows === 0n) {
       throw new BelayError("STORE_NOT_FOUND", `webhook delivery ${deliveryId} does not exist`, {
         deliveryId,
         accountId: accountId ?? null,

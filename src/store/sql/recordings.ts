@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from "kysely";
 import type { ListOptions, Page, RecordingFilter, RecordingRepo, RecordingRow } from "../types.js";
 import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./codec.js";
+import { CompiledShapes, definedColumns, slotted } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { Database, RecordingsTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
@@ -59,23 +60,29 @@ function recordingConditions(accountId: string, f: RecordingFilter) {
 
 /** Metadata only: the caller deletes the blob at `blobKey`. */
 export class SqlRecordingRepo implements RecordingRepo {
+  private readonly inserts: CompiledShapes<Selectable<RecordingsTable>>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
     private readonly durably: DurableWrite,
-  ) {}
+  ) {
+    this.inserts = new CompiledShapes(db);
+  }
 
   /** Durable when it returns: the row is what makes a finished recording downloadable. */
   async create(row: RecordingFields): Promise<RecordingRow> {
     try {
-      const inserted = await this.durably(this.db, (db) =>
-        db
-          .insertInto("recordings")
-          .values(recordingToColumns(row, this.now()))
-          .returningAll()
-          .executeTakeFirstOrThrow(),
+      const { names, values } = definedColumns(recordingToColumns(row, this.now()));
+      const { rows } = await this.durably(this.db, (db) =>
+        this.inserts.run(names.join(), values, (slots) =>
+          db
+            .insertInto("recordings")
+            .values(slotted<Insertable<RecordingsTable>>(names, slots))
+            .returningAll(),
+        ),
       );
-      return recordingFromColumns(inserted);
+      return recordingFromColumns(rows[0] as Selectable<RecordingsTable>);
     } catch (err) {
       throw translateWriteError(err, "create recording", {
         accountId: row.accountId,
