@@ -81,6 +81,8 @@ export class WavWriter {
   private readonly sampleRate: number;
   private chunk: Uint8Array;
   private chunkView: DataView;
+  /** The chunk as samples; `filled` is always even (a 44-byte header, then 2-byte samples). */
+  private chunkSamples: Int16Array;
   private filled = 0;
   /** Bytes handed to the blob so far; while 0, the header is still in `chunk`. */
   private flushedBytes = 0;
@@ -100,6 +102,7 @@ export class WavWriter {
     this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
     this.chunk = new Uint8Array(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
+    this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunkBytes >>> 1);
   }
 
   /** Samples appended so far. */
@@ -133,7 +136,12 @@ export class WavWriter {
     if (this.writeError !== undefined || this.written + frame.length * BYTES_PER_SAMPLE > MAX_DATA_BYTES)
       return false;
     const flushedBefore = this.flushedBytes;
-    if (LITTLE_ENDIAN) this.copyBytes(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
+    if (LITTLE_ENDIAN && this.filled + frame.byteLength < this.chunkBytes) {
+      // The usual frame fits: a sample copy, with no byte view made per frame.
+      this.chunkSamples.set(frame, this.filled >>> 1);
+      this.filled += frame.byteLength;
+    } else if (LITTLE_ENDIAN)
+      this.copyBytes(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
     else {
       for (let i = 0; i < frame.length; i++) {
         this.chunkView.setInt16(this.filled, frame[i] as number, true);
@@ -181,13 +189,11 @@ export class WavWriter {
     await this.blob.abort();
   }
 
-  /** WAV is little-endian, as the host is: the frame's bytes go in as they are, a block copy per frame. */
+  /**
+   * WAV is little-endian, as the host is: the frame's bytes go in as they are, split where the
+   * frame fills the chunk.
+   */
   private copyBytes(bytes: Uint8Array): void {
-    if (this.filled + bytes.length < this.chunkBytes) {
-      this.chunk.set(bytes, this.filled);
-      this.filled += bytes.length;
-      return;
-    }
     let offset = 0;
     while (offset < bytes.length) {
       const n = Math.min(bytes.length - offset, this.chunkBytes - this.filled);
@@ -206,6 +212,7 @@ export class WavWriter {
     // A closed writer sends its last chunk and needs no next one.
     this.chunk = this.state === "closed" ? EMPTY : new Uint8Array(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
+    this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunk.length >>> 1);
     this.filled = 0;
     this.enqueue(full, audioBytes);
   }

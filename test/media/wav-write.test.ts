@@ -135,6 +135,23 @@ describe("WavWriter", () => {
     assert.deepEqual(readWav(files[1] as Uint8Array).pcm8k, audio);
   });
 
+  test("append says which frames sent a chunk to the blob", async () => {
+    const blob = new MemoryBlob();
+    const chunkBytes = WAV_HEADER_BYTES + 5 * 2 * FRAME_SAMPLES;
+    const writer = new WavWriter(blob, { chunkBytes });
+    await writer.start();
+    const frame = new Int16Array(FRAME_SAMPLES).fill(7);
+    const sent = Array.from({ length: 12 }, () => writer.append(frame));
+    // Frame k sends a chunk when the bytes so far (header included) reach a chunk boundary with it.
+    const chunksAfter = (frames: number) =>
+      Math.floor((WAV_HEADER_BYTES + frames * 2 * FRAME_SAMPLES) / chunkBytes);
+    const expected = sent.map((_, k) => chunksAfter(k + 1) > chunksAfter(k));
+    assert.deepEqual(expected.indexOf(true), 4, "the header and five frames fill the first chunk");
+    assert.deepEqual(sent, expected);
+    await writer.finish();
+    assert.deepEqual(readWav(blob.bytes).pcm8k, new Int16Array(12 * FRAME_SAMPLES).fill(7));
+  });
+
   test("append never waits for the blob: it returns while writes are still pending", async () => {
     const blob = new MemoryBlob();
     const writer = new WavWriter(blob);
