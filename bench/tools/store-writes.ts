@@ -1,0 +1,98 @@
+/**
+ * What a virtual call's writes cost through Belay's own store (Kysely, the group-commit driver,
+ * the repos), with nothing else running: per call, the call's row and two updates, three
+ * webhook-log rows and the recording's row, 32 calls at a time as the fast benchmark runs them, on
+ * a SQLite file in a fresh folder.
+ *
+ *   node --import tsx bench/tools/store-writes.ts [--calls 3000]
+ *
+ * A diagnostic for docs/benchmarks.md, not one of the benchmarks: it prints, and saves nothing.
+ * Compare with bench/tools/sqlite-commits.ts, the same writes as bare prepared statements.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { newId } from "../../src/contract/ids.js";
+import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
+import { numberOption } from "../lib/args.js";
+
+const CALLS = numberOption("--calls", 3000);
+const CONCURRENCY = 32;
+const BODY = JSON.stringify({ requestType: "record", padding: "x".repeat(600) });
+
+const folder = await mkdtemp(path.join(tmpdir(), "belay-store-writes-"));
+try {
+  const store = await openSqliteStore(path.join(folder, "belay.db"));
+  const accountId = newId("AC");
+  await store.accounts.create({ accountId, apiKey: "key", signingSecret: "secret", alias: null });
+  const delivery = (callId: string, requestType: string, durable: boolean) =>
+    store.deliveries.create({
+      deliveryId: newId("RQ"),
+      accountId,
+      callId,
+      requestType,
+      url: "http://127.0.0.1:9/app",
+      body: BODY,
+      durable,
+      state: durable ? "pending" : "delivered",
+      attempts: 0,
+      nextAttemptAt: null,
+      lastStatus: null,
+      lastError: null,
+      latencyMs: null,
+    });
+  const oneCall = async () => {
+    const callId = newId("CA");
+    await store.calls.create({
+      callId,
+      accountId,
+      parentCallId: null,
+      applicationId: null,
+      phoneNumberId: null,
+      from: "+15550001111",
+      to: "+15550002222",
+      direction: "inbound",
+      status: "ringing",
+      callEndedReason: null,
+      startTime: Date.now(),
+      connectTime: null,
+      endTime: null,
+    });
+    await store.calls.update(accountId, callId, { status: "inProgress", connectTime: Date.now() });
+    await delivery(callId, "inboundCall", false);
+    const recordingId = newId("RE");
+    await store.recordings.create({
+      recordingId,
+      accountId,
+      callId,
+      conferenceId: null,
+      blobKey: `recordings/${accountId}/${recordingId}.wav`,
+      sizeBytes: 480_044,
+      durationMs: 30_000,
+      privacyMode: false,
+      deleteAt: null,
+    });
+    await delivery(callId, "record", false);
+    await store.calls.update(accountId, callId, {
+      status: "completed",
+      callEndedReason: "hangup",
+      endTime: Date.now(),
+    });
+    await delivery(callId, "callStatus", true);
+  };
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < CALLS) {
+        next++;
+        await oneCall();
+      }
+    }),
+  );
+  const perCallUs = ((performance.now() - started) / CALLS) * 1000;
+  await store.close();
+  process.stdout.write(`${Math.round(perCallUs)} µs per call (${CALLS} calls, ${CONCURRENCY} at a time)\n`);
+} finally {
+  await rm(folder, { recursive: true, force: true });
+}
