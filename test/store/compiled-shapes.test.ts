@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { type Generated, Kysely, type Selectable, SqliteDialect, sql } from "kysely";
 import { isBelayError } from "../../src/errors.js";
-import { CompiledShapes, definedColumns, slotted } from "../../src/store/sql/compiled-shapes.js";
+import { CompiledShapes } from "../../src/store/sql/compiled-shapes.js";
 
 interface Tables {
-  t: { id: number; name: string | null; n: number };
+  t: { id: number; name: string | null; n: Generated<number> };
 }
 
 describe("CompiledShapes", () => {
@@ -18,15 +18,13 @@ describe("CompiledShapes", () => {
   afterEach(() => db.destroy());
 
   test("a shape is built once, and each run binds its own values", async () => {
-    const shapes = new CompiledShapes<Tables["t"]>(db);
+    const shapes = new CompiledShapes<Selectable<Tables["t"]>>(db);
     let builds = 0;
-    const insert = (row: Record<string, unknown>) => {
-      const { names, values } = definedColumns(row);
-      return shapes.run(names.join(), values, (slots) => {
+    const insert = (row: { id: number; name?: string | undefined; n?: number }) =>
+      shapes.write("insert", row, [], (values) => {
         builds++;
-        return db.insertInto("t").values(slotted<Tables["t"]>(names, slots)).returningAll();
+        return db.insertInto("t").values(values).returningAll();
       });
-    };
     assert.deepEqual((await insert({ id: 1, name: "one" })).rows, [{ id: 1, name: "one", n: 0 }]);
     assert.deepEqual((await insert({ id: 2, name: "two" })).rows, [{ id: 2, name: "two", n: 0 }]);
     assert.equal(builds, 1);
@@ -36,7 +34,7 @@ describe("CompiledShapes", () => {
   });
 
   test("a value bound as a literal instead of a slot is refused when the shape is built", async () => {
-    const shapes = new CompiledShapes<Tables["t"]>(db);
+    const shapes = new CompiledShapes<Selectable<Tables["t"]>>(db);
     assert.throws(
       () =>
         shapes.run("update", [1], (slots) =>
@@ -50,7 +48,7 @@ describe("CompiledShapes", () => {
   });
 
   test("past its capacity the cache starts over and still runs every shape", async () => {
-    const shapes = new CompiledShapes<Tables["t"]>(db, 2);
+    const shapes = new CompiledShapes<Selectable<Tables["t"]>>(db, 2);
     for (let id = 1; id <= 5; id++) {
       const { rows } = await shapes.run(`shape ${id}`, [id], (slots) =>
         db

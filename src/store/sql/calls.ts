@@ -10,7 +10,7 @@ import {
 } from "kysely";
 import type { CallFilter, CallRepo, CallRow, CallStatus, ListOptions, Page, Patch } from "../types.js";
 import { decodeInt64, decodeNullableInt64 } from "./codec.js";
-import { CompiledShapes, definedColumns, slotted } from "./compiled-shapes.js";
+import { CompiledShapes } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { CallsTable, Database } from "./schema.js";
 import { assertUnchanged, translateWriteError } from "./sql-errors.js";
@@ -96,15 +96,10 @@ export class SqlCallRepo implements CallRepo {
 
   async create(row: CallFields): Promise<CallRow> {
     const now = this.now();
-    const { names, values } = definedColumns({
-      ...callToColumns(row),
-      date_created: now,
-      date_updated: now,
-      revision: 1,
-    });
+    const columns = { ...callToColumns(row), date_created: now, date_updated: now, revision: 1 };
     try {
-      const { rows } = await this.writes.run(`create ${names.join()}`, values, (slots) =>
-        this.db.insertInto("calls").values(slotted<Insertable<CallsTable>>(names, slots)).returningAll(),
+      const { rows } = await this.writes.write("create", columns, [], (values) =>
+        this.db.insertInto("calls").values(values).returningAll(),
       );
       return callFromColumns(rows[0] as Selectable<CallsTable>);
     } catch (err) {
@@ -140,16 +135,17 @@ export class SqlCallRepo implements CallRepo {
     const { callId: newId, accountId: newAccount, dateUpdated: _ignored, ...changes } = patch;
     assertUnchanged("callId", newId, callId);
     assertUnchanged("accountId", newAccount, accountId);
-    const { names, values } = definedColumns({ ...callToColumns(changes), date_updated: this.now() });
-    const { rows } = await this.writes.run(
-      `update ${names.join()}`,
-      [...values, accountId, callId],
-      (slots) =>
+    const columns: Updateable<CallsTable> = { ...callToColumns(changes), date_updated: this.now() };
+    const { rows } = await this.writes.write(
+      "update",
+      columns,
+      [accountId, callId],
+      (values, [account, call]) =>
         this.db
           .updateTable("calls")
-          .set({ ...slotted<Updateable<CallsTable>>(names, slots), revision: sql<number>`revision + 1` })
-          .where("account_id", "=", slots[names.length] as never)
-          .where("call_id", "=", slots[names.length + 1] as never)
+          .set({ ...values, revision: sql<number>`revision + 1` })
+          .where("account_id", "=", account as never)
+          .where("call_id", "=", call as never)
           .returningAll(),
     );
     const row = rows[0];

@@ -40,6 +40,32 @@ export class CompiledShapes<Row> {
     return this.db.executeQuery<Row>({ ...compiled, parameters } as CompiledQuery<Row>);
   }
 
+  /**
+   * A write that sets `columns`, leaving out those that are undefined: its shape is `kind` and the
+   * columns present. `build` gets `columns` with a slot in place of each value, and a slot for
+   * each of `others` (the keys a WHERE compares, say).
+   */
+  write<Columns extends object>(
+    kind: string,
+    columns: Columns,
+    others: readonly unknown[],
+    build: (columns: Columns, others: never[]) => Compilable<Row>,
+  ): Promise<QueryResult<Row>> {
+    const names: string[] = [];
+    const values: unknown[] = [];
+    for (const [name, value] of Object.entries(columns)) {
+      if (value === undefined) continue;
+      names.push(name);
+      values.push(value);
+    }
+    values.push(...others);
+    return this.run(`${kind} ${names.join()}`, values, (slots) => {
+      const slotted: Record<string, never> = {};
+      for (let i = 0; i < names.length; i++) slotted[names[i] as string] = slots[i] as never;
+      return build(slotted as Columns, slots.slice(names.length));
+    });
+  }
+
   private compile(shape: string, count: number, build: (slots: never[]) => Compilable<Row>): Shape {
     const slots = Array.from({ length: count }, (_, i) => new Slot(i));
     const compiled = build(slots as never[]).compile();
@@ -59,24 +85,4 @@ export class CompiledShapes<Row> {
     this.shapes.set(shape, entry);
     return entry;
   }
-}
-
-/** Each name paired with its slot, as a builder's `values` or `set` object of type `Columns`. */
-export function slotted<Columns>(names: readonly string[], slots: readonly never[]): Columns {
-  const columns: Record<string, never> = {};
-  for (let i = 0; i < names.length; i++) columns[names[i] as string] = slots[i] as never;
-  return columns as Columns;
-}
-
-/** The columns of `row` that have a value (undefined means absent), and their values. */
-export function definedColumns(row: Record<string, unknown>): { names: string[]; values: unknown[] } {
-  const names: string[] = [];
-  const values: unknown[] = [];
-  for (const name in row) {
-    const value = row[name];
-    if (value === undefined) continue;
-    names.push(name);
-    values.push(value);
-  }
-  return { names, values };
 }

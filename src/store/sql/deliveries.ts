@@ -2,7 +2,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { BelayError } from "../../errors.js";
 import type { WebhookDeliveryRepo, WebhookDeliveryRow } from "../types.js";
 import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./codec.js";
-import { CompiledShapes, definedColumns, slotted } from "./compiled-shapes.js";
+import { CompiledShapes } from "./compiled-shapes.js";
 import type { Database, WebhookDeliveriesTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
 
@@ -66,17 +66,10 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
 
   async create(row: DeliveryFields): Promise<WebhookDeliveryRow> {
     const now = this.now();
-    const { names, values } = definedColumns({
-      ...deliveryToColumns(row),
-      date_created: now,
-      date_updated: now,
-    });
+    const columns = { ...deliveryToColumns(row), date_created: now, date_updated: now };
     try {
-      const { rows } = await this.inserts.run(names.join(), values, (slots) =>
-        this.db
-          .insertInto("webhook_deliveries")
-          .values(slotted<Insertable<WebhookDeliveriesTable>>(names, slots))
-          .returningAll(),
+      const { rows } = await this.inserts.write("create", columns, [], (values) =>
+        this.db.insertInto("webhook_deliveries").values(values).returningAll(),
       );
       return deliveryFromColumns(rows[0] as Selectable<WebhookDeliveriesTable>);
     } catch (err) {
@@ -90,16 +83,24 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
    */
   async update(deliveryId: string, patch: DeliveryPatch): Promise<void> {
     const { accountId, dateUpdated: _ignored, ...changes } = patch;
-    const { names, values } = definedColumns({ ...deliveryToColumns(changes), date_updated: this.now() });
+    const columns: Updateable<WebhookDeliveriesTable> = {
+      ...deliveryToColumns(changes),
+      date_updated: this.now(),
+    };
     const byAccount = accountId !== undefined;
-    const shape = `${names.join()}${byAccount ? " by account" : ""}`;
-    const result = await this.updates.run(shape, [...values, deliveryId, accountId], (slots) => {
-      const query = this.db
-        .updateTable("webhook_deliveries")
-        .set(slotted<Updateable<WebhookDeliveriesTable>>(names, slots))
-        .where("delivery_id", "=", slots[names.length] as never);
-      return byAccount ? query.where("account_id", "=", slots[names.length + 1] as never) : query;
-    });
+    const kind = byAccount ? "update by account" : "update";
+    const result = await this.updates.write(
+      kind,
+      columns,
+      [deliveryId, accountId],
+      (values, [id, account]) => {
+        const query = this.db
+          .updateTable("webhook_deliveries")
+          .set(values)
+          .where("delivery_id", "=", id as never);
+        return byAccount ? query.where("account_id", "=", account as never) : query;
+      },
+    );
     if (result.numAffectedRows === 0n) {
       throw new BelayError("STORE_NOT_FOUND", `webhook delivery ${deliveryId} does not exist`, {
         deliveryId,

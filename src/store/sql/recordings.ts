@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from "kysely";
 import type { ListOptions, Page, RecordingFilter, RecordingRepo, RecordingRow } from "../types.js";
 import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./codec.js";
-import { CompiledShapes, definedColumns, slotted } from "./compiled-shapes.js";
+import { CompiledShapes } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { Database, RecordingsTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
@@ -73,13 +73,10 @@ export class SqlRecordingRepo implements RecordingRepo {
   /** Durable when it returns: the row is what makes a finished recording downloadable. */
   async create(row: RecordingFields): Promise<RecordingRow> {
     try {
-      const { names, values } = definedColumns(recordingToColumns(row, this.now()));
+      const columns = recordingToColumns(row, this.now());
       const { rows } = await this.durably(this.db, (db) =>
-        this.inserts.run(names.join(), values, (slots) =>
-          db
-            .insertInto("recordings")
-            .values(slotted<Insertable<RecordingsTable>>(names, slots))
-            .returningAll(),
+        this.inserts.write("create", columns, [], (values) =>
+          db.insertInto("recordings").values(values).returningAll(),
         ),
       );
       return recordingFromColumns(rows[0] as Selectable<RecordingsTable>);
