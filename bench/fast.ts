@@ -17,6 +17,7 @@ import { runVirtualCall } from "../src/server/virtual-call.js";
 import { startAppProcess } from "./lib/app-process.js";
 import { hasFlag, numberOption } from "./lib/args.js";
 import { measureIoFloor } from "./lib/io-floor.js";
+import { timesLimited } from "./lib/limited.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, round } from "./lib/result.js";
 
@@ -54,16 +55,8 @@ async function oneCall(): Promise<void> {
     problems.push(`call ${outcome.callId}: recording ${JSON.stringify(recording)}`);
 }
 
-async function runCalls(count: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
-      while (next < count) {
-        next++;
-        await oneCall();
-      }
-    }),
-  );
+function runCalls(count: number): Promise<void> {
+  return timesLimited(count, CONCURRENCY, oneCall);
 }
 
 await runCalls(WARMUP);

@@ -22,6 +22,7 @@ import { readFile, rm } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startAppProcess } from "./lib/app-process.js";
 import { hasFlag, numberOption, option } from "./lib/args.js";
+import { eachLimited } from "./lib/limited.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, percentile, round } from "./lib/result.js";
 import {
@@ -29,7 +30,6 @@ import {
   type CallerReport,
   compareRecording,
   download,
-  eachLimited,
   machineLoad,
   NUMBER,
   sentAudio,

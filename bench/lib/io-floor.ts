@@ -5,7 +5,9 @@ import { fileGroupSync, GroupSync } from "../../src/store/group-sync.js";
 import { syncDirectory } from "../../src/store/sync-directory.js";
 import { writeDurably } from "./disk-flush.js";
 import { deliveryRow, openFloorDatabase, turnTransactions } from "./floor-db.js";
+import { timesLimited } from "./limited.js";
 import { postJson } from "./post.js";
+import { round } from "./result.js";
 
 export interface IoFloorOptions {
   /** A folder of its own; created, and removed afterwards. */
@@ -24,8 +26,8 @@ export interface IoFloorOptions {
  * The I/O a virtual voicemail call cannot do without, done by bare Node with none of Belay's code:
  * its rows written with prepared statements on better-sqlite3 against Belay's schema (the writes
  * of one event-loop turn committed together, synchronous=NORMAL in WAL mode, the recording's row
- * followed by a WAL fsync shared by the calls that ask together, as Belay commits them), its recording written in the same chunks,
- * fdatasynced, renamed into place with its folder fsynced, and its three webhooks POSTed over
+ * followed by a WAL fsync shared by the calls that ask together, as Belay commits them), its
+ * recording written in the same chunks, fdatasynced, renamed into place with its folder fsynced, and its three webhooks POSTed over
  * keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed. Of
  * Belay it uses only its migrations (for the schema) and its fsync helpers (to share fsyncs as
  * Belay does).
@@ -47,7 +49,6 @@ export async function measureIoFloor(
     const post = (body: string) => postJson(pingUrl, body, agent);
     const [inbound = "{}", record = "{}", status = "{}"] = options.bodies;
 
-    let next = 0;
     const oneCall = async (n: number) => {
       const callId = `CA${String(n).padStart(40, "0")}`;
       const now = Date.now();
@@ -73,16 +74,12 @@ export async function measureIoFloor(
     };
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: Math.min(options.concurrency, options.calls) }, async () => {
-        while (next < options.calls) await oneCall(next++);
-      }),
-    );
+    await timesLimited(options.calls, options.concurrency, oneCall);
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     return {
-      callsPerSecond: Math.round((options.calls / wallMs) * 10_000) / 10,
-      cpuMsPerCall: Math.round(((cpu.user + cpu.system) / 1000 / options.calls) * 100) / 100,
+      callsPerSecond: round((options.calls / wallMs) * 1000, 1),
+      cpuMsPerCall: round((cpu.user + cpu.system) / 1000 / options.calls, 2),
     };
   } finally {
     agent.destroy();

@@ -15,6 +15,7 @@ import path from "node:path";
 import { newId } from "../../src/contract/ids.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
 import { numberOption } from "../lib/args.js";
+import { timesLimited } from "../lib/limited.js";
 
 const CALLS = numberOption("--calls", 3000);
 const CONCURRENCY = 32;
@@ -80,16 +81,8 @@ try {
     });
     await delivery(callId, "callStatus", true);
   };
-  let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < CALLS) {
-        next++;
-        await oneCall();
-      }
-    }),
-  );
+  await timesLimited(CALLS, CONCURRENCY, oneCall);
   const perCallUs = ((performance.now() - started) / CALLS) * 1000;
   await store.close();
   process.stdout.write(`${Math.round(perCallUs)} µs per call (${CALLS} calls, ${CONCURRENCY} at a time)\n`);
