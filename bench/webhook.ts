@@ -11,13 +11,13 @@
  *   hangup     the BYE's send time                                          → hangup
  *
  * All times are performance.timeOrigin + performance.now() of processes on one machine. The limit:
- * the same app's plain HTTP round trip from Node (node:http, keep-alive) in the same run.
+ * the same app's plain HTTP round trip from Node (undici, keep-alive) in the same run.
  *
  *   npm run bench -- webhook   (or: node --expose-gc --import tsx bench/webhook.ts [--count 1000] [--concurrency 50])
  */
 
 import { rm } from "node:fs/promises";
-import { Agent } from "node:http";
+import { Client } from "undici";
 import type { Call } from "../src/engine/call.js";
 import type { Engine } from "../src/engine/engine.js";
 import { startAppProcess } from "./lib/app-process.js";
@@ -172,7 +172,7 @@ try {
 }
 
 // The limit: the same app's plain round trip, 1000 keep-alive POSTs of a record-sized body.
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const connection = new Client(app.url);
 const body = JSON.stringify({
   requestType: "ping",
   accountId: belay.account.accountId,
@@ -191,10 +191,10 @@ const roundTrips: number[] = [];
 const url = new URL(`${app.url}/ping`);
 for (let i = 0; i < 1000; i++) {
   const t0 = performance.now();
-  await postJson(url, body, agent);
+  await postJson(url, body, connection);
   roundTrips.push(performance.now() - t0);
 }
-agent.destroy();
+await connection.close();
 await app.stop();
 // The disk's share of a burst: as many recording-sized files as calls end together, made durable.
 const disk = await measureDiskFlush(`${dataDir}-disk`, {
@@ -227,7 +227,7 @@ const result: BenchResult = {
     { metric: "worstP99OverBareMs", op: "<=", value: 5, label: "p99 within 5 ms of the bare round trip" },
   ],
   limit: {
-    what: `the same app's plain HTTP round trip from Node (node:http keep-alive, 1000 POSTs); and the disk alone: ${CONCURRENCY} files of a recording's size written, fdatasynced, renamed and their folder fsynced at once, 20 times, time until each is durable (diskP50Ms, diskP99Ms)`,
+    what: `the same app's plain HTTP round trip from Node (undici, the client Belay's webhooks use, one kept-alive connection, 1000 POSTs); and the disk alone: ${CONCURRENCY} files of a recording's size written, fdatasynced, renamed and their folder fsynced at once, 20 times, time until each is durable (diskP50Ms, diskP99Ms)`,
     metrics: { ...bare, diskP50Ms: disk.fileP50Ms, diskP99Ms: disk.fileP99Ms },
   },
   checks: [

@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
-import { Agent } from "node:http";
 import path from "node:path";
+import { Agent } from "undici";
 import { fileGroupSync, GroupSync } from "../../src/store/group-sync.js";
 import { syncDirectory } from "../../src/store/sync-directory.js";
 import { writeDurably } from "./disk-flush.js";
@@ -39,7 +39,7 @@ export async function measureIoFloor(
   const blobs = path.join(options.folder, "blobs");
   await mkdir(blobs, { recursive: true });
   const { db, statements } = await openFloorDatabase(dbFile);
-  const agent = new Agent({ keepAlive: true });
+  const agent = new Agent({ connections: 256 });
   const walSync = fileGroupSync(`${dbFile}-wal`);
   const inTurn = turnTransactions(db);
   try {
@@ -82,7 +82,7 @@ export async function measureIoFloor(
       cpuMsPerCall: round((cpu.user + cpu.system) / 1000 / options.calls, 2),
     };
   } finally {
-    agent.destroy();
+    await agent.close();
     db.close();
     await walSync.close();
     await rm(options.folder, { recursive: true, force: true });

@@ -1,13 +1,12 @@
 /**
- * One webhook POST over node:http(s) with keep-alive connections, with the limits CONTRACT.md
- * section 6 sets: a time limit on connection plus response, and a cap on the response body. Never
- * throws: every way a request can go wrong comes back as a typed failure the caller turns into a
- * callEndedReason or a retry. (Not fetch: it costs several times the CPU per request, and a call
- * sends a few webhooks.)
+ * One webhook POST over undici with kept-alive connections, with the limits CONTRACT.md section 6
+ * sets: a time limit on connection plus response, and a cap on the response body. Never throws:
+ * every way a request can go wrong comes back as a typed failure the caller turns into a
+ * callEndedReason or a retry. (undici's own request API, not fetch, which costs several times the
+ * CPU per request, nor node:http, which costs about twice: a call sends a few webhooks.)
  */
 
-import http from "node:http";
-import https from "node:https";
+import { Agent, errors } from "undici";
 import { DEFAULTS } from "../contract/defaults.js";
 
 export const DEFAULT_TIMEOUT_MS = DEFAULTS.webhookTimeoutMs;
@@ -41,20 +40,18 @@ export type PostResult =
     };
 
 // Apps answer webhook after webhook: reusing their connections saves a TCP handshake each time.
-const AGENTS = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
-};
+// undici's own time limits are off: the one limit below covers connecting and the whole response.
+const DISPATCHER = new Agent({ connections: 256, headersTimeout: 0, bodyTimeout: 0 });
 
 export async function postWebhook(request: WebhookPost): Promise<PostResult> {
-  const urlProblem = checkUrl(request.url);
-  if (urlProblem) return failure("invalidUrl", null, null, urlProblem, 0);
+  const target = parseTarget(request.url);
+  if (typeof target === "string") return failure("invalidUrl", null, null, target, 0);
   const started = performance.now();
-  const first = await attempt(request, started);
+  const first = await attempt(request, target, started);
   if (first !== STALE_CONNECTION) return first;
-  // A kept-alive connection the app closed as we reused it fails before the app saw anything:
-  // Node's documented remedy is to send once more, which takes a fresh connection.
-  const second = await attempt(request, started);
+  // A kept-alive connection the app closed as we reused it fails before the app answered
+  // anything: sending once more takes a fresh connection.
+  const second = await attempt(request, target, started);
   if (second !== STALE_CONNECTION) return second;
   const latencyMs = Math.round(performance.now() - started);
   return failure("unreachable", null, "ECONNRESET", "the app closed the connection twice", latencyMs);
@@ -62,75 +59,74 @@ export async function postWebhook(request: WebhookPost): Promise<PostResult> {
 
 const STALE_CONNECTION = Symbol("stale connection");
 
-function attempt(request: WebhookPost, started: number): Promise<PostResult | typeof STALE_CONNECTION> {
+interface Target {
+  origin: string;
+  path: string;
+}
+
+async function attempt(
+  request: WebhookPost,
+  target: Target,
+  started: number,
+): Promise<PostResult | typeof STALE_CONNECTION> {
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const elapsed = () => Math.round(performance.now() - started);
-  const url = new URL(request.url);
-  const body = Buffer.from(request.body, "utf8");
-
-  return new Promise((resolve) => {
-    let status: number | null = null;
-    let settled = false;
-    const settle = (result: PostResult | typeof STALE_CONNECTION) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const transport = url.protocol === "https:" ? https : http;
-    const outgoing = transport.request(
-      url,
-      {
-        method: "POST",
-        agent: AGENTS[url.protocol as keyof typeof AGENTS],
-        headers: {
-          "Content-Type": "application/json",
-          "Content-Length": body.length,
-          "FreeClimb-Signature": request.signature,
-          "User-Agent": request.userAgent,
-          "Belay-Delivery-Id": request.deliveryId,
-        },
+  // One limit for connecting, sending and the whole response, as a real timer: the clock is held
+  // still meanwhile (clock.track), so simulated time could never reach it.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), Math.max(0, timeoutMs - (performance.now() - started)));
+  let status: number | null = null;
+  const timedOut = () => failure("timeout", status, null, `timed out after ${timeoutMs} ms`, elapsed());
+  try {
+    const response = await DISPATCHER.request({
+      origin: target.origin,
+      path: target.path,
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "FreeClimb-Signature": request.signature,
+        "User-Agent": request.userAgent,
+        "Belay-Delivery-Id": request.deliveryId,
       },
-      (response) => {
-        status = response.statusCode ?? 0;
-        const tooLarge = () => {
-          outgoing.destroy();
-          settle(failure("tooLarge", status, null, `sent a response body over ${maxBytes} bytes`, elapsed()));
-        };
-        if (Number(response.headers["content-length"]) > maxBytes) return tooLarge();
-        const chunks: Buffer[] = [];
-        let total = 0;
-        response.on("data", (chunk: Buffer) => {
-          total += chunk.length;
-          if (total > maxBytes) tooLarge();
-          else chunks.push(chunk);
-        });
-        response.on("end", () =>
-          settle({
-            ok: true,
-            status: status as number,
-            bodyText: Buffer.concat(chunks, total).toString("utf8"),
-            latencyMs: elapsed(),
-          }),
-        );
-        response.on("error", (err) => settle(unreachable(err, status, elapsed())));
-      },
-    );
-    // One limit for connecting, sending and the whole response, as a real timer: the clock is
-    // held still meanwhile (clock.track), so simulated time could never reach it.
-    const remaining = Math.max(0, timeoutMs - (performance.now() - started));
-    const timer = setTimeout(() => {
-      settle(failure("timeout", status, null, `timed out after ${timeoutMs} ms`, elapsed()));
-      outgoing.destroy();
-    }, remaining);
-    outgoing.on("error", (err: NodeJS.ErrnoException) => {
-      const stale =
-        outgoing.reusedSocket && status === null && (err.code === "ECONNRESET" || err.code === "EPIPE");
-      settle(stale ? STALE_CONNECTION : unreachable(err, status, elapsed()));
+      body: request.body,
+      signal: abort.signal,
     });
-    outgoing.end(body);
-  });
+    status = response.statusCode;
+    const tooLarge = () => {
+      response.body.destroy();
+      return failure("tooLarge", status, null, `sent a response body over ${maxBytes} bytes`, elapsed());
+    };
+    if (Number(response.headers["content-length"]) > maxBytes) return tooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) return tooLarge();
+      chunks.push(chunk);
+    }
+    return {
+      ok: true,
+      status,
+      bodyText: Buffer.concat(chunks, total).toString("utf8"),
+      latencyMs: elapsed(),
+    };
+  } catch (err) {
+    if (abort.signal.aborted) return timedOut();
+    if (status === null && wasReusedConnection(err)) return STALE_CONNECTION;
+    return unreachable(err, status, elapsed());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The app closed a connection that had already carried a response, before answering this
+ * request: the race between its keep-alive timer and our reuse. A connection closed before it
+ * carried anything is a real failure, not sent again.
+ */
+function wasReusedConnection(err: unknown): boolean {
+  return err instanceof errors.SocketError && (err.socket?.bytesRead ?? 0) > 0;
 }
 
 function unreachable(err: unknown, status: number | null, latencyMs: number): PostResult {
@@ -148,15 +144,15 @@ function failure(
   return { ok: false, kind, status, errno, error, latencyMs };
 }
 
-/** Why `url` cannot be posted to, or null when it can. */
-function checkUrl(url: string): string | null {
-  if (!URL.canParse(url)) return "the URL is not absolute";
-  const parsed = new URL(url);
+/** Where to send `url`, or why it cannot be posted to. */
+function parseTarget(url: string): Target | string {
+  const parsed = URL.parse(url);
+  if (parsed === null) return "the URL is not absolute";
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     return `${parsed.protocol} is not http or https`;
   if (parsed.username || parsed.password)
     return "the URL carries a user name or password: Belay does not send credentials in webhook URLs";
-  return null;
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
 
 interface SystemErrorLike {

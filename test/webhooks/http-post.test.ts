@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setImmediate } from "node:timers/promises";
 import { postWebhook } from "../../src/webhooks/http-post.js";
 import { DEFAULT_USER_AGENT } from "../../src/webhooks/user-agent.js";
 import { closedPort, startApp, type TestApp } from "./helpers.js";
@@ -159,6 +160,8 @@ describe("postWebhook over a kept-alive connection", () => {
       const url = `http://127.0.0.1:${port}/voice`;
       const first = await post(url);
       assert.deepEqual([first.ok, first.ok && first.bodyText], [true, "[]"]);
+      // undici puts a connection back in its pool a turn after the response on it ended.
+      await setImmediate();
       const second = await post(url);
       assert.deepEqual([second.ok, second.ok && second.bodyText], [true, "[]"], JSON.stringify(second));
       // The second request went out on the first connection, was dropped, and was sent again.
