@@ -115,6 +115,9 @@ export class Call {
 
   async run(): Promise<CallOutcome> {
     const { clock, store } = this.deps;
+    // An inbound call is already ringing when Belay hears of it: storing it so saves an update.
+    // Only a call Belay places waits in the queue first.
+    if (!this.spec.dial) this.current = "ringing";
     const creating = clock.track(
       store.calls.create({
         callId: this.facts.callId,
@@ -125,7 +128,7 @@ export class Call {
         from: this.facts.from,
         to: this.facts.to,
         direction: this.facts.direction,
-        status: "queued",
+        status: this.current,
         callEndedReason: null,
         startTime: this.startedAt,
         connectTime: null,
@@ -169,7 +172,7 @@ export class Call {
   }
 
   private async runInbound(): Promise<void> {
-    await this.setStatus("ringing");
+    this.emit({ type: "status", status: "ringing" });
     const { firstUrl } = this.spec;
     if (typeof firstUrl !== "string") {
       this.log.warn({ to: this.facts.to, reason: firstUrl.missing }, firstUrl.message);

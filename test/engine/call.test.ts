@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { newId } from "../../src/contract/ids.js";
+import type { CallRow } from "../../src/store/types.js";
 import { appUrl, assertEnded, EngineHarness, eventsOf, FROM, failWith, onlyRequest, TO } from "./harness.js";
 
 let h: EngineHarness;
@@ -33,6 +34,22 @@ describe("a call's life", () => {
       run.timeline.map((e) => e.type),
       ["started", "status", "webhook", "command", "status", "sentDigits", "notification", "ended"],
     );
+  });
+
+  test("an inbound call is stored ringing from its first write: created, answered, ended", async () => {
+    let during: Promise<unknown> | undefined;
+    const run = await h.runCall({
+      routes: {
+        "/voice": (body) => {
+          during = h.store.calls.get(h.accountId, String(body.callId));
+          return [DIGIT];
+        },
+      },
+    });
+    // While the app answers inboundCall, the row is as first written.
+    const seen = (await during) as CallRow | undefined;
+    assert.deepEqual([seen?.status, seen?.revision], ["ringing", 1]);
+    assert.equal(run.row.revision, 3);
   });
 
   test("a script that runs out hangs up: appHangup, with no error", async () => {
