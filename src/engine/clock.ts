@@ -34,12 +34,21 @@ export interface Clock {
    * so results do not depend on how fast the machine or the app is.
    */
   track<T>(work: Promise<T>): Promise<T>;
+  /**
+   * Asked from inside a timer callback that has run to completion: may simulated time move on to
+   * `at`, as if a timer the callback set for `at` had fired? A SimulatedClock says yes (and moves)
+   * when no other timer is due by then, no tracked I/O is pending and the turn's
+   * MAX_TIMERS_PER_TURN allow one more; then the caller goes straight on, with no timer made. The
+   * real clock always says no.
+   */
+  advanceWithin(at: number): boolean;
 }
 
 abstract class BaseClock implements Clock {
   abstract now(): number;
   abstract setTimeout(fn: TimerCallback, ms: number): Timer;
   abstract track<T>(work: Promise<T>): Promise<T>;
+  abstract advanceWithin(at: number): boolean;
 
   sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
@@ -80,6 +89,10 @@ export class RealClock extends BaseClock {
   track<T>(work: Promise<T>): Promise<T> {
     return work;
   }
+
+  advanceWithin(): boolean {
+    return false;
+  }
 }
 
 /** A simulated timer is its own handle: cancelling marks it, and the queue skips it. */
@@ -110,6 +123,8 @@ export class SimulatedClock extends BaseClock {
   private inFlight = 0;
   private stepScheduled = false;
   private turnsFiring = 0;
+  /** Timers (or advances) the current turn may still fire; 0 outside step(). */
+  private budget = 0;
   private readonly onStep = () => this.step();
 
   constructor(startMs: number = Date.now()) {
@@ -167,18 +182,39 @@ export class SimulatedClock extends BaseClock {
     setImmediate(this.onStep);
   }
 
+  advanceWithin(at: number): boolean {
+    if (this.budget === 0 || this.inFlight > 0 || at < this.current) return false;
+    let head = this.queue[0];
+    while (head?.cancelled) {
+      this.queue.shift();
+      head = this.queue[0];
+    }
+    // A timer due at `at` itself was set before the caller's would have been: it goes first.
+    if (head !== undefined && head.at <= at) return false;
+    this.budget--;
+    this.current = at;
+    return true;
+  }
+
   private step(): void {
     this.stepScheduled = false;
-    for (let fired = 0; fired < MAX_TIMERS_PER_TURN; fired++) {
-      if (this.inFlight > 0) return;
-      let next = this.queue.shift();
-      while (next?.cancelled) next = this.queue.shift();
-      if (!next) return;
-      if (fired === 0) this.turnsFiring++;
-      this.current = Math.max(this.current, next.at);
-      // Scheduled before the callback runs, so a callback that throws does not stop the clock.
-      this.scheduleStep();
-      if (next.fn() !== RAN_TO_COMPLETION) return;
+    this.budget = MAX_TIMERS_PER_TURN;
+    try {
+      let firedAny = false;
+      while (this.budget > 0 && this.inFlight === 0) {
+        let next = this.queue.shift();
+        while (next?.cancelled) next = this.queue.shift();
+        if (!next) return;
+        if (!firedAny) this.turnsFiring++;
+        firedAny = true;
+        this.budget--;
+        this.current = Math.max(this.current, next.at);
+        // Scheduled before the callback runs, so a callback that throws does not stop the clock.
+        this.scheduleStep();
+        if (next.fn() !== RAN_TO_COMPLETION) return;
+      }
+    } finally {
+      this.budget = 0;
     }
   }
 }

@@ -176,4 +176,57 @@ describe("SimulatedClock", () => {
     assert.equal(await clock.sleep(60), true);
     assert.deepEqual(order, ["work@20", "next@40"]);
   });
+  test("advanceWithin moves a timer callback on in time only when nothing else is due by then", async () => {
+    const clock = new SimulatedClock(0);
+    const answers: Array<[number, boolean, number]> = [];
+    const ask = (at: number) => answers.push([at, clock.advanceWithin(at), clock.now()]);
+    clock.setTimeout(() => {
+      ask(30); // nothing due by 30: yes
+      ask(50); // the timer at 50 goes first: no
+      ask(60); // nor past it
+      return RAN_TO_COMPLETION;
+    }, 20);
+    clock.setTimeout(() => undefined, 50);
+    ask(5); // outside a timer callback: no
+    assert.equal(await clock.sleep(100), true);
+    assert.deepEqual(answers, [
+      [5, false, 0],
+      [30, true, 30],
+      [50, false, 30],
+      [60, false, 30],
+    ]);
+  });
+
+  test("advanceWithin says no while tracked work is pending, and shares the turn's bound with timers", async () => {
+    const clock = new SimulatedClock(0);
+    const turns = turnCounter();
+    let pendingAnswer: boolean | undefined;
+    clock.setTimeout(() => {
+      void clock.track(realDelay(1));
+      pendingAnswer = clock.advanceWithin(25);
+    }, 20);
+    await clock.sleep(40);
+    assert.equal(pendingAnswer, false);
+    // One callback going on by advanceWithin for 120 frames: 50 to a turn, as timers would be.
+    const movedIn: number[] = [];
+    const movedAt: number[] = [];
+    const start = clock.now();
+    clock.setTimeout(() => {
+      let frame = 1;
+      do {
+        movedIn.push(turns.now());
+        movedAt.push(clock.now() - start);
+        frame++;
+      } while (frame <= 120 && clock.advanceWithin(start + frame * 20));
+      return RAN_TO_COMPLETION;
+    }, 20);
+    await clock.sleep(121 * 20);
+    turns.stop();
+    assert.equal(movedAt.length, MAX_TIMERS_PER_TURN, "the callback stops where the turn's bound does");
+    assert.deepEqual(
+      movedAt,
+      Array.from({ length: MAX_TIMERS_PER_TURN }, (_, i) => (i + 1) * 20),
+    );
+    assert.deepEqual(perTurn(movedIn), [MAX_TIMERS_PER_TURN]);
+  });
 });

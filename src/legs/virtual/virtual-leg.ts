@@ -77,18 +77,34 @@ export class VirtualLeg implements Leg {
   }
 
   private scheduleTick(): void {
-    const due = this.answeredAt + (this.frameIndex + 1) * FRAME_MS;
-    this.timer = this.clock.setTimeout(this.onTick, due - this.clock.now());
+    this.timer = this.clock.setTimeout(this.onTick, this.frameDueAt(this.frameIndex) - this.clock.now());
   }
 
-  /** Ran to completion when it only delivered a frame that the call took synchronously. */
+  /** Ran to completion when it only delivered frames that the call took synchronously. */
   private tick(): typeof RAN_TO_COMPLETION | undefined {
-    if (this.ended || !this.listener) return undefined;
+    let delivered = this.deliverFrame();
+    // While frames run to completion and nothing else is due first, the next one follows in this
+    // same callback: what its own timer would have done, without making the timer.
+    while (delivered === "ranToCompletion" && this.clock.advanceWithin(this.frameDueAt(this.frameIndex)))
+      delivered = this.deliverFrame();
+    if (delivered === "ended") return undefined;
+    this.scheduleTick();
+    return delivered === "ranToCompletion" ? RAN_TO_COMPLETION : undefined;
+  }
+
+  /** When frame k is delivered: at the end of its window. */
+  private frameDueAt(k: number): number {
+    return this.answeredAt + (k + 1) * FRAME_MS;
+  }
+
+  /** The next frame, with the keys pressed in its window before it, or the hang-up due by its end. */
+  private deliverFrame(): "ranToCompletion" | "held" | "ended" {
+    if (this.ended || !this.listener) return "ended";
     const windowEnd = (this.frameIndex + 1) * FRAME_MS;
     const hangupAt = this.script.hangupAtMs;
     if (hangupAt !== undefined && hangupAt < windowEnd - FRAME_MS) {
       this.farEndHangup();
-      return undefined;
+      return "ended";
     }
     let keyPressed = false;
     while (
@@ -97,17 +113,16 @@ export class VirtualLeg implements Leg {
     ) {
       this.listener.digit((this.presses[this.nextPress++] as KeyPress).key);
       keyPressed = true;
-      if (this.ended) return undefined;
+      if (this.ended) return "ended";
     }
     const taken = this.listener.frame(this.frame(this.frameIndex));
     this.frameIndex++;
-    if (this.ended) return undefined;
+    if (this.ended) return "ended";
     if (hangupAt !== undefined && hangupAt <= windowEnd) {
       this.farEndHangup();
-      return undefined;
+      return "ended";
     }
-    this.scheduleTick();
-    return taken && !keyPressed ? RAN_TO_COMPLETION : undefined;
+    return taken && !keyPressed ? "ranToCompletion" : "held";
   }
 
   private farEndHangup(): void {
