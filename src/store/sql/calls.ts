@@ -9,7 +9,7 @@ import {
   type Updateable,
 } from "kysely";
 import type { CallFilter, CallRepo, CallRow, CallStatus, ListOptions, Page, Patch } from "../types.js";
-import { decodeInt64, decodeNullableInt64 } from "./codec.js";
+import { decodeInt64, decodeNullableInt64, insertedRow } from "./codec.js";
 import { CompiledShapes } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { CallsTable, Database } from "./schema.js";
@@ -85,12 +85,14 @@ function callConditions(accountId: string, f: CallFilter) {
 }
 
 export class SqlCallRepo implements CallRepo {
+  private readonly inserts: CompiledShapes<never>;
   private readonly writes: CompiledShapes<Selectable<CallsTable>>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
   ) {
+    this.inserts = new CompiledShapes(db);
     this.writes = new CompiledShapes(db);
   }
 
@@ -98,10 +100,10 @@ export class SqlCallRepo implements CallRepo {
     const now = this.now();
     const columns = { ...callToColumns(row), date_created: now, date_updated: now, revision: 1 };
     try {
-      const { rows } = await this.writes.write("create", columns, [], (values) =>
-        this.db.insertInto("calls").values(values).returningAll(),
+      const { insertId } = await this.inserts.write("create", columns, [], (values) =>
+        this.db.insertInto("calls").values(values),
       );
-      return callFromColumns(rows[0] as Selectable<CallsTable>);
+      return callFromColumns(insertedRow(columns, insertId));
     } catch (err) {
       throw translateWriteError(err, "create call", { accountId: row.accountId, callId: row.callId });
     }

@@ -30,3 +30,15 @@ export function decodeInt64(value: number | string | bigint): number {
 export function decodeNullableInt64(value: number | string | bigint | null): number | null {
   return value === null ? null : decodeInt64(value);
 }
+
+/**
+ * The row a plain INSERT of `columns` stored, as a SELECT would read it back: columns left out
+ * are NULL, and seq is the new rowid. The hot inserts build their rows so instead of asking for
+ * `RETURNING *`, which in SQLite cost two to three times the insert itself (bench/tools/sqlite-
+ * commits.ts, variant returning).
+ */
+export function insertedRow<Row>(columns: object, insertId: bigint | undefined): Row {
+  const row: Record<string, unknown> = { seq: insertId === undefined ? null : Number(insertId) };
+  for (const [name, value] of Object.entries(columns)) row[name] = value ?? null;
+  return row as Row;
+}

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { BelayError } from "../../errors.js";
 import type { WebhookDeliveryRepo, WebhookDeliveryRow } from "../types.js";
-import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./codec.js";
+import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag, insertedRow } from "./codec.js";
 import { CompiledShapes } from "./compiled-shapes.js";
 import type { Database, WebhookDeliveriesTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
@@ -53,7 +53,7 @@ function deliveryToColumns(r: Partial<DeliveryFields>): Updateable<WebhookDelive
 }
 
 export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
-  private readonly inserts: CompiledShapes<Selectable<WebhookDeliveriesTable>>;
+  private readonly inserts: CompiledShapes<never>;
   private readonly updates: CompiledShapes<never>;
 
   constructor(
@@ -68,10 +68,10 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
     const now = this.now();
     const columns = { ...deliveryToColumns(row), date_created: now, date_updated: now };
     try {
-      const { rows } = await this.inserts.write("create", columns, [], (values) =>
-        this.db.insertInto("webhook_deliveries").values(values).returningAll(),
+      const { insertId } = await this.inserts.write("create", columns, [], (values) =>
+        this.db.insertInto("webhook_deliveries").values(values),
       );
-      return deliveryFromColumns(rows[0] as Selectable<WebhookDeliveriesTable>);
+      return deliveryFromColumns(insertedRow(columns, insertId));
     } catch (err) {
       throw translateWriteError(err, "create webhook delivery", { deliveryId: row.deliveryId });
     }

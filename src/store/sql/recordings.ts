@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from "kysely";
 import type { ListOptions, Page, RecordingFilter, RecordingRepo, RecordingRow } from "../types.js";
-import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag } from "./codec.js";
+import { decodeFlag, decodeInt64, decodeNullableInt64, encodeFlag, insertedRow } from "./codec.js";
 import { CompiledShapes } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { Database, RecordingsTable } from "./schema.js";
@@ -60,7 +60,7 @@ function recordingConditions(accountId: string, f: RecordingFilter) {
 
 /** Metadata only: the caller deletes the blob at `blobKey`. */
 export class SqlRecordingRepo implements RecordingRepo {
-  private readonly inserts: CompiledShapes<Selectable<RecordingsTable>>;
+  private readonly inserts: CompiledShapes<never>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -74,12 +74,10 @@ export class SqlRecordingRepo implements RecordingRepo {
   async create(row: RecordingFields): Promise<RecordingRow> {
     try {
       const columns = recordingToColumns(row, this.now());
-      const { rows } = await this.durably(this.db, (db) =>
-        this.inserts.write("create", columns, [], (values) =>
-          db.insertInto("recordings").values(values).returningAll(),
-        ),
+      const { insertId } = await this.durably(this.db, (db) =>
+        this.inserts.write("create", columns, [], (values) => db.insertInto("recordings").values(values)),
       );
-      return recordingFromColumns(rows[0] as Selectable<RecordingsTable>);
+      return recordingFromColumns(insertedRow(columns, insertId));
     } catch (err) {
       throw translateWriteError(err, "create recording", {
         accountId: row.accountId,
