@@ -19,6 +19,8 @@ export interface IoFloorOptions {
   recordingBytes: number;
   chunkBytes: number;
   calls: number;
+  /** Calls made first and not measured, as the benchmark warms Belay up. */
+  warmupCalls: number;
   concurrency: number;
 }
 
@@ -27,8 +29,8 @@ export interface IoFloorOptions {
  * its rows written with prepared statements on better-sqlite3 against Belay's schema (the writes
  * of one event-loop turn committed together, synchronous=NORMAL in WAL mode, the recording's row
  * followed by a WAL fsync shared by the calls that ask together, as Belay commits them), its
- * recording written in the same chunks, fdatasynced, renamed into place with its folder fsynced, and its three webhooks POSTed over
- * keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed. Of
+ * recording written in the same chunks, fdatasynced, renamed into place with its folder fsynced,
+ * and its three webhooks POSTed over keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed. Of
  * Belay it uses only its migrations (for the schema) and its fsync helpers (to share fsyncs as
  * Belay does).
  */
@@ -72,6 +74,7 @@ export async function measureIoFloor(
       await post(status);
       await inTurn(() => statements.delivered.run({ id: `RQ${n}c`, now }));
     };
+    await timesLimited(options.warmupCalls, options.concurrency, (n) => oneCall(options.calls + n));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await timesLimited(options.calls, options.concurrency, oneCall);
