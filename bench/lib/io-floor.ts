@@ -30,9 +30,9 @@ export interface IoFloorOptions {
  * of one event-loop turn committed together, synchronous=NORMAL in WAL mode, the recording's row
  * followed by a WAL fsync shared by the calls that ask together, as Belay commits them), its
  * recording written in the same chunks, fdatasynced, renamed into place with its folder fsynced,
- * and its three webhooks POSTed over keep-alive to the same app. No audio is processed, no PerCL parsed, no webhook signed. Of
- * Belay it uses only its migrations (for the schema) and its fsync helpers (to share fsyncs as
- * Belay does).
+ * and its three webhooks POSTed with undici over kept-alive connections to the same app. No audio
+ * is processed, no PerCL parsed, no webhook signed. Of Belay it uses only its migrations (for the
+ * schema) and its fsync helpers (to share fsyncs as Belay does).
  */
 export async function measureIoFloor(
   options: IoFloorOptions,

@@ -122,8 +122,10 @@ async function attempt(
 
 /**
  * The app closed a connection that had already carried a response, before answering this
- * request: the race between its keep-alive timer and our reuse. A connection closed before it
- * carried anything is a real failure, not sent again.
+ * request: the race between its keep-alive timer and our reuse. undici reports such a close (a
+ * FIN) as a SocketError carrying the socket's byte counts. A connection closed before it carried
+ * anything is a real failure, not sent again; so is a reset, which comes as the system error
+ * alone, with nothing to tell a reused connection from a fresh one.
  */
 function wasReusedConnection(err: unknown): boolean {
   return err instanceof errors.SocketError && (err.socket?.bytesRead ?? 0) > 0;
