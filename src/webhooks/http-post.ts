@@ -6,6 +6,7 @@
  * CPU per request, nor node:http, which costs about twice: a call sends a few webhooks.)
  */
 
+import diagnosticsChannel from "node:diagnostics_channel";
 import { Agent, errors } from "undici";
 import { DEFAULTS } from "../contract/defaults.js";
 
@@ -43,6 +44,27 @@ export type PostResult =
 // undici's own time limits are off: the one limit below covers connecting and the whole response.
 const DISPATCHER = new Agent({ connections: 256, headersTimeout: 0, bodyTimeout: 0 });
 
+const DELIVERY_ID_HEADER = "Belay-Delivery-Id";
+const DELIVERY_ID_LINE = `\r\n${DELIVERY_ID_HEADER}: `;
+/**
+ * Deliveries whose attempt in flight went out on a connection that had carried a request before.
+ * A reset of such a connection reaches us as the bare system error, with nothing to say it was
+ * reused, so undici's diagnostics channel tells it as the request is sent.
+ */
+const sentOnReusedConnection = new Set<string>();
+const usedConnections = new WeakSet<object>();
+diagnosticsChannel.subscribe("undici:client:sendHeaders", (message) => {
+  const { socket, headers } = message as { socket: object; headers: string };
+  const reused = usedConnections.has(socket);
+  usedConnections.add(socket);
+  if (!reused) return;
+  // Other undici users in the process (fetch) send without the header, and are left alone.
+  const start = headers.indexOf(DELIVERY_ID_LINE);
+  if (start < 0) return;
+  const from = start + DELIVERY_ID_LINE.length;
+  sentOnReusedConnection.add(headers.slice(from, headers.indexOf("\r\n", from)));
+});
+
 export async function postWebhook(request: WebhookPost): Promise<PostResult> {
   const target = parseTarget(request.url);
   if (typeof target === "string") return failure("invalidUrl", null, null, target, 0);
@@ -78,6 +100,7 @@ async function attempt(
   const timer = setTimeout(() => abort.abort(), Math.max(0, timeoutMs - (performance.now() - started)));
   let status: number | null = null;
   const timedOut = () => failure("timeout", status, null, `timed out after ${timeoutMs} ms`, elapsed());
+  sentOnReusedConnection.delete(request.deliveryId);
   try {
     const response = await DISPATCHER.request({
       origin: target.origin,
@@ -87,7 +110,7 @@ async function attempt(
         "Content-Type": "application/json",
         "FreeClimb-Signature": request.signature,
         "User-Agent": request.userAgent,
-        "Belay-Delivery-Id": request.deliveryId,
+        [DELIVERY_ID_HEADER]: request.deliveryId,
       },
       body: request.body,
       signal: abort.signal,
@@ -113,22 +136,24 @@ async function attempt(
     };
   } catch (err) {
     if (abort.signal.aborted) return timedOut();
-    if (status === null && wasReusedConnection(err)) return STALE_CONNECTION;
+    if (status === null && sentOnReusedConnection.has(request.deliveryId) && closedByTheApp(err))
+      return STALE_CONNECTION;
     return unreachable(err, status, elapsed());
   } finally {
     clearTimeout(timer);
+    sentOnReusedConnection.delete(request.deliveryId);
   }
 }
 
 /**
- * The app closed a connection that had already carried a response, before answering this
- * request: the race between its keep-alive timer and our reuse. undici reports such a close (a
- * FIN) as a SocketError carrying the socket's byte counts. A connection closed before it carried
- * anything is a real failure, not sent again; so is a reset, which comes as the system error
- * alone, with nothing to tell a reused connection from a fresh one.
+ * The app closed the connection under the request, cleanly (undici's SocketError) or with a
+ * reset: on a reused connection, the race between its keep-alive timer and our reuse. On a fresh
+ * connection the same is a real failure, not sent again.
  */
-function wasReusedConnection(err: unknown): boolean {
-  return err instanceof errors.SocketError && (err.socket?.bytesRead ?? 0) > 0;
+function closedByTheApp(err: unknown): boolean {
+  if (err instanceof errors.SocketError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "EPIPE";
 }
 
 function unreachable(err: unknown, status: number | null, latencyMs: number): PostResult {

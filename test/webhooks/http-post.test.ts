@@ -129,46 +129,78 @@ describe("postWebhook", () => {
   });
 });
 
-describe("postWebhook over a kept-alive connection", () => {
-  test("reuses the app's connection, and sends again on a fresh one when the app closed it as it was reused", async () => {
-    const { createServer } = await import("node:net");
-    const connections: number[] = [];
-    const sockets = new Set<import("node:net").Socket>();
-    // A raw HTTP app: it answers each connection's first request with keep-alive, and drops the
-    // connection on a second one without answering, as an app does when its keep-alive timer
-    // fires just as a request arrives.
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      const id = connections.push(0) - 1;
-      let buffered = "";
-      socket.on("data", (chunk) => {
-        buffered += chunk.toString("latin1");
-        while (buffered.includes("\r\n\r\n")) {
-          const headerEnd = buffered.indexOf("\r\n\r\n") + 4;
-          const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, headerEnd))?.[1] ?? 0);
-          if (buffered.length < headerEnd + length) return;
-          buffered = buffered.slice(headerEnd + length);
-          connections[id] = (connections[id] as number) + 1;
-          if ((connections[id] as number) > 1) return void socket.destroy();
-          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n[]");
+/**
+ * A raw HTTP app that answers each connection's first `answered` requests with keep-alive, then
+ * drops the connection on the next one without answering, as an app does when its keep-alive
+ * timer fires just as a request arrives: closing it (a FIN) or resetting it (an RST).
+ */
+async function droppingApp(answered: number, drop: "close" | "reset") {
+  const { createServer } = await import("node:net");
+  const connections: number[] = [];
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const id = connections.push(0) - 1;
+    let buffered = "";
+    socket.on("data", (chunk) => {
+      buffered += chunk.toString("latin1");
+      while (buffered.includes("\r\n\r\n")) {
+        const headerEnd = buffered.indexOf("\r\n\r\n") + 4;
+        const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, headerEnd))?.[1] ?? 0);
+        if (buffered.length < headerEnd + length) return;
+        buffered = buffered.slice(headerEnd + length);
+        connections[id] = (connections[id] as number) + 1;
+        if ((connections[id] as number) > answered) {
+          if (drop === "reset") socket.resetAndDestroy();
+          else socket.destroy();
+          return;
         }
-      });
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n[]");
+      }
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
-    try {
-      const url = `http://127.0.0.1:${port}/voice`;
-      const first = await post(url);
-      assert.deepEqual([first.ok, first.ok && first.bodyText], [true, "[]"]);
-      // undici puts a connection back in its pool a turn after the response on it ended.
-      await setImmediate();
-      const second = await post(url);
-      assert.deepEqual([second.ok, second.ok && second.bodyText], [true, "[]"], JSON.stringify(second));
-      // The second request went out on the first connection, was dropped, and was sent again.
-      assert.deepEqual(connections, [2, 1]);
-    } finally {
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/voice`,
+    connections,
+    async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("postWebhook over a kept-alive connection", () => {
+  for (const drop of ["close", "reset"] as const) {
+    test(`reuses the app's connection, and sends again on another when the app drops it (${drop}) as it is reused`, async () => {
+      const app = await droppingApp(1, drop);
+      try {
+        const first = await post(app.url);
+        assert.deepEqual([first.ok, first.ok && first.bodyText], [true, "[]"]);
+        // undici puts a connection back in its pool a turn after the response on it ended.
+        await setImmediate();
+        const second = await post(app.url);
+        assert.deepEqual([second.ok, second.ok && second.bodyText], [true, "[]"], JSON.stringify(second));
+        // The second request went out on the first connection, was dropped, and was sent again.
+        assert.deepEqual(app.connections, [2, 1]);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  test("a fresh connection the app drops unanswered is a failure, not sent again", async () => {
+    for (const drop of ["close", "reset"] as const) {
+      const app = await droppingApp(0, drop);
+      try {
+        const result = await post(app.url);
+        assert.ok(!result.ok, drop);
+        assert.equal(result.kind, "unreachable", drop);
+        assert.deepEqual(app.connections, [1], drop);
+      } finally {
+        await app.close();
+      }
     }
   });
 });
