@@ -30,6 +30,7 @@ import { FRAME_SAMPLES, SAMPLE_RATE } from "../../src/media/frame.js";
 import { loadSpeechEngine } from "../../src/media/tts.js";
 import { VoiceActivityDetector } from "../../src/media/vad.js";
 import { readWav } from "../../src/media/wav-read.js";
+import type { BlobStore } from "../../src/store/blob-store.js";
 import { LocalBlobStore } from "../../src/store/local-blob-store.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
 import type { CallRow, RecordingRow, Store } from "../../src/store/types.js";
@@ -126,7 +127,7 @@ function failure(
   return { ok: false, reason, message, status, latencyMs: 0, url };
 }
 
-export interface CallOptions {
+export interface CallOptions<C extends Clock = SimulatedClock> {
   /** PerCL per path; the call starts with POST /voice. */
   routes: Record<string, Route>;
   caller?: CallerScript;
@@ -135,17 +136,20 @@ export interface CallOptions {
   /** Where callStatus goes; null for none. Default /status. */
   statusPath?: string | null;
   fallbackPath?: string;
-  clock?: SimulatedClock;
+  /** Default a SimulatedClock at 0; a RealClock runs the call in real time. */
+  clock?: C;
+  /** Where recordings go; default the harness's own folder. */
+  blobs?: BlobStore;
   /** Default DEFAULT_LIMITS. */
   limits?: EngineLimits;
 }
 
-export interface CallRun {
+export interface CallRun<C extends Clock = SimulatedClock> {
   outcome: CallOutcome;
   timeline: TimelineEvent[];
   requests: AppRequest[];
   leg: VirtualLeg;
-  clock: SimulatedClock;
+  clock: C;
   callId: string;
   /** The call's row after it ended. */
   row: CallRow;
@@ -212,13 +216,13 @@ export class EngineHarness {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** Places one inbound call from a VirtualLeg and runs it to the end on simulated time. */
-  async runCall(options: CallOptions): Promise<CallRun> {
-    const clock = options.clock ?? new SimulatedClock(0);
+  /** Places one inbound call from a VirtualLeg and runs it to the end on its clock (simulated by default). */
+  async runCall<C extends Clock = SimulatedClock>(options: CallOptions<C>): Promise<CallRun<C>> {
+    const clock = options.clock ?? (new SimulatedClock(0) as Clock as C);
     const app = new ScriptedApp(options.routes, clock);
     const engine = new Engine({
       store: this.store,
-      blobs: this.blobs,
+      blobs: options.blobs ?? this.blobs,
       app,
       audio: options.speech === false ? this.silent : this.withSpeech,
       clock,

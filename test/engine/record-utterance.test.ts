@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { DEFAULTS } from "../../src/contract/defaults.js";
+import { RealClock } from "../../src/engine/clock.js";
 import type { WebhookBody } from "../../src/engine/ports.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
-import { FRAME_MS } from "../../src/media/frame.js";
+import { FRAME_MS, FRAME_SAMPLES } from "../../src/media/frame.js";
 import { beep } from "../../src/media/tones.js";
 import { WAV_HEADER_BYTES } from "../../src/media/wav-write.js";
 import { PrivacySweeper } from "../../src/server/privacy-sweeper.js";
+import type { BlobStore } from "../../src/store/blob-store.js";
 import {
   appUrl,
   type CallRun,
@@ -405,5 +407,51 @@ describe("RecordUtterance: privacyMode", () => {
   test("without privacyMode nothing is scheduled for deletion", async () => {
     const run = await record({ silenceTimeoutMs: 500 }, {});
     assert.equal((await recordedFile(run)).row.deleteAt, null);
+  });
+});
+
+describe("RecordUtterance in real time", () => {
+  test("frames that come while the file is still opening are recorded, from the command's start", async () => {
+    // Each 20 ms frame of the caller's audio holds its own number, so the file says which it kept.
+    const frames = 150;
+    const audio = new Int16Array(frames * FRAME_SAMPLES);
+    for (let k = 0; k < frames; k++) audio.fill(100 * (k + 1), k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES);
+    // A disk that takes 300 ms to create a file: the condition under test, not a wait for it.
+    const slowDisk: BlobStore = {
+      create: async (key) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return h.blobs.create(key);
+      },
+      stat: (key) => h.blobs.stat(key),
+      read: (key, range) => h.blobs.read(key, range),
+      open: (key) => h.blobs.open(key),
+      delete: (key) => h.blobs.delete(key),
+    };
+    const run = await h.runCall({
+      clock: new RealClock(),
+      blobs: slowDisk,
+      speech: false,
+      routes: {
+        "/voice": () => [
+          { RecordUtterance: { actionUrl: appUrl("/rec"), maxLengthSec: 1, silenceTimeoutMs: 60_000 } },
+        ],
+        "/rec": () => [{ Hangup: {} }],
+      },
+      caller: { audio, hangupAtMs: frames * FRAME_MS },
+    });
+    const body = run.requests.find((r) => r.body.requestType === "record")?.body;
+    assert.equal(body?.termReason, "maxLength");
+    const { pcm } = await h.recording(body?.recordingId as string);
+    const kept = Array.from({ length: pcm.length / FRAME_SAMPLES }, (_, i) => {
+      return (pcm[i * FRAME_SAMPLES] as number) / 100 - 1;
+    });
+    // One second of frames in a row, starting within a few frames of the answer, not 300 ms in.
+    assert.equal(kept.length, 1000 / FRAME_MS);
+    const first = kept[0] as number;
+    assert.ok(first < 5, `the recording began at the caller's frame ${first}`);
+    assert.deepEqual(
+      kept,
+      Array.from({ length: kept.length }, (_, i) => first + i),
+    );
   });
 });

@@ -33,14 +33,24 @@ export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, 
   let recorded = false;
   if (opening && signal.aborted) await discard(ctx, opening);
   else if (opening) {
-    sink = await opening;
     const capture = new UtteranceCapture({
       silenceTimeoutMs: options.silenceTimeoutMs,
       maxLengthMs: options.maxLengthSec * 1000,
       autoStart: options.autoStart,
     });
+    // Recording starts now, even if the file is still opening (no beep to hide a slow disk behind):
+    // frames that come meanwhile wait in memory and go to the file first once it is open.
+    const output = new SinkWhenOpen();
+    const listening = listen(ctx, signal, capture, output, options);
+    try {
+      sink = await opening;
+    } catch (err) {
+      listening.stop("hangup");
+      throw err;
+    }
+    output.open(sink);
     ctx.emit({ type: "recordingStarted", recordingId: sink.recordingId });
-    termReason = await listen(ctx, signal, sink, capture, options);
+    termReason = await listening.ended;
     // A finish key in the very first frame leaves nothing to keep: no recording, like no speech.
     recorded = capture.recording && sink.samples > 0;
   }
@@ -63,20 +73,43 @@ async function discard(ctx: CommandContext, opening: Promise<RecordingSink>): Pr
   }
 }
 
+/** Where captured frames go: held in order until the sink is open, then straight to it. */
+class SinkWhenOpen {
+  private sink: RecordingSink | undefined;
+  private held: Int16Array[] = [];
+
+  /** True when the frame sent a chunk to the file (I/O started). */
+  append(frame: Int16Array): boolean {
+    if (this.sink) return this.sink.append(frame);
+    this.held.push(frame);
+    return false;
+  }
+
+  open(sink: RecordingSink): void {
+    this.sink = sink;
+    for (const frame of this.held) sink.append(frame);
+    this.held = [];
+  }
+}
+
 function listen(
   ctx: CommandContext,
   signal: AbortSignal,
-  sink: RecordingSink,
   capture: UtteranceCapture,
+  output: SinkWhenOpen,
   options: { finishOnKey?: string },
-): Promise<TermReason> {
-  return new Promise<TermReason>((resolve) => {
+): { ended: Promise<TermReason>; stop(reason: TermReason): void } {
+  let stop: (reason: TermReason) => void = () => undefined;
+  const ended = new Promise<TermReason>((resolve) => {
     // A full chunk going to the blob starts I/O, so that frame did not run to completion.
     let handedOff = false;
     const write = (frame: Int16Array) => {
-      if (sink.append(frame)) handedOff = true;
+      if (output.append(frame)) handedOff = true;
     };
-    const stop = (reason: TermReason) => {
+    let stopped = false;
+    stop = (reason: TermReason) => {
+      if (stopped) return;
+      stopped = true;
       stopFrames();
       stopDigits();
       signal.removeEventListener("abort", onHangup);
@@ -97,6 +130,7 @@ function listen(
     if (signal.aborted) onHangup();
     else signal.addEventListener("abort", onHangup, { once: true });
   });
+  return { ended, stop: (reason) => stop(reason) };
 }
 
 async function finishRecording(
