@@ -184,11 +184,7 @@ export class SimulatedClock extends BaseClock {
 
   advanceWithin(at: number): boolean {
     if (this.budget === 0 || this.inFlight > 0 || at < this.current) return false;
-    let head = this.queue[0];
-    while (head?.cancelled) {
-      this.queue.shift();
-      head = this.queue[0];
-    }
+    const head = this.nextLive();
     // A timer due at `at` itself was set before the caller's would have been: it goes first.
     if (head !== undefined && head.at <= at) return false;
     this.budget--;
@@ -196,17 +192,21 @@ export class SimulatedClock extends BaseClock {
     return true;
   }
 
+  /** The earliest timer not cancelled, left in the queue; cancelled ones before it are dropped. */
+  private nextLive(): PendingTimer | undefined {
+    while (this.queue[0]?.cancelled) this.queue.shift();
+    return this.queue[0];
+  }
+
   private step(): void {
     this.stepScheduled = false;
     this.budget = MAX_TIMERS_PER_TURN;
     try {
-      let firedAny = false;
       while (this.budget > 0 && this.inFlight === 0) {
-        let next = this.queue.shift();
-        while (next?.cancelled) next = this.queue.shift();
+        const next = this.nextLive();
         if (!next) return;
-        if (!firedAny) this.turnsFiring++;
-        firedAny = true;
+        this.queue.shift();
+        if (this.budget === MAX_TIMERS_PER_TURN) this.turnsFiring++;
         this.budget--;
         this.current = Math.max(this.current, next.at);
         // Scheduled before the callback runs, so a callback that throws does not stop the clock.

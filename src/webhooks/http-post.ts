@@ -72,7 +72,7 @@ export async function postWebhook(request: WebhookPost): Promise<PostResult> {
   const first = await attempt(request, target, started);
   if (first !== STALE_CONNECTION) return first;
   // A kept-alive connection the app closed as we reused it fails before the app answered
-  // anything: sending once more takes a fresh connection.
+  // anything: sending once more takes another connection.
   const second = await attempt(request, target, started);
   if (second !== STALE_CONNECTION) return second;
   const latencyMs = Math.round(performance.now() - started);
@@ -100,7 +100,6 @@ async function attempt(
   const timer = setTimeout(() => abort.abort(), Math.max(0, timeoutMs - (performance.now() - started)));
   let status: number | null = null;
   const timedOut = () => failure("timeout", status, null, `timed out after ${timeoutMs} ms`, elapsed());
-  sentOnReusedConnection.delete(request.deliveryId);
   try {
     const response = await DISPATCHER.request({
       origin: target.origin,

@@ -86,14 +86,14 @@ function callConditions(accountId: string, f: CallFilter) {
 
 export class SqlCallRepo implements CallRepo {
   private readonly inserts: CompiledShapes<never>;
-  private readonly writes: CompiledShapes<Selectable<CallsTable>>;
+  private readonly updates: CompiledShapes<Selectable<CallsTable>>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
   ) {
     this.inserts = new CompiledShapes(db);
-    this.writes = new CompiledShapes(db);
+    this.updates = new CompiledShapes(db);
   }
 
   async create(row: CallFields): Promise<CallRow> {
@@ -138,7 +138,7 @@ export class SqlCallRepo implements CallRepo {
     assertUnchanged("callId", newId, callId);
     assertUnchanged("accountId", newAccount, accountId);
     const columns: Updateable<CallsTable> = { ...callToColumns(changes), date_updated: this.now() };
-    const { rows } = await this.writes.write(
+    const { rows } = await this.updates.write(
       "update",
       columns,
       [accountId, callId],

@@ -53,22 +53,20 @@ function deliveryToColumns(r: Partial<DeliveryFields>): Updateable<WebhookDelive
 }
 
 export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
-  private readonly inserts: CompiledShapes<never>;
-  private readonly updates: CompiledShapes<never>;
+  private readonly writes: CompiledShapes<never>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
   ) {
-    this.inserts = new CompiledShapes(db);
-    this.updates = new CompiledShapes(db);
+    this.writes = new CompiledShapes(db);
   }
 
   async create(row: DeliveryFields): Promise<WebhookDeliveryRow> {
     const now = this.now();
     const columns = { ...deliveryToColumns(row), date_created: now, date_updated: now };
     try {
-      const { insertId } = await this.inserts.write("create", columns, [], (values) =>
+      const { insertId } = await this.writes.write("create", columns, [], (values) =>
         this.db.insertInto("webhook_deliveries").values(values),
       );
       return deliveryFromColumns(insertedRow(columns, insertId));
@@ -89,7 +87,7 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
     };
     const byAccount = accountId !== undefined;
     const kind = byAccount ? "update by account" : "update";
-    const result = await this.updates.write(
+    const result = await this.writes.write(
       kind,
       columns,
       [deliveryId, accountId],
