@@ -53,7 +53,7 @@ export const DEFAULTS: BelayDefaults = Object.freeze({
     // default, so keys pressed during earlier commands never leak into a new collection.
     flushBuffer: true,
   }),
-  // CONTRACT.md section 3, "Belay decides" (FreeClimb publishes no defaults).
+  // docs/contract.md §3, Belay's decision (FreeClimb publishes no defaults).
   recordUtterance: Object.freeze({
     silenceTimeoutMs: 5000,
     maxLengthSec: 60,
@@ -62,10 +62,10 @@ export const DEFAULTS: BelayDefaults = Object.freeze({
     autoStart: false,
     privacyMode: false,
   }),
-  // CONTRACT.md section 6: one attempt, 10 s for connection and response together.
+  // docs/contract.md §6: one attempt, 10 s for connection and response together.
   webhookTimeoutMs: 10_000,
   // OpenAPI Redirect: at most 256 redirections in a call's lifetime (maxRedirectsError beyond).
   maxRedirects: 256,
-  // CONTRACT.md section 2: a privacyMode recording is downloadable for two minutes, then deleted.
+  // docs/contract.md §2: a privacyMode recording is downloadable for two minutes, then deleted.
   privacyRetentionMs: 120_000,
 });

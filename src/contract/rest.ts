@@ -166,8 +166,8 @@ export const incomingNumberListSchema = paginationSchema.extend({
 export type IncomingNumberList = z.infer<typeof incomingNumberListSchema>;
 
 /**
- * The error body of every failed REST call, as CONTRACT.md section 5 specifies it. FreeClimb's
- * OpenAPI `PlatformError` names the text `call` instead of `message`; CONTRACT.md wins.
+ * The error body of every failed REST call, as docs/contract.md §5 specifies it. FreeClimb's
+ * OpenAPI `PlatformError` names the text `call` instead of `message`; Belay sends `message`.
  */
 export const apiErrorBodySchema = z.object({
   code: z.int(),

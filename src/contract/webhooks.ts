@@ -3,7 +3,7 @@ import { type IdPrefix, isId } from "./ids.js";
 import { isAbsoluteHttpUrl } from "./percl/fields.js";
 
 /**
- * The webhook bodies Belay sends to apps (CONTRACT.md sections 1, 2 and 4). The schemas are strict
+ * The webhook bodies Belay sends to apps (docs/contract.md §1, §2 and §4). The schemas are strict
  * (an unexpected key is an error) because they check what Belay emits, not what it receives.
  */
 
@@ -51,7 +51,7 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 export const CALL_DIRECTIONS = ["inbound", "outboundAPI", "outboundDial"] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
-/** OpenAPI `CallEndedReason`, a superset of the list in CONTRACT.md section 4. */
+/** OpenAPI `CallEndedReason`, a superset of the list in docs/contract.md §4. */
 export const CALL_ENDED_REASONS = [
   "busy",
   "failed",
@@ -110,7 +110,7 @@ export const inboundCallWebhookSchema = z.strictObject({
 });
 export type InboundCallWebhook = z.infer<typeof inboundCallWebhookSchema>;
 
-/** CONTRACT.md section 2, field for field. */
+/** docs/contract.md §2, field for field. */
 export const recordWebhookSchema = z.strictObject({
   ...callFields,
   requestType: z.literal("record"),

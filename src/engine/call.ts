@@ -188,7 +188,7 @@ export class Call {
   /**
    * queued → (ringing) → answered: inProgress, sendDigits, then outDialApiConnect asks for PerCL.
    * Not answered: busy, noAnswer, failed or canceled; end() then sends outDialApiConnect as a
-   * notification of that status (CONTRACT.md section 4: PerCL is expected only when connected).
+   * notification of that status (docs/contract.md §4: PerCL is expected only when connected).
    */
   private async runOutbound(dial: NonNullable<CallSpec["dial"]>): Promise<void> {
     const { firstUrl, leg } = this.spec;
@@ -251,7 +251,7 @@ export class Call {
     for (;;) {
       if (this.ending) return;
       if (script.length === 0) return this.finishWith("appNoPercl", "the app returned an empty PerCL script");
-      // Running out is the normal way a script ends (CONTRACT.md section 3), not an error.
+      // Running out is the normal way a script ends (docs/contract.md §3), not an error.
       let next: CommandResult = { kind: "end", reason: "appHangup" };
       for (const [index, command] of script.entries()) {
         if (this.ending) return;

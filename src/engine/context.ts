@@ -8,7 +8,7 @@ import type { PerclOutcome, WebhookBody } from "./ports.js";
 import type { Recorder } from "./recorder.js";
 import type { TimelineEvent } from "./timeline.js";
 
-/** The facts every call webhook carries (CONTRACT.md section 1). */
+/** The facts every call webhook carries (docs/contract.md §1). */
 export interface CallFacts {
   readonly accountId: string;
   readonly callId: string;

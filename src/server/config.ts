@@ -20,7 +20,7 @@ export interface BelayConfig {
   clock?: Clock;
   /** How often expired privacyMode recordings are swept, in ms. */
   privacySweepMs: number;
-  /** Limit on connection plus response for one webhook request, in ms (CONTRACT.md section 6: 10 s). */
+  /** Limit on connection plus response for one webhook request, in ms (docs/contract.md §6: 10 s). */
   webhookTimeoutMs: number;
   /** Serve HTTPS with this PEM certificate and key (FreeClimb's SDK speaks only HTTPS). */
   tls?: { certFile: string; keyFile: string };

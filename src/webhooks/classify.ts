@@ -1,6 +1,6 @@
 /**
  * Turns the app's answer to a PerCL webhook into the outcome the engine acts on, named after the
- * callEndedReason it causes (CONTRACT.md section 4), with one sentence a developer can act on.
+ * callEndedReason it causes (docs/contract.md §4), with one sentence a developer can act on.
  */
 import { type PerclCommand, parsePercl } from "../contract/percl/index.js";
 import type { PerclOutcome } from "../engine/ports.js";

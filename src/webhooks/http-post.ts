@@ -1,5 +1,5 @@
 /**
- * One webhook POST over undici with kept-alive connections, with the limits CONTRACT.md section 6
+ * One webhook POST over undici with kept-alive connections, with the limits docs/contract.md §6
  * sets: a time limit on connection plus response, and a cap on the response body. Never throws:
  * every way a request can go wrong comes back as a typed failure the caller turns into a
  * callEndedReason or a retry. (undici's own request API, not fetch, which costs several times the

@@ -1,5 +1,5 @@
 /**
- * The durable notification outbox (CONTRACT.md section 6): rows stored by `notify` are sent,
+ * The durable notification outbox (docs/contract.md §6): rows stored by `notify` are sent,
  * retried with backoff until a 2xx or until a day has passed, and survive restarts because the
  * store, not this object, holds them. All waiting runs on the Clock.
  *

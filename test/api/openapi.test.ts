@@ -15,7 +15,7 @@ let document: {
   >;
 };
 
-/** CONTRACT.md section 5, plus Belay's extensions: every one must be described. */
+/** docs/contract.md §5, plus Belay's extensions: every one must be described. */
 const EXPECTED: Array<[string, string]> = [
   ["get", "/apiserver/Accounts/{accountId}"],
   ["get", "/apiserver/Accounts/{accountId}/Applications"],
@@ -52,7 +52,7 @@ before(async () => {
 });
 after(() => harness?.stop());
 
-test("describes every endpoint of CONTRACT.md section 5 and Belay's extensions", () => {
+test("describes every endpoint of docs/contract.md §5 and Belay's extensions", () => {
   assert.match(document.openapi, /^3\./);
   const missing = EXPECTED.filter(([method, path]) => !document.paths[path]?.[method]).map((e) =>
     e.join(" "),

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { DEFAULTS } from "../../src/contract/defaults.js";
 
 describe("DEFAULTS", () => {
-  test("RecordUtterance defaults are CONTRACT.md's", () => {
+  test("RecordUtterance defaults are docs/contract.md's", () => {
     assert.deepEqual(DEFAULTS.recordUtterance, {
       silenceTimeoutMs: 5000,
       maxLengthSec: 60,
@@ -14,7 +14,7 @@ describe("DEFAULTS", () => {
     });
   });
 
-  test("limits are CONTRACT.md's and the OpenAPI's", () => {
+  test("limits are docs/contract.md's and the OpenAPI's", () => {
     assert.equal(DEFAULTS.say.loop, 1);
     assert.equal(DEFAULTS.play.loop, 1);
     assert.equal(DEFAULTS.webhookTimeoutMs, 10_000);

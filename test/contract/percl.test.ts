@@ -480,7 +480,7 @@ describe("attribute names against FreeClimb's OpenAPI", () => {
 });
 
 describe("terminal commands", () => {
-  test("TERMINAL_COMMANDS is CONTRACT.md's set", () => {
+  test("TERMINAL_COMMANDS is docs/contract.md's set", () => {
     assert.deepEqual([...TERMINAL_COMMANDS].sort(), [
       "CreateConference",
       "Enqueue",

@@ -14,7 +14,7 @@ type TestVector = {
 };
 
 const vector = JSON.parse(
-  readFileSync(new URL("../../../shared/freeclimb/signature-test-vector.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../fixtures/freeclimb/signature-test-vector.json", import.meta.url), "utf8"),
 ) as TestVector;
 const vectorTime = Number(/^t=(\d+),/.exec(vector.header)?.[1]);
 

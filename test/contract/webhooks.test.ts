@@ -71,7 +71,7 @@ const CASES: Case[] = [
   {
     openapi: "RecordWebhook",
     schema: recordWebhookSchema,
-    // autoStart with no speech before maxLengthSec: no recording was made (CONTRACT.md section 3)
+    // autoStart with no speech before maxLengthSec: no recording was made (docs/contract.md §3)
     body: {
       ...call,
       requestType: "record",
@@ -131,7 +131,7 @@ const CASES: Case[] = [
 
 /**
  * Fields in one schema and not the other. FreeClimb's CallStatusWebhook omits parentCallId, which
- * CONTRACT.md lists among the fields common to every call webhook; its schema does not forbid it.
+ * docs/contract.md lists among the fields common to every call webhook; its schema does not forbid it.
  */
 const FIELD_DIFFERENCES: Record<string, { belayOnly: string[]; freeclimbOnly: string[] }> = {
   CallStatusWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
@@ -218,7 +218,7 @@ describe("Belay's webhook schemas", () => {
 
 describe("serializeWebhook", () => {
   const vector = JSON.parse(
-    readFileSync(new URL("../../../shared/freeclimb/signature-test-vector.json", import.meta.url), "utf8"),
+    readFileSync(new URL("../fixtures/freeclimb/signature-test-vector.json", import.meta.url), "utf8"),
   ) as { rawBody: string };
 
   test("reproduces FreeClimb's signed body byte for byte, whatever the key order", () => {

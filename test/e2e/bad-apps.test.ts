@@ -20,7 +20,7 @@ import {
 
 /**
  * Apps that answer badly, over real HTTP: each failure ends the call with the callEndedReason
- * CONTRACT.md section 4 names, the callStatus webhook still goes out, recordings made before the
+ * docs/contract.md §4 names, the callStatus webhook still goes out, recordings made before the
  * failure stay, and Belay keeps serving.
  */
 

@@ -24,7 +24,7 @@ const SCHEMA_FOR: Record<string, string> = {
   callStatus: "CallStatusWebhook",
 };
 
-// FreeClimb's OpenAPI omits `nullable: true` on these fields, which CONTRACT.md sends as null.
+// FreeClimb's OpenAPI omits `nullable: true` on these fields, which docs/contract.md sends as null.
 const NULLABLE_GAPS = new Set(["conferenceId", "parentCallId", "recordingId", "recordingUrl"]);
 
 interface Received {

@@ -19,7 +19,7 @@ import {
 } from "./harness.js";
 
 /**
- * CONTRACT.md's promise, end to end: a team points FreeClimb's own SDK (@freeclimb/sdk 2.1.3) at
+ * docs/contract.md's promise, end to end: a team points FreeClimb's own SDK (@freeclimb/sdk 2.1.3) at
  * Belay and carries on. The SDK creates an application, adds a number, places a call to a virtual
  * device, finds, downloads and deletes the recording; the app verifies every webhook with the
  * SDK's utils.verifyRequest. Over real HTTPS (the SDK speaks nothing else), with Belay on the

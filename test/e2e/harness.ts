@@ -241,7 +241,7 @@ export async function closedPort(): Promise<number> {
 }
 
 /**
- * FreeClimb's OpenAPI omits `nullable: true` on fields CONTRACT.md sends as null (parentCallId,
+ * FreeClimb's OpenAPI omits `nullable: true` on fields docs/contract.md sends as null (parentCallId,
  * conferenceId on some webhooks, recordingId/recordingUrl when no speech was recorded): a
  * "must be string" complaint about one of these, when the value is null, is the schema's gap.
  */
@@ -254,7 +254,7 @@ export function openApiErrors(schema: string, value: Record<string, unknown>): s
   });
 }
 
-/** Compact JSON with keys in alphabetical order, as CONTRACT.md section 1 asks of every webhook. */
+/** Compact JSON with keys in alphabetical order, as docs/contract.md §1 asks of every webhook. */
 export function sortedCompactJson(value: Record<string, unknown>): string {
   return JSON.stringify(value, Object.keys(value).sort());
 }

@@ -24,7 +24,7 @@ import {
 
 /**
  * The voicemail example against a real Belay over real HTTP: the caller speaks a message after the
- * beep and presses #, and everything the app and the REST API see is checked against CONTRACT.md,
+ * beep and presses #, and everything the app and the REST API see is checked against docs/contract.md,
  * FreeClimb's OpenAPI and FreeClimb's own SDK, down to every recorded sample.
  */
 
@@ -188,7 +188,7 @@ describe("a voicemail left through the real HTTP API", () => {
     assert.equal(eventOf(events, "recordingStarted").at - answeredAt, audioAtMs);
   });
 
-  test("the record webhook has every field, with CONTRACT.md's names and JSON types", () => {
+  test("the record webhook has every field, with docs/contract.md's names and JSON types", () => {
     const { body } = record;
     assert.deepEqual(Object.keys(body).sort(), RECORD_WEBHOOK_FIELDS);
     const callId = eventOf(events, "started").callId;

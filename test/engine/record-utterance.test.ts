@@ -161,7 +161,7 @@ describe("RecordUtterance: how it ends", () => {
 });
 
 describe("RecordUtterance: defaults (DEFAULTS.recordUtterance)", () => {
-  test("the table is what CONTRACT.md says", () => {
+  test("the table is what docs/contract.md says", () => {
     assert.deepEqual(
       { ...DEFAULTS.recordUtterance },
       {

@@ -3,8 +3,8 @@ import { Ajv, type ValidateFunction } from "ajv";
 import formats from "ajv-formats";
 
 /**
- * Validates values against FreeClimb's published OpenAPI schemas (../shared/freeclimb/openapi.json,
- * beside the repository). Use it to check that what Belay emits is what FreeClimb documents:
+ * Validates values against FreeClimb's published OpenAPI schemas (test/fixtures/freeclimb/openapi.json,
+ * a copy kept with its provenance). Use it to check that what Belay emits is what FreeClimb documents:
  *
  *   const errors = validate("RecordWebhook", JSON.parse(body)); // [] when valid
  *
@@ -13,7 +13,7 @@ import formats from "ajv-formats";
  * (`example`, `x-…`, `deprecated`) are ignored through `strict: false`.
  */
 
-const OPENAPI_URL = new URL("../../../shared/freeclimb/openapi.json", import.meta.url);
+const OPENAPI_URL = new URL("../fixtures/freeclimb/openapi.json", import.meta.url);
 const DOCUMENT_ID = "freeclimb-openapi";
 
 type JsonObject = { [key: string]: unknown };

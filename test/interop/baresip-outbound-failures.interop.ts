@@ -74,7 +74,7 @@ test("a call baresip lets ring is ringing, then CANCELed at the ring timeout: no
   await baresip.nextEvent("CALL_CLOSED", 10_000, events); // the CANCEL reached it
   const status = await belay.webhook("/status", 10_000, hits);
   assert.deepEqual([status.body.callId, status.body.callEndedReason], [callId, "noAnswer"], status.rawBody);
-  // CONTRACT.md section 4: an outbound call that never connects still notifies callConnectUrl, with its status.
+  // docs/contract.md §4: an outbound call that never connects still notifies callConnectUrl, with its status.
   const connect = await belay.webhook("/connect", 5000, hits);
   assert.deepEqual(
     [connect.body.requestType, connect.body.callId, connect.body.callStatus],

@@ -1,6 +1,6 @@
 /**
  * Every PerCL command name Belay understands: the OpenAPI `PerclCommand` mapping plus `GetSpeech`,
- * which CONTRACT.md and the SDKs list but the OpenAPI mapping leaves out.
+ * which docs/contract.md and the SDKs list but the OpenAPI mapping leaves out.
  */
 export const PERCL_COMMAND_NAMES = [
   "Say",
