@@ -1,4 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
@@ -10,9 +16,9 @@ import { type BelayError, isBelayError } from "../errors.js";
 import type { OutboundSip } from "../server/outbound-call.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { AccountRow, Store } from "../store/types.js";
-import { authenticate, requireSameAccount } from "./auth.js";
 import { apiError, apiErrorStatus } from "./errors.js";
 import { registerOpenApi } from "./openapi.js";
+import { guardRoutes } from "./route-auth.js";
 import { accountsRoutes } from "./routes/accounts.js";
 import { applicationsRoutes } from "./routes/applications.js";
 import { callRoutes } from "./routes/calls.js";
@@ -37,7 +43,7 @@ declare module "fastify" {
     account: AccountRow;
   }
   interface FastifyContextConfig {
-    /** Served without Basic auth. */
+    /** Served without Basic auth (see route-auth.ts); every other route takes it. */
     public?: boolean;
   }
 }
@@ -53,6 +59,8 @@ export async function buildApi(
     // Request lines are info; the API logs only what went wrong.
     loggerInstance: deps.logger.child({ component: "api" }, { level: "warn" }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    routerOptions: EXACT_ROUTING,
+    frameworkErrors: frameworkError,
   });
   api.decorateRequest("account", null as unknown as AccountRow);
   // Routes declare zod schemas: Fastify validates requests and responses with them, and the
@@ -60,15 +68,7 @@ export async function buildApi(
   api.setValidatorCompiler(validatorCompiler);
   api.setSerializerCompiler(serializerCompiler);
 
-  api.addHook("onRequest", async (request) => {
-    if (!request.url.startsWith("/apiserver/") && !request.url.startsWith("/belay/")) return;
-    // A route marked `config: { public: true }` checks its own credential (a signed link) or
-    // holds no account data (the OpenAPI document).
-    if (request.routeOptions.config?.public === true) return;
-    request.account = await authenticate(request, deps.store);
-    const params = /^\/apiserver\/Accounts\/([^/?]+)/.exec(request.url);
-    if (params) requireSameAccount(request.account, decodeURIComponent(params[1] as string));
-  });
+  guardRoutes(api, deps.store);
 
   api.setErrorHandler((thrown, request, reply) => {
     const error = hasZodFastifySchemaValidationErrors(thrown)
@@ -79,10 +79,11 @@ export async function buildApi(
     const known = isBelayError(error) ? apiErrorStatus(error.code) : undefined;
     const status = known?.status ?? clientStatus(error) ?? 500;
     if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Belay"');
-    // A public route's query can hold its credential (a signed link's signature): never logged.
-    const url = request.routeOptions.config?.public === true ? request.url.split("?")[0] : request.url;
-    if (status >= 500) request.log.error({ err: error, url }, "request failed");
-    else request.log.info({ url, status, reason: error.message }, "request refused");
+    // The path and the route, never the query: it can hold a credential (a signed link's
+    // signature, or a key a client put there by mistake).
+    const at = { path: request.url.split("?")[0], route: request.routeOptions.url };
+    if (status >= 500) request.log.error({ err: error, ...at }, "request failed");
+    else request.log.info({ ...at, status, reason: error.message }, "request refused");
     const details = isBelayError(error) ? error.details : {};
     return reply.status(status).send({
       code: known?.code ?? (status === 413 ? 21 : status === 400 ? 20 : 0),
@@ -102,7 +103,7 @@ export async function buildApi(
   );
 
   await registerOpenApi(api);
-  api.get("/healthz", { schema: { hide: true } }, async () => ({
+  api.get("/healthz", { schema: { hide: true }, config: { public: true } }, async () => ({
     ok: true,
     liveCalls: deps.engine.liveCount(),
   }));
@@ -115,6 +116,26 @@ export async function buildApi(
   await api.register(devicesRoutes(deps));
   await api.register(virtualCallRoutes(deps));
   return api;
+}
+
+/**
+ * Fastify's defaults, spelled out: one spelling of a path per route. Authentication follows the
+ * route matched whatever these say, but each loosening adds spellings to review. (A variable, as
+ * Fastify's types do not list useSemicolonDelimiter under routerOptions, though it reads it there.)
+ */
+const EXACT_ROUTING = {
+  caseSensitive: true,
+  ignoreTrailingSlash: false,
+  ignoreDuplicateSlashes: false,
+  useSemicolonDelimiter: false,
+};
+
+/** A path Fastify cannot decode (`%zz`) gets FreeClimb's error body, as every other 400 does. */
+function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = clientStatus(error) ?? 400;
+  reply
+    .status(status)
+    .send({ code: status === 400 ? 20 : 0, message: error.message, url: request.url, details: {} });
 }
 
 /** A request that failed its route's schema → 400 naming the first bad field, e.g. `"to" must be…`. */

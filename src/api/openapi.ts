@@ -35,7 +35,15 @@ export async function registerOpenApi(api: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
   });
+  // Public: the document describes the API and holds no account's data.
   api.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => api.swagger());
-  // Swagger UI reads the same document from /docs/json.
-  await api.register(fastifySwaggerUi, { routePrefix: "/docs" });
+  // Swagger UI reads the same document from /docs/json. Its pages, assets and copies of the
+  // document hold no account's data either: every route it registers is marked public, in a
+  // context of its own so the mark reaches nothing else.
+  await api.register(async (docs) => {
+    docs.addHook("onRoute", (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(fastifySwaggerUi, { routePrefix: "/docs" });
+  });
 }
