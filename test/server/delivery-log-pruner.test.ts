@@ -4,6 +4,7 @@ import pino from "pino";
 import { SimulatedClock } from "../../src/engine/clock.js";
 import { resolveConfig } from "../../src/server/config.js";
 import { DeliveryLogPruner } from "../../src/server/delivery-log-pruner.js";
+import { startBelay } from "../e2e/harness.js";
 import { id, newAccount, newDelivery, openTestStore, type TestStore } from "../store/helpers.js";
 
 /** The delivery log's retention, run on the simulated clock: settled rows go, pending ones stay. */
@@ -95,5 +96,23 @@ test("BELAY_WEBHOOK_LOG_RETENTION takes days, hours, minutes or seconds; the def
         err.code === "CONFIG_INVALID" && err.message.includes(`BELAY_WEBHOOK_LOG_RETENTION "${bad}"`),
       bad,
     );
+  }
+});
+
+test("Belay prunes its own delivery log to webhookLogRetentionMs on its clock", async () => {
+  const clock = new SimulatedClock(Date.UTC(2026, 0, 5));
+  const harness = await startBelay({ listen: false, clock, webhookLogRetentionMs: DAY });
+  try {
+    const { belay } = harness;
+    // The outbox would send the pending row once due; this test is about keeping it.
+    await belay.app.stopOutbox();
+    const account = belay.account.accountId;
+    await belay.store.deliveries.create(newDelivery(account, 1, { state: "delivered", attempts: 1 }));
+    await belay.store.deliveries.create(newDelivery(account, 2, { nextAttemptAt: clock.now() + 60 * DAY }));
+    await clock.sleep(2 * DAY);
+    assert.equal(await belay.store.deliveries.get(id("WD", 1)), undefined, "delivered a day ago: pruned");
+    assert.equal((await belay.store.deliveries.get(id("WD", 2)))?.state, "pending", "pending: kept");
+  } finally {
+    await harness.stop();
   }
 });
