@@ -86,7 +86,9 @@ export class Call {
       parentCallId: spec.parentCallId,
     };
     this.log = deps.logger.child({ callId: spec.callId });
-    this.media = new MediaBus(deps.clock);
+    this.media = new MediaBus(deps.clock, (digit, pressedAt) =>
+      this.emit({ type: "digit", digit }, pressedAt),
+    );
     this.startedAt = deps.clock.now();
     this.stored = new Promise<CallRow>((resolve, reject) => {
       this.created = { resolve, reject };
@@ -146,10 +148,7 @@ export class Call {
     });
     this.spec.leg.listen({
       frame: (frame) => this.media.deliverFrame(frame),
-      digit: (digit) => {
-        this.emit({ type: "digit", digit });
-        this.media.deliverDigit(digit);
-      },
+      digit: (digit) => this.media.deliverDigit(digit),
       hangup: () => {
         this.hungUpByFarEnd = true;
         this.finishWith("farEndHangup");
@@ -271,6 +270,7 @@ export class Call {
     url: string,
     body: WebhookBody,
     fallbackUrl: string | null = null,
+    privateFields?: readonly string[],
   ): Promise<PerclOutcome<PerclCommand[]>> {
     if (body.requestType === "redirect" && ++this.redirects > DEFAULTS.maxRedirects) {
       const message = `more than ${DEFAULTS.maxRedirects} redirects in one call`;
@@ -278,7 +278,13 @@ export class Call {
     }
     const outcome = await this.deps.clock.track(
       this.deps.app.requestPercl(
-        { accountId: this.facts.accountId, callId: this.id, url, body },
+        {
+          accountId: this.facts.accountId,
+          callId: this.id,
+          url,
+          body,
+          ...(privateFields?.length ? { privateFields } : {}),
+        },
         { fallbackUrl },
       ),
     );
@@ -308,15 +314,15 @@ export class Call {
       farEndHungUp: () => this.hungUpByFarEnd,
       answer: () => this.answer(),
       play: (pcm, signal) => this.spec.leg.play(pcm, signal ?? this.abort.signal),
-      sendDigits: async (digits, pauseMs) => {
-        this.emit({ type: "sentDigits", digits });
+      sendDigits: async (digits, pauseMs, privacyMode) => {
+        this.emit({ type: "sentDigits", digits: privacyMode ? null : digits });
         await this.spec.leg.sendDigits(digits, pauseMs, this.abort.signal);
       },
       speak: (text, language) => deps.clock.track(deps.audio.speak(text, language)),
       loadAudio: (url) => deps.clock.track(deps.audio.load(url, this.facts.accountId)),
       recordingUrl: (recordingId) => recordingUrl(deps.publicUrl, this.facts.accountId, recordingId),
       webhookBody: (requestType, extra) => this.webhookBody(requestType, extra),
-      requestPercl: (url, body) => this.requestPercl(url, body),
+      requestPercl: (url, body, privateFields) => this.requestPercl(url, body, null, privateFields),
       notify: (url, body) => this.notify(url, body),
       emit: (event) => this.emit(event),
     };
@@ -372,6 +378,7 @@ export class Call {
 
   private async end(): Promise<CallOutcome> {
     const { reason, message } = this.ending ?? { reason: "internalError" as CallEndedReason };
+    this.media.releaseBufferedDigits();
     if (!this.hungUpByFarEnd) this.spec.leg.hangup();
     const status = finalStatus(this.answered, reason);
     this.current = status;
@@ -412,8 +419,9 @@ export class Call {
     }
   }
 
-  private emit(event: DistributiveOmit<TimelineEvent, "at">): void {
-    const full = { ...event, at: Math.round(this.deps.clock.now() - this.startedAt) } as TimelineEvent;
+  /** `when` defaults to now; a key reported after it was pressed carries its own time. */
+  private emit(event: DistributiveOmit<TimelineEvent, "at">, when = this.deps.clock.now()): void {
+    const full = { ...event, at: Math.round(when - this.startedAt) } as TimelineEvent;
     for (const listener of this.listeners) listener(full);
   }
 }

@@ -34,7 +34,8 @@ export interface CommandContext {
   /** Connects the audio path (idempotent): the call becomes inProgress. */
   answer(): Promise<void>;
   play(pcm: Int16Array, signal?: AbortSignal): Promise<void>;
-  sendDigits(digits: string, pauseMs: number): Promise<void>;
+  /** privacyMode: the timeline says digits were sent, not which. */
+  sendDigits(digits: string, pauseMs: number, privacyMode?: boolean): Promise<void>;
   speak(text: string, language: string | undefined): Promise<Int16Array>;
   /** Audio for Play: a Belay recordingUrl resolves internally; anything else is fetched. */
   loadAudio(url: string): Promise<Int16Array>;
@@ -42,8 +43,15 @@ export interface CommandContext {
   recordingUrl(recordingId: string): string;
   /** A webhook body with the common call fields filled in. */
   webhookBody(requestType: string, extra?: Record<string, unknown>): WebhookBody;
-  /** Asks the app for the next PerCL script. */
-  requestPercl(url: string, body: WebhookBody): Promise<PerclOutcome<PerclCommand[]>>;
+  /**
+   * Asks the app for the next PerCL script. `privateFields` of the body are privacyMode input:
+   * sent to the app, never stored or logged.
+   */
+  requestPercl(
+    url: string,
+    body: WebhookBody,
+    privateFields?: readonly string[],
+  ): Promise<PerclOutcome<PerclCommand[]>>;
   /** A notification through the durable outbox (its reply is ignored). */
   notify(url: string, body: WebhookBody): Promise<void>;
   emit(event: DistributiveOmit<TimelineEvent, "at">): void;

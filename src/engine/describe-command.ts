@@ -2,7 +2,7 @@ import type { PerclCommand } from "../contract/percl/index.js";
 
 const MAX_TEXT = 60;
 
-/** A short, log-safe summary of a command for the timeline (privacyMode text is withheld). */
+/** A short, log-safe summary of a command for the timeline (privacyMode input is withheld). */
 export function describeCommand(command: PerclCommand): string | undefined {
   switch (command.name) {
     case "Say": {
@@ -11,7 +11,7 @@ export function describeCommand(command: PerclCommand): string | undefined {
       return JSON.stringify(text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
     }
     case "Play":
-      return command.attrs.file;
+      return command.attrs.privacyMode ? "(file withheld: privacyMode)" : command.attrs.file;
     case "Pause":
       return `${command.attrs.length} ms`;
     case "GetDigits":

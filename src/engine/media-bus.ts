@@ -4,6 +4,16 @@ import type { Clock } from "./clock.js";
 /** Returns true when it ran to the end synchronously: no promise settled, no I/O started. */
 type FrameHandler = (frame: Frame) => boolean;
 type DigitHandler = (digit: string) => void;
+/**
+ * Told where each key the caller pressed went, once that is known: the key, or null when a
+ * privacyMode command took it (its value must not leave the call); `pressedAt` on the clock.
+ */
+export type KeyWitness = (digit: string | null, pressedAt: number) => void;
+
+export interface DigitListening {
+  /** The keys are privacyMode input: the witness hears of them without their value. */
+  privacyMode?: boolean;
+}
 
 /**
  * Routes the caller's frames and digits to whichever command is listening. Digits that arrive
@@ -15,14 +25,21 @@ type DigitHandler = (digit: string) => void;
  * than half of it came before. Real-time timers fire a millisecond or two late, so a command that
  * starts "on" a frame boundary starts just after it; this rule gives such a command the same
  * frames in real time as on the simulated clock, where it starts exactly on the boundary.
+ *
+ * Which key was pressed is told to the witness only once it is known whether a privacyMode command
+ * takes it: at once while a command listens, else when a command takes the buffer or the call ends.
  */
 export class MediaBus {
   private frameHandler: FrameHandler | undefined;
   private frameHandlerSince = 0;
   private digitHandler: DigitHandler | undefined;
-  private buffered = "";
+  private digitsPrivate = false;
+  private buffered: Array<{ digit: string; at: number }> = [];
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly witness: KeyWitness = () => undefined,
+  ) {}
 
   onFrame(handler: FrameHandler): () => void {
     this.frameHandler = handler;
@@ -32,18 +49,25 @@ export class MediaBus {
     };
   }
 
-  onDigit(handler: DigitHandler): () => void {
+  onDigit(handler: DigitHandler, listening: DigitListening = {}): () => void {
     this.digitHandler = handler;
+    this.digitsPrivate = listening.privacyMode === true;
     return () => {
       if (this.digitHandler === handler) this.digitHandler = undefined;
     };
   }
 
   /** Returns and clears the digits pressed while nobody listened. */
-  takeBufferedDigits(): string {
-    const digits = this.buffered;
-    this.buffered = "";
-    return digits;
+  takeBufferedDigits(listening: DigitListening = {}): string {
+    const taken = this.buffered;
+    this.buffered = [];
+    for (const { digit, at } of taken) this.witness(listening.privacyMode ? null : digit, at);
+    return taken.map((key) => key.digit).join("");
+  }
+
+  /** At the end of the call: keys no command took are told as they are. */
+  releaseBufferedDigits(): void {
+    this.takeBufferedDigits();
   }
 
   /** True when the frame was dropped, or taken by a handler that ran to the end synchronously. */
@@ -55,7 +79,12 @@ export class MediaBus {
   }
 
   deliverDigit(digit: string): void {
-    if (this.digitHandler) this.digitHandler(digit);
-    else this.buffered += digit;
+    const handler = this.digitHandler;
+    if (!handler) {
+      this.buffered.push({ digit, at: this.clock.now() });
+      return;
+    }
+    this.witness(this.digitsPrivate ? null : digit, this.clock.now());
+    handler(digit);
   }
 }

@@ -11,6 +11,11 @@ export interface WebhookTarget {
   callId: string | null;
   url: string;
   body: WebhookBody;
+  /**
+   * Body fields holding privacyMode input (GetDigits `digits`): sent to the app, and nowhere
+   * else. Only a PerCL request may have them: a notification is stored to be resent.
+   */
+  privateFields?: readonly string[];
 }
 
 /** Why asking the app for PerCL failed, named as the callEndedReason it causes. */

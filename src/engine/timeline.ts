@@ -3,6 +3,11 @@ import type { CallDirection, CallStatus } from "../store/types.js";
 /**
  * A call's story as it happens: what `belay call` prints and what tests assert on.
  * `at` is milliseconds since the call started, on the call's clock.
+ *
+ * The timeline leaves Belay (the virtual-calls API streams it), so it never carries privacyMode
+ * input (docs/privacy.md): a key the caller pressed into a privacyMode GetDigits, the digits it
+ * collected and privacyMode SendDigits are null. A key pressed while no command listened is
+ * reported once a command takes it (or the call ends), with the time it was pressed.
  */
 export type TimelineEvent =
   | { type: "started"; at: number; callId: string; from: string; to: string; direction: CallDirection }
@@ -19,8 +24,10 @@ export type TimelineEvent =
     }
   | { type: "notification"; at: number; requestType: string; url: string }
   | { type: "command"; at: number; index: number; name: string; detail?: string }
-  | { type: "digit"; at: number; digit: string }
-  | { type: "sentDigits"; at: number; digits: string }
+  /** digit null: withheld, the key went to a privacyMode GetDigits. */
+  | { type: "digit"; at: number; digit: string | null }
+  /** digits null: withheld (privacyMode). */
+  | { type: "sentDigits"; at: number; digits: string | null }
   | { type: "recordingStarted"; at: number; recordingId: string }
   | {
       type: "recording";
@@ -32,7 +39,8 @@ export type TimelineEvent =
       durationMs: number;
       termReason: string;
     }
-  | { type: "getDigits"; at: number; digits: string; reason: string }
+  /** digits null: withheld (privacyMode). */
+  | { type: "getDigits"; at: number; digits: string | null; reason: string }
   | { type: "error"; at: number; message: string }
   | { type: "ended"; at: number; status: CallStatus; reason: string };
 

@@ -15,6 +15,7 @@ import type { AccountRow, Store } from "../store/types.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
+import { DeliveryLogPruner } from "./delivery-log-pruner.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
 import { cachedSigningSecrets } from "./signing-secrets.js";
 import { startSip } from "./sip.js";
@@ -32,6 +33,8 @@ export interface Belay {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly privacy: PrivacySweeper;
+  /** Keeps the webhook delivery log to --webhook-log-retention. */
+  readonly deliveryLog: DeliveryLogPruner;
   /** SIP over UDP; undefined when off (--sip-port 0). */
   readonly sip: SipService | undefined;
   /** `udp:<address>:<port>` SIP listens on, or undefined when SIP is off. */
@@ -89,6 +92,13 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     limits: DEFAULT_LIMITS,
   });
   const privacy = new PrivacySweeper({ store, blobs, clock, logger: log }, config.privacySweepMs);
+  const deliveryLog = new DeliveryLogPruner(
+    { deliveries: store.deliveries, clock, logger: log },
+    {
+      retentionMs: config.webhookLogRetentionMs,
+      everyMs: Math.min(config.webhookLogPruneMs, config.webhookLogRetentionMs),
+    },
+  );
   const sip = await startSip({ config, engine, store, clock, logger: log }).catch(async (err: unknown) => {
     await store.close();
     throw err;
@@ -96,6 +106,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
   app.startOutbox();
   privacy.start();
+  deliveryLog.start();
 
   return {
     config,
@@ -107,6 +118,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     clock,
     logger: log,
     privacy,
+    deliveryLog,
     sip,
     sipAddress: () => (sip ? `udp:${sip.address.address}:${sip.address.port}` : undefined),
     publicUrl: () => baseUrl,
@@ -119,6 +131,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     },
     async close() {
       privacy.stop();
+      await deliveryLog.stop();
       // Live SIP calls get their BYE here; the socket stays open until the BYEs are answered.
       sip?.stopAccepting();
       await engine.shutdown();

@@ -2,6 +2,7 @@ import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
 import { BelayError } from "../errors.js";
+import { parseDuration } from "./duration.js";
 
 /** Everything `belay serve` can be told; each has a default so `npm start` just works. */
 export interface BelayConfig {
@@ -34,6 +35,10 @@ export interface BelayConfig {
   maxCalls: number;
   /** Where POST /Calls dials numbers that are not virtual devices, e.g. `sip:{to}@127.0.0.1:5080`. */
   sipOutbound?: string;
+  /** Delivered and failed rows of the webhook delivery log are deleted this long after their last update. */
+  webhookLogRetentionMs: number;
+  /** How often the delivery log is pruned, in ms (at most the retention time). */
+  webhookLogPruneMs: number;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -47,6 +52,9 @@ export const CONFIG_DEFAULTS = {
   sipPort: 0,
   rtpPorts: { min: 10_000, max: 20_000 },
   maxCalls: 500,
+  // Long enough to look into last week's calls, short enough that the log stays small.
+  webhookLogRetentionMs: 7 * 86_400_000,
+  webhookLogPruneMs: 3_600_000,
 } as const;
 
 /** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
@@ -83,7 +91,19 @@ export function resolveConfig(
       },
     maxCalls:
       options.maxCalls ?? positiveFrom("BELAY_MAX_CALLS", env.BELAY_MAX_CALLS) ?? CONFIG_DEFAULTS.maxCalls,
+    webhookLogRetentionMs:
+      options.webhookLogRetentionMs ??
+      (env.BELAY_WEBHOOK_LOG_RETENTION
+        ? parseDuration("BELAY_WEBHOOK_LOG_RETENTION", env.BELAY_WEBHOOK_LOG_RETENTION)
+        : CONFIG_DEFAULTS.webhookLogRetentionMs),
+    webhookLogPruneMs: options.webhookLogPruneMs ?? CONFIG_DEFAULTS.webhookLogPruneMs,
   };
+  if (!(Number.isSafeInteger(config.webhookLogRetentionMs) && config.webhookLogRetentionMs > 0)) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `webhookLogRetentionMs must be a whole number of milliseconds above 0, got ${config.webhookLogRetentionMs}`,
+    );
+  }
   checkRtpPorts(config.rtpPorts);
   if (!(Number.isInteger(config.maxCalls) && config.maxCalls > 0))
     throw new BelayError("CONFIG_INVALID", `maxCalls must be a whole number above 0, got ${config.maxCalls}`);

@@ -97,8 +97,12 @@ export interface WebhookDeliveryRow {
   callId: string | null;
   requestType: string;
   url: string;
-  /** The exact JSON bytes signed and sent. */
+  /**
+   * The exact JSON bytes signed and sent, except that privacyMode input (GetDigits `digits`) is
+   * null in it: then `redacted` is true. The value itself is never stored (docs/privacy.md).
+   */
   body: string;
+  redacted: boolean;
   /** true for notifications kept in the durable outbox and retried. */
   durable: boolean;
   state: DeliveryState;
@@ -234,7 +238,10 @@ export interface RecordingRepo {
 }
 
 export interface WebhookDeliveryRepo {
-  create(row: Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated">): Promise<WebhookDeliveryRow>;
+  /** `redacted` defaults to false. */
+  create(
+    row: Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated" | "redacted"> & { redacted?: boolean },
+  ): Promise<WebhookDeliveryRow>;
   update(
     deliveryId: string,
     patch: Partial<Omit<WebhookDeliveryRow, "deliveryId" | "dateCreated">>,
@@ -243,6 +250,11 @@ export interface WebhookDeliveryRepo {
   /** Durable deliveries still pending whose nextAttemptAt <= now, oldest first. */
   listDue(now: number, limit: number): Promise<WebhookDeliveryRow[]>;
   listByCall(callId: string): Promise<WebhookDeliveryRow[]>;
+  /**
+   * Deletes up to `limit` delivered or failed deliveries last updated before `before`, oldest
+   * first; pending ones are never touched. Resolves with how many it deleted.
+   */
+  deleteSettledBefore(before: number, limit: number): Promise<number>;
 }
 
 export interface DeviceRepo {

@@ -1,6 +1,7 @@
 /**
  * How Belay talks to a customer's app: PerCL webhooks get one signed attempt (plus the fallback
- * URL), notifications go through the durable outbox. Every request lands in the delivery log.
+ * URL), notifications go through the durable outbox. Every request lands in the delivery log;
+ * privacyMode input (a target's privateFields) is sent, and logged as null (docs/privacy.md).
  */
 import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
@@ -10,6 +11,7 @@ import { signPayload } from "../contract/signature.js";
 import { serializeWebhook } from "../contract/webhooks.js";
 import type { Clock } from "../engine/clock.js";
 import type { AppClient, WebhookTarget } from "../engine/ports.js";
+import { BelayError } from "../errors.js";
 import type { WebhookDeliveryRepo } from "../store/types.js";
 import { classifyPerclReply, displayUrl, type PerclReply } from "./classify.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, type PostResult, postWebhook } from "./http-post.js";
@@ -71,7 +73,12 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
     );
   }
 
-  async function askOnce(target: WebhookTarget, url: string, body: string): Promise<PerclReply> {
+  async function askOnce(
+    target: WebhookTarget,
+    url: string,
+    body: string,
+    logged: { body: string; redacted: boolean },
+  ): Promise<PerclReply> {
     const deliveryId = newId("RQ");
     const result = await signAndPost(target.accountId, url, body, deliveryId);
     const outcome = classifyPerclReply(url, result);
@@ -83,7 +90,8 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
         callId: target.callId,
         requestType: target.body.requestType,
         url,
-        body,
+        body: logged.body,
+        redacted: logged.redacted,
         durable: false,
         state: answered ? "delivered" : "failed",
         attempts: 1,
@@ -96,7 +104,20 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
       // The log is for inspection; losing one row must not end the call.
       logger.error({ err, deliveryId, callId: target.callId }, "could not record a webhook delivery");
     }
-    if (!outcome.ok) {
+    if (outcome.ok) {
+      // What was asked and answered, never the body: it may hold privacyMode input.
+      logger.debug(
+        {
+          url: displayUrl(url),
+          status: outcome.status,
+          requestType: target.body.requestType,
+          callId: target.callId,
+          deliveryId,
+          latencyMs: outcome.latencyMs,
+        },
+        "PerCL webhook answered",
+      );
+    } else {
       logger.warn(
         {
           url: displayUrl(url),
@@ -124,15 +145,24 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
   return {
     async requestPercl(target, requestOptions) {
       const body = serializeWebhook(target.body);
-      const first = await clock.track(askOnce(target, target.url, body));
+      const logged = loggedBody(target);
+      const first = await clock.track(askOnce(target, target.url, body, logged));
       const fallbackUrl = requestOptions?.fallbackUrl;
       if (first.ok || first.reason !== "webhookFailed" || !fallbackUrl) return first;
-      const second = await clock.track(askOnce(target, fallbackUrl, body));
+      const second = await clock.track(askOnce(target, fallbackUrl, body, logged));
       if (second.ok) return second;
       return { ...second, message: `${second.message}, after ${first.message}` };
     },
 
     async notify(target) {
+      if (target.privateFields?.length) {
+        // The outbox stores what it resends: privacyMode input would be written to disk.
+        throw new BelayError(
+          "WEBHOOK_PRIVATE_NOTIFICATION",
+          `a ${target.body.requestType} notification cannot carry privacyMode input`,
+          { requestType: target.body.requestType, callId: target.callId },
+        );
+      }
       const now = clock.now();
       const row = await clock.track(
         deliveries.create({
@@ -158,4 +188,17 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
     stopOutbox: () => outbox.stop(),
     drainOutbox: () => outbox.drain(),
   };
+}
+
+/**
+ * What the delivery log keeps of a PerCL request: the exact body, or, when it carries privacyMode
+ * input, the body with those fields null. The value is never written, so no database page, WAL
+ * frame or free page can hold it.
+ */
+function loggedBody(target: WebhookTarget): { body: string; redacted: boolean } {
+  const fields = target.privateFields ?? [];
+  if (fields.length === 0) return { body: serializeWebhook(target.body), redacted: false };
+  const withheld: Record<string, unknown> = { ...target.body };
+  for (const field of fields) if (field in withheld) withheld[field] = null;
+  return { body: serializeWebhook(withheld), redacted: true };
 }

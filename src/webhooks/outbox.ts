@@ -256,6 +256,7 @@ export class Outbox {
           latencyMs,
         });
         this.settled(row);
+        this.logger.debug({ ...context, latencyMs }, "notification delivered");
         return;
       }
       const lastError = result.ok ? `answered ${status}` : result.error;

@@ -40,6 +40,7 @@ before(async () => {
   harness = await startBelay({ listen: false, clock });
   // The sweeper would only make simulated time leap faster; nothing here is privacyMode.
   harness.belay.privacy.stop();
+  await harness.belay.deliveryLog.stop();
   app = await startScriptedApp({
     "/connect": (hit) => ({ body: onConnect(hit) }),
     "/other-connect": () => ({ body: [{ Hangup: {} }] }),

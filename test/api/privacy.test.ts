@@ -10,10 +10,10 @@ import { assertApiError, call, get, recordingRoutes, seedCall } from "./helpers.
 
 /**
  * A privacyMode recording downloads until its two minutes are up, and is gone once the sweeper has
- * run. Belay runs on a SimulatedClock; its periodic jobs (the sweeper and the outbox poll) are
- * stopped, because a simulated clock leaps to the next pending timer whenever idle: with them
- * running, two simulated minutes would pass within milliseconds. Time moves only when the test
- * sleeps on the clock, and the sweep is driven by hand.
+ * run. Belay runs on a SimulatedClock; its periodic jobs (the sweeper, the outbox poll and the
+ * delivery log pruner) are stopped, because a simulated clock leaps to the next pending timer
+ * whenever idle: with them running, two simulated minutes would pass within milliseconds. Time
+ * moves only when the test sleeps on the clock, and the sweep is driven by hand.
  */
 
 let harness: TestBelay;
@@ -24,6 +24,7 @@ before(async () => {
   clock = new SimulatedClock(Date.now());
   harness = await startBelay({ listen: false, clock });
   harness.belay.privacy.stop();
+  await harness.belay.deliveryLog.stop();
   await harness.belay.app.stopOutbox();
   app = await startScriptedApp(recordingRoutes(2, { privacyMode: true }));
 });
@@ -134,6 +135,7 @@ test("a deadline that passed while Belay was down is honoured on the next start"
     const config = { dataDir: data.dir, port: 0, logLevel: "silent" };
     const first = await createBelay(resolveConfig({ ...config, clock: past }, {}));
     first.privacy.stop();
+    await first.deliveryLog.stop();
     await first.app.stopOutbox();
     const { recordingIds } = await seedCall(first, app, { fast: false });
     const id = recordingIds[0] as string;

@@ -32,6 +32,7 @@ before(async () => {
   clock = new SimulatedClock(Date.UTC(2026, 11, 1, 6, 0, 0, 250));
   harness = await startBelay({ listen: false, clock, publicUrl: PUBLIC_URL });
   harness.belay.privacy.stop();
+  await harness.belay.deliveryLog.stop();
   await harness.belay.app.stopOutbox();
   app = await startScriptedApp(recordingRoutes(3));
   ({ recordingIds } = await seedCall(harness.belay, app));

@@ -35,6 +35,7 @@ before(async () => {
   clock = new SimulatedClock(FEB_27_LATE);
   harness = await startBelay({ listen: false, clock });
   harness.belay.privacy.stop();
+  await harness.belay.deliveryLog.stop();
   await harness.belay.app.stopOutbox();
   app2 = await startScriptedApp(recordingRoutes(2));
   app1 = await startScriptedApp(recordingRoutes(1));

@@ -96,3 +96,9 @@ test("serve refuses a port that is not a number: exit 2", async () => {
   assert.equal(run.code, 2, describeRun(run));
   assert.match(run.stderr, /--port "80a" must be a port number/);
 });
+
+test("serve refuses a webhook log retention that is not a duration: exit 2", async () => {
+  const run = await runCli(["serve", "--data-dir", folder.dir, "--webhook-log-retention", "7w"]);
+  assert.equal(run.code, 2, describeRun(run));
+  assert.match(run.stderr, /--webhook-log-retention "7w" must be a duration above zero/);
+});

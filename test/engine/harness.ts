@@ -69,6 +69,8 @@ export interface AppRequest {
   body: WebhookBody;
   /** Milliseconds on the call's clock when the request was made. */
   atMs: number;
+  /** Fields the engine marked as privacyMode input. */
+  privateFields: readonly string[];
 }
 
 /**
@@ -87,19 +89,24 @@ export class ScriptedApp implements AppClient<PerclCommand[]> {
     target: WebhookTarget,
     options?: { fallbackUrl?: string | null },
   ): Promise<PerclOutcome<PerclCommand[]>> {
-    const first = await this.ask(target.url, target.body);
+    const privateFields = target.privateFields ?? [];
+    const first = await this.ask(target.url, target.body, privateFields);
     if (first.ok || first.reason !== "webhookFailed" || !options?.fallbackUrl) return first;
-    return this.ask(options.fallbackUrl, target.body);
+    return this.ask(options.fallbackUrl, target.body, privateFields);
   }
 
   async notify(target: WebhookTarget): Promise<void> {
-    this.record("notify", target.url, target.body);
+    this.record("notify", target.url, target.body, target.privateFields ?? []);
     // A real macrotask, so an untracked wait would let simulated time run past it.
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  private async ask(url: string, raw: WebhookBody): Promise<PerclOutcome<PerclCommand[]>> {
-    const body = this.record("percl", url, raw);
+  private async ask(
+    url: string,
+    raw: WebhookBody,
+    privateFields: readonly string[],
+  ): Promise<PerclOutcome<PerclCommand[]>> {
+    const body = this.record("percl", url, raw, privateFields);
     await new Promise((resolve) => setImmediate(resolve));
     const route = url.startsWith(APP) ? this.routes[url.slice(APP.length)] : undefined;
     if (!route) return failure("webhookFailed", `POST ${url} answered 404`, 404, url);
@@ -111,9 +118,14 @@ export class ScriptedApp implements AppClient<PerclCommand[]> {
     return { ok: true, script: parsed.script, status: 200, latencyMs: 0, url };
   }
 
-  private record(kind: AppRequest["kind"], url: string, body: WebhookBody): WebhookBody {
+  private record(
+    kind: AppRequest["kind"],
+    url: string,
+    body: WebhookBody,
+    privateFields: readonly string[],
+  ): WebhookBody {
     const sent = JSON.parse(JSON.stringify(body)) as WebhookBody;
-    this.requests.push({ kind, url, body: sent, atMs: this.clock.now() });
+    this.requests.push({ kind, url, body: sent, atMs: this.clock.now(), privateFields });
     return sent;
   }
 }

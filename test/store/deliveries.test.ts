@@ -26,11 +26,15 @@ for (const backend of BACKENDS) {
         lastStatus: 503,
         lastError: "HTTP 503",
         latencyMs: 812,
+        redacted: true,
       });
       const created = await t.store.deliveries.create(input);
       assert.deepEqual(created, { ...input, dateCreated: t.clock.time, dateUpdated: t.clock.time });
       assert.deepEqual(await t.store.deliveries.get(input.deliveryId), created);
       assert.equal(await t.store.deliveries.get(id("WD", 2)), undefined);
+      const plain = await t.store.deliveries.create(newDelivery(A, 3));
+      assert.equal(plain.redacted, false, "redacted defaults to false");
+      assert.equal((await t.store.deliveries.get(plain.deliveryId))?.redacted, false);
     });
 
     test("update patches given fields and sets dateUpdated", async () => {
@@ -109,6 +113,27 @@ for (const backend of BACKENDS) {
         WD(1, 3, 4),
       );
       assert.deepEqual(await t.store.deliveries.listByCall(id("CA", 9)), []);
+    });
+
+    test("deleteSettledBefore: delivered and failed rows updated before the cutoff, oldest first, never pending", async () => {
+      const start = t.clock.time;
+      await t.store.deliveries.create(newDelivery(A, 1, { state: "delivered", durable: false }));
+      await t.store.deliveries.create(newDelivery(A, 2, { nextAttemptAt: start }));
+      t.clock.advance(1000);
+      await t.store.deliveries.create(newDelivery(B, 3, { state: "failed" }));
+      t.clock.advance(1000);
+      await t.store.deliveries.create(newDelivery(A, 4, { state: "delivered" }));
+      const left = async () => {
+        const rows = await Promise.all(WD(1, 2, 3, 4).map((d) => t.store.deliveries.get(d)));
+        return rows.flatMap((row) => (row ? [row.deliveryId] : []));
+      };
+      assert.equal(await t.store.deliveries.deleteSettledBefore(start + 2000, 1), 1);
+      assert.deepEqual(await left(), WD(2, 3, 4), "the oldest settled row goes first");
+      assert.equal(await t.store.deliveries.deleteSettledBefore(start + 2000, 10), 1);
+      assert.deepEqual(await left(), WD(2, 4), "a row updated at the cutoff stays");
+      t.clock.advance(100_000);
+      assert.equal(await t.store.deliveries.deleteSettledBefore(t.clock.time + 1, 10), 1);
+      assert.deepEqual(await left(), WD(2), "a pending row stays, however old");
     });
   });
 }

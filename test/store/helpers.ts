@@ -147,7 +147,7 @@ export function newDelivery(
   accountId: string,
   n: number,
   extra: Partial<Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated">> = {},
-): Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated"> {
+): Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated" | "redacted"> & { redacted?: boolean } {
   return {
     deliveryId: id("WD", n),
     accountId,

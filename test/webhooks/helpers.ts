@@ -123,11 +123,13 @@ export class MemoryDeliveryRepo implements WebhookDeliveryRepo {
 
   constructor(private readonly clock: Clock) {}
 
-  async create(row: Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated">): Promise<WebhookDeliveryRow> {
+  async create(
+    row: Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated" | "redacted"> & { redacted?: boolean },
+  ): Promise<WebhookDeliveryRow> {
     if (this.rows.some((r) => r.deliveryId === row.deliveryId))
       throw new Error(`duplicate ${row.deliveryId}`);
     const now = this.clock.now();
-    const stored = { ...row, dateCreated: now, dateUpdated: now };
+    const stored = { ...row, redacted: row.redacted ?? false, dateCreated: now, dateUpdated: now };
     this.rows.push(stored);
     return { ...stored };
   }
@@ -156,6 +158,15 @@ export class MemoryDeliveryRepo implements WebhookDeliveryRepo {
 
   async listByCall(callId: string): Promise<WebhookDeliveryRow[]> {
     return this.rows.filter((r) => r.callId === callId).map((r) => ({ ...r }));
+  }
+
+  async deleteSettledBefore(before: number, limit: number): Promise<number> {
+    const doomed = this.rows
+      .filter((r) => r.state !== "pending" && r.dateUpdated < before)
+      .sort((a, b) => a.dateUpdated - b.dateUpdated)
+      .slice(0, limit);
+    for (const row of doomed) this.rows.splice(this.rows.indexOf(row), 1);
+    return doomed.length;
   }
 
   all(): WebhookDeliveryRow[] {

@@ -290,6 +290,7 @@ describe("notification outbox", () => {
       create: (row) => deliveries.create(row),
       update: (id, patch) => deliveries.update(id, patch),
       get: (id) => deliveries.get(id),
+      deleteSettledBefore: (before, limit) => deliveries.deleteSettledBefore(before, limit),
       listDue: (now, limit) => {
         reads.listDue++;
         return deliveries.listDue(now, limit);

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { BelayError } from "../../errors.js";
 import { createBelay } from "../../server/belay.js";
 import { CONFIG_DEFAULTS, parseRtpPorts, resolveConfig, SERVE_SIP_PORT } from "../../server/config.js";
+import { parseDuration } from "../../server/duration.js";
 import { SERVER_FILE } from "../target.js";
 
 interface ServeFlags {
@@ -19,6 +20,7 @@ interface ServeFlags {
   rtpPorts?: string;
   maxCalls?: string;
   sipOutbound?: string;
+  webhookLogRetention?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -52,6 +54,10 @@ export function registerServe(program: Command): void {
       "--sip-outbound <uri>",
       "dial POST /Calls to non-device numbers over SIP here, e.g. 'sip:{to}@127.0.0.1:5080'",
     )
+    .option(
+      "--webhook-log-retention <duration>",
+      "keep delivered and failed webhooks in the delivery log this long: 7d, 12h, 30m, 90s; a bare number is days (default: 7d)",
+    )
     .action(async (flags: ServeFlags) => {
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
         throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
@@ -80,6 +86,9 @@ export function registerServe(program: Command): void {
         ...(flags.rtpPorts ? { rtpPorts: parseRtpPorts("--rtp-ports", flags.rtpPorts) } : {}),
         ...(maxCalls !== undefined ? { maxCalls } : {}),
         ...(flags.sipOutbound ? { sipOutbound: flags.sipOutbound } : {}),
+        ...(flags.webhookLogRetention
+          ? { webhookLogRetentionMs: parseDuration("--webhook-log-retention", flags.webhookLogRetention) }
+          : {}),
       });
       const belay = await createBelay(config);
       const url = await belay.listen();

@@ -1,5 +1,7 @@
 import type { TimelineEvent } from "../../engine/timeline.js";
 
+const WITHHELD = "withheld: privacyMode";
+
 const seconds = (ms: number) => (ms / 1000).toFixed(3).padStart(8);
 
 /** One readable line per timeline event, as `belay call` prints them. */
@@ -23,9 +25,9 @@ function describe(event: TimelineEvent): string {
     case "command":
       return `PerCL ${event.name}${event.detail ? ` ${event.detail}` : ""}`;
     case "digit":
-      return `caller pressed ${event.digit}`;
+      return event.digit === null ? `caller pressed a key (${WITHHELD})` : `caller pressed ${event.digit}`;
     case "sentDigits":
-      return `sent digits ${event.digits}`;
+      return event.digits === null ? `sent digits (${WITHHELD})` : `sent digits ${event.digits}`;
     case "recordingStarted":
       return `recording ${event.recordingId} started`;
     case "recording":
@@ -33,7 +35,9 @@ function describe(event: TimelineEvent): string {
         ? `recording ${event.recordingId}: ${event.durationMs} ms (${event.durationSec} s), ${event.sizeBytes} bytes, termReason ${event.termReason}`
         : `no recording (no speech), termReason ${event.termReason}`;
     case "getDigits":
-      return `digits "${event.digits}" (${event.reason})`;
+      return event.digits === null
+        ? `digits (${WITHHELD}) (${event.reason})`
+        : `digits "${event.digits}" (${event.reason})`;
     case "error":
       return `error: ${event.message}`;
     case "ended":

@@ -6,8 +6,9 @@ export async function continueWith(
   ctx: CommandContext,
   url: string,
   body: WebhookBody,
+  privateFields?: readonly string[],
 ): Promise<CommandResult> {
-  const outcome = await ctx.requestPercl(url, body);
+  const outcome = await ctx.requestPercl(url, body, privateFields);
   if (outcome.ok) return { kind: "script", script: outcome.script };
   return { kind: "end", reason: outcome.reason, message: outcome.message };
 }

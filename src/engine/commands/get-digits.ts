@@ -19,9 +19,11 @@ export const getDigits: CommandHandler<"GetDigits"> = async (attrs, ctx, signal)
   const options = withDefaults(DEFAULTS.getDigits, attrs);
   const collected = await collect(options, attrs, ctx, signal);
   if (!collected) return { kind: "end", reason: "farEndHangup" };
-  ctx.emit({ type: "getDigits", digits: collected.digits, reason: collected.reason });
+  const privacyMode = attrs.privacyMode === true;
+  ctx.emit({ type: "getDigits", digits: privacyMode ? null : collected.digits, reason: collected.reason });
   const body = ctx.webhookBody("getDigits", { digits: collected.digits, reason: collected.reason });
-  return continueWith(ctx, attrs.actionUrl, body);
+  // privacyMode (PCI): the digits go to the app and nowhere else (docs/privacy.md).
+  return continueWith(ctx, attrs.actionUrl, body, privacyMode ? ["digits"] : undefined);
 };
 
 async function collect(
@@ -60,8 +62,9 @@ async function collect(
     arm(options.digitTimeoutMs);
   };
 
-  const buffered = ctx.media.takeBufferedDigits();
-  const unsubscribe = ctx.media.onDigit(press);
+  const listening = { privacyMode: attrs.privacyMode === true };
+  const buffered = ctx.media.takeBufferedDigits(listening);
+  const unsubscribe = ctx.media.onDigit(press, listening);
   const onHangup = () => {
     if (finished) return;
     finished = true;

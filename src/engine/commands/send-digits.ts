@@ -6,6 +6,7 @@ export const sendDigits: CommandHandler<"SendDigits"> = async (attrs, ctx) => {
   await ctx.answer();
   // FreeClimb adjusts a pauseMs outside 100-1000 ms into that range rather than rejecting it.
   const { pauseMs, minPauseMs, maxPauseMs } = DEFAULTS.sendDigits;
-  await ctx.sendDigits(attrs.digits, Math.min(maxPauseMs, Math.max(minPauseMs, attrs.pauseMs ?? pauseMs)));
+  const pause = Math.min(maxPauseMs, Math.max(minPauseMs, attrs.pauseMs ?? pauseMs));
+  await ctx.sendDigits(attrs.digits, pause, attrs.privacyMode === true);
   return NEXT;
 };

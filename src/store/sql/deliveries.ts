@@ -7,6 +7,7 @@ import type { Database, WebhookDeliveriesTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
 
 type DeliveryFields = Omit<WebhookDeliveryRow, "dateCreated" | "dateUpdated">;
+type NewDelivery = Omit<DeliveryFields, "redacted"> & { redacted?: boolean };
 type DeliveryPatch = Partial<Omit<WebhookDeliveryRow, "deliveryId" | "dateCreated">>;
 
 function deliveryFromColumns(c: Selectable<WebhookDeliveriesTable>): WebhookDeliveryRow {
@@ -17,6 +18,7 @@ function deliveryFromColumns(c: Selectable<WebhookDeliveriesTable>): WebhookDeli
     requestType: c.request_type,
     url: c.url,
     body: c.body,
+    redacted: decodeFlag(c.redacted),
     durable: decodeFlag(c.durable),
     state: c.state,
     attempts: c.attempts,
@@ -42,6 +44,7 @@ function deliveryToColumns(r: Partial<DeliveryFields>): Updateable<WebhookDelive
     request_type: r.requestType,
     url: r.url,
     body: r.body,
+    redacted: encodeFlag(r.redacted),
     durable: encodeFlag(r.durable),
     state: r.state,
     attempts: r.attempts,
@@ -62,7 +65,8 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
     this.writes = new CompiledShapes(db);
   }
 
-  async create(row: DeliveryFields): Promise<WebhookDeliveryRow> {
+  async create(fields: NewDelivery): Promise<WebhookDeliveryRow> {
+    const row: DeliveryFields = { ...fields, redacted: fields.redacted ?? false };
     const now = this.now();
     const columns = { ...deliveryToColumns(row), date_created: now, date_updated: now };
     try {
@@ -140,5 +144,23 @@ export class SqlWebhookDeliveryRepo implements WebhookDeliveryRepo {
       .orderBy("seq", "asc")
       .execute();
     return rows.map(deliveryFromColumns);
+  }
+
+  async deleteSettledBefore(before: number, limit: number): Promise<number> {
+    // A bounded batch by key: SQLite has no DELETE … LIMIT by default, and short deletes keep the
+    // write lock brief for calls running meanwhile.
+    const result = await this.db
+      .deleteFrom("webhook_deliveries")
+      .where("seq", "in", (eb) =>
+        eb
+          .selectFrom("webhook_deliveries")
+          .select("seq")
+          .where("state", "in", ["delivered", "failed"])
+          .where("date_updated", "<", before)
+          .orderBy("date_updated", "asc")
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

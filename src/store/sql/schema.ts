@@ -104,6 +104,8 @@ export interface WebhookDeliveriesTable {
   request_type: string;
   url: string;
   body: string;
+  /** Added by 0005_delivery_retention, default 0. */
+  redacted: Flag;
   durable: Flag;
   state: DeliveryState;
   attempts: number;

@@ -172,14 +172,15 @@ export class RtpSession implements RtpMedia {
       );
     }
     if (this.plan.telephoneEventPt === undefined) {
-      this.log.info({ digits }, "digits not sent: the peer did not offer telephone-event");
+      // Never the keys themselves: they may be privacyMode input (docs/privacy.md).
+      this.log.info({ keys: digits.length }, "digits not sent: the peer did not offer telephone-event");
       return Promise.resolve();
     }
     const codes: number[] = [];
-    for (const digit of digits) {
+    for (const [position, digit] of [...digits].entries()) {
       const code = eventCode(digit);
       if (code >= 0) codes.push(code);
-      else this.log.warn({ digit }, "not a DTMF key: skipped");
+      else this.log.warn({ position }, "not a DTMF key: skipped");
     }
     return this.sender.sendEvents(codes, Math.max(0, pauseMs), signal);
   }
