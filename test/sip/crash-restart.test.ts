@@ -8,6 +8,7 @@ import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
 import type { SipDialogRow } from "../../src/store/types.js";
 import { describeRun, type RunningCli, startCli } from "../cli/run-cli.js";
 import { type ScriptedApp, startScriptedApp, tempDir } from "../e2e/harness.js";
+import { until } from "../helpers/until.js";
 import { PeerCall } from "./sip-call-peer.js";
 import { freeUdpPort, UdpPeer } from "./udp-peer.js";
 
@@ -69,17 +70,6 @@ async function dialogRows(): Promise<SipDialogRow[]> {
     return await store.sipDialogs.list();
   } finally {
     await store.close();
-  }
-}
-
-/** Retries `check` until it holds or `timeoutMs` passes: for state another process writes. */
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
