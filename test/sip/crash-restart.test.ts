@@ -84,7 +84,9 @@ async function rest(base: string, auth: string, accountId: string, url: string, 
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-test("SIGKILL mid-recording, restart: the caller gets a BYE from the new process and the row goes", async (t) => {
+test("SIGKILL mid-recording, restart: the caller gets a BYE from the new process and the row goes", {
+  timeout: 180_000,
+}, async (t) => {
   const t0 = Date.now();
   const mark = (what: string) => t.diagnostic(`${what} at ${Date.now() - t0} ms`);
   const sipPort = await freeUdpPort();
