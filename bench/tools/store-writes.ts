@@ -8,16 +8,18 @@
  *
  * A diagnostic for docs/benchmarks.md, not one of the benchmarks: it prints, and saves nothing.
  * Compare with bench/tools/sqlite-commits.ts, the same writes as bare prepared statements.
+ * `--sip` adds what a SIP call writes besides: its dialog's row at the answer, deleted at the end.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { newId } from "../../src/contract/ids.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
-import { numberOption } from "../lib/args.js";
+import { hasFlag, numberOption } from "../lib/args.js";
 import { timesLimited } from "../lib/limited.js";
 
 const CALLS = numberOption("--calls", 3000);
+const SIP = hasFlag("--sip");
 const CONCURRENCY = 32;
 const BODY = JSON.stringify({ requestType: "record", padding: "x".repeat(600) });
 
@@ -60,6 +62,20 @@ try {
       endTime: null,
     });
     await store.calls.update(accountId, callId, { status: "inProgress", connectTime: Date.now() });
+    const dialog = { sipCallId: `${callId}@peer`, localTag: "belay", remoteTag: "peer" };
+    if (SIP)
+      await store.sipDialogs.create({
+        ...dialog,
+        localUri: "<sip:+15550002222@127.0.0.1:5060>;tag=belay",
+        remoteUri: "<sip:+15550001111@127.0.0.1:5080>;tag=peer",
+        remoteTarget: "sip:peer@127.0.0.1:5080",
+        routeSet: [],
+        localCseq: 1,
+        destinationAddress: "127.0.0.1",
+        destinationPort: 5080,
+        callId,
+        accountId,
+      });
     await delivery(callId, "inboundCall", false);
     const recordingId = newId("RE");
     await store.recordings.create({
@@ -74,6 +90,7 @@ try {
       deleteAt: null,
     });
     await delivery(callId, "record", false);
+    if (SIP) await store.sipDialogs.delete(dialog);
     await store.calls.update(accountId, callId, {
       status: "completed",
       callEndedReason: "hangup",
@@ -82,10 +99,15 @@ try {
     await delivery(callId, "callStatus", true);
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await timesLimited(CALLS, CONCURRENCY, oneCall);
   const perCallUs = ((performance.now() - started) / CALLS) * 1000;
+  const { user, system } = process.cpuUsage(cpu);
+  const cpuPerCallUs = (user + system) / CALLS;
   await store.close();
-  process.stdout.write(`${Math.round(perCallUs)} µs per call (${CALLS} calls, ${CONCURRENCY} at a time)\n`);
+  process.stdout.write(
+    `${Math.round(perCallUs)} µs per call, ${Math.round(cpuPerCallUs)} µs of CPU (${CALLS} calls, ${CONCURRENCY} at a time${SIP ? ", SIP dialog rows" : ""})\n`,
+  );
 } finally {
   await rm(folder, { recursive: true, force: true });
 }

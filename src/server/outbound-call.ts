@@ -24,7 +24,7 @@ export interface OutboundCallRequest {
 export interface OutboundSip {
   readonly dialsOut: boolean;
   /** A leg to dial `to` over SIP, or why there is none. */
-  outboundLeg(callId: string, from: string, to: string): Promise<OutboundLeg | string>;
+  outboundLeg(callId: string, from: string, to: string, accountId: string): Promise<OutboundLeg | string>;
 }
 
 export interface PlacedCall {
@@ -83,7 +83,7 @@ async function nonDeviceLeg(
 ): Promise<OutboundLeg> {
   const unreachable = (message: string) => new VirtualCallee(clock, {}, { kind: "unreachable", message });
   if (!sip?.dialsOut) return unreachable(`no virtual device ${request.to} in this account: the call failed`);
-  const leg = await sip.outboundLeg(callId, request.from, request.to);
+  const leg = await sip.outboundLeg(callId, request.from, request.to, request.accountId);
   return typeof leg === "string" ? unreachable(`the SIP call to ${request.to} failed: ${leg}`) : leg;
 }
 

@@ -25,7 +25,10 @@ export async function startSip(deps: {
   timers?: SipTimers;
 }): Promise<SipService | undefined> {
   const { config, engine, store, clock, logger } = deps;
-  if (config.sipPort === 0) return undefined;
+  if (config.sipPort === 0) {
+    await warnOfLeftDialogs(store, logger);
+    return undefined;
+  }
   const advertiseHost = config.sipHost ?? config.host;
   if (advertiseHost === "0.0.0.0" || advertiseHost === "::") {
     logger.warn(
@@ -42,6 +45,7 @@ export async function startSip(deps: {
     clock,
     logger,
     negotiator: createSdpNegotiator(),
+    dialogs: store.sipDialogs,
     ...(deps.timers ? { timers: deps.timers } : {}),
     openMedia: (callLogger) =>
       openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
@@ -56,6 +60,7 @@ export async function startSip(deps: {
         return {
           accept: true,
           callId,
+          accountId: route.accountId,
           start(leg, callLogger) {
             const { done } = engine.start({
               ...route,
@@ -78,4 +83,17 @@ export async function startSip(deps: {
       },
     },
   });
+}
+
+/**
+ * SIP is off, so the calls a previous process left up cannot get their BYE now: their rows stay
+ * for the next start with SIP on, and the operator is told.
+ */
+async function warnOfLeftDialogs(store: Store, logger: Logger): Promise<void> {
+  const left = await store.sipDialogs.list();
+  if (left.length === 0) return;
+  logger.warn(
+    { dialogs: left.length, sipCallIds: left.map((row) => row.sipCallId) },
+    "a previous Belay process left SIP calls up, but SIP is off (--sip-port 0): no BYE sent; they get one at the next start with SIP on",
+  );
 }

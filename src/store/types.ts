@@ -265,6 +265,45 @@ export interface DeviceRepo {
   delete(accountId: string, phoneNumber: string): Promise<boolean>;
 }
 
+/**
+ * A confirmed SIP dialog, kept while it lasts: everything an in-dialog BYE needs, so that a Belay
+ * restarted after a crash can end the call on the peer's side (docs/sip.md, "After a restart").
+ */
+export interface SipDialogRow {
+  /** The SIP Call-ID. */
+  sipCallId: string;
+  localTag: string;
+  remoteTag: string;
+  /** From in Belay's requests, as sent (name-addr with Belay's tag). */
+  localUri: string;
+  /** To in Belay's requests, as sent (name-addr with the peer's tag). */
+  remoteUri: string;
+  /** The Request-URI of in-dialog requests: the peer's Contact. */
+  remoteTarget: string;
+  /** Route headers of in-dialog requests, in order. */
+  routeSet: string[];
+  /** The highest CSeq Belay has used in the dialog: its next request uses a higher one. */
+  localCseq: number;
+  /** Where in-dialog requests go (UDP). */
+  destinationAddress: string;
+  destinationPort: number;
+  /** Belay's call (CA…) and its account. */
+  callId: string;
+  accountId: string;
+  dateCreated: number;
+}
+
+export type SipDialogKey = Pick<SipDialogRow, "sipCallId" | "localTag" | "remoteTag">;
+
+export interface SipDialogRepo {
+  /** One insert when a dialog is confirmed. */
+  create(row: Omit<SipDialogRow, "dateCreated">): Promise<void>;
+  /** One delete when it ends; false when there was no such row. */
+  delete(key: SipDialogKey): Promise<boolean>;
+  /** Every dialog still recorded, oldest first: those a previous process left, at start-up. */
+  list(): Promise<SipDialogRow[]>;
+}
+
 export interface Store {
   readonly accounts: AccountRepo;
   readonly applications: ApplicationRepo;
@@ -273,5 +312,6 @@ export interface Store {
   readonly recordings: RecordingRepo;
   readonly deliveries: WebhookDeliveryRepo;
   readonly devices: DeviceRepo;
+  readonly sipDialogs: SipDialogRepo;
   close(): Promise<void>;
 }

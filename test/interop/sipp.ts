@@ -29,6 +29,8 @@ export interface SippOptions {
   service: string;
   /** sipp's own global timeout, after which it fails (-timeout … -timeout_error). Default 30 s. */
   timeoutSec?: number;
+  /** sipp's SIP port (-p), when the other side must know it first (sipp as UAS); default a free one. */
+  localPort?: number;
 }
 
 export interface SippResult {
@@ -68,7 +70,7 @@ export function renderTemplate(text: string, tokens: Record<string, string>): st
 export async function startSipp(options: SippOptions): Promise<SippRun> {
   const dir = await mkdtemp(path.join(tmpdir(), "belay-sipp-"));
   await symlink(SIPP_PCAPS, path.join(dir, "pcap"));
-  const localPort = await freeUdpPort();
+  const localPort = options.localPort ?? (await freeUdpPort());
   // sipp echoes on -mp and -mp + 2 when asked to; keep the span free.
   const mediaPort = await freeUdpPort(4);
   const timeoutSec = options.timeoutSec ?? 30;

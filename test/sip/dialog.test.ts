@@ -150,6 +150,7 @@ describe("an answered call whose ACK never comes, and its log lines", () => {
         route: async () => ({
           accept: true,
           callId: "CA-test",
+          accountId: "AC-test",
           start(leg) {
             const listener: LegListener = { frame: () => true, digit() {}, hangup: hungUp };
             leg.listen(listener);
@@ -202,6 +203,7 @@ describe("a re-INVITE", () => {
         route: async () => ({
           accept: true,
           callId: "CA-reinvite",
+          accountId: "AC-test",
           start(leg) {
             leg.listen({ frame: () => true, digit() {}, hangup() {} });
             void leg.answer();

@@ -65,6 +65,7 @@ describe("openSqliteStore", () => {
       assert.deepEqual(applied, [
         { name: "0001_initial" },
         { name: "0002_devices" },
+        { name: "0004_sip_dialogs" },
         { name: "0005_delivery_retention" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
@@ -100,6 +101,7 @@ describe("openSqliteStore", () => {
       assert.deepEqual(await migrateToLatest(db, "sqlite"), [
         "0001_initial",
         "0002_devices",
+        "0004_sip_dialogs",
         "0005_delivery_retention",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
@@ -111,6 +113,7 @@ describe("openSqliteStore", () => {
         "devices",
         "incoming_phone_numbers",
         "recordings",
+        "sip_dialogs",
         "webhook_deliveries",
       ]);
     } finally {

@@ -13,6 +13,20 @@ export interface LocalIdentity {
   contact: string;
 }
 
+/** What a dialog needs to send a BYE in another process: see Dialog.saved and Dialog.restore. */
+export interface SavedDialog {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  local: string;
+  remote: string;
+  /** The highest CSeq Belay has used in the dialog. */
+  localSeq: number;
+  remoteTarget: string;
+  routeSet: string[];
+  destination: Endpoint;
+}
+
 /**
  * One dialog (RFC 3261 section 12): the identifiers, both CSeq spaces, the remote target and the
  * route set, and where in-dialog requests go. Builds Belay's requests inside it.
@@ -82,6 +96,41 @@ export class Dialog {
     );
   }
 
+  /**
+   * A dialog a previous process confirmed, rebuilt from what it saved, to end it with a BYE.
+   * `seqMargin` is added to the saved CSeq, above any request sent after it was saved.
+   */
+  static restore(saved: SavedDialog, identity: LocalIdentity, seqMargin: number): Dialog {
+    return new Dialog(
+      saved.callId,
+      saved.localTag,
+      saved.remoteTag,
+      saved.local,
+      saved.remote,
+      saved.localSeq + seqMargin,
+      undefined,
+      saved.remoteTarget,
+      saved.routeSet,
+      saved.destination,
+      identity,
+    );
+  }
+
+  /** What restore() needs, as of now. */
+  saved(): SavedDialog {
+    return {
+      callId: this.callId,
+      localTag: this.localTag,
+      remoteTag: this.remoteTag,
+      local: this.local,
+      remote: this.remote,
+      localSeq: this.localSeq,
+      remoteTarget: this.remoteTarget,
+      routeSet: [...this.routeSet],
+      destination: this.destination(),
+    };
+  }
+
   /** False for a request whose CSeq is not above the last one (RFC 3261 12.2.2: answer 500). */
   acceptRemoteSeq(request: SipRequest): boolean {
     const seq = cseqOf(request)?.seq;
@@ -108,9 +157,15 @@ export class Dialog {
   }
 
   /** A new request inside the dialog (BYE, re-INVITE, OPTIONS), with the next CSeq. */
-  request(method: string, body?: { contentType: string; bytes: Buffer }): SipRequest {
+  request(
+    method: string,
+    body?: { contentType: string; bytes: Buffer },
+    extraHeaders: Record<string, string> = {},
+  ): SipRequest {
     this.localSeq++;
-    return this.build(method, this.localSeq, newBranch(), body);
+    const request = this.build(method, this.localSeq, newBranch(), body);
+    for (const [name, value] of Object.entries(extraHeaders)) request.headers.append(name, value);
+    return request;
   }
 
   /** The ACK for a 2xx to our INVITE with `seq`: a transaction of its own (new branch), same CSeq number. */

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../../engine/clock.js";
 import type { Leg, LegListener } from "../../engine/leg.js";
 import type { Dialog, LocalIdentity } from "./dialog.js";
+import type { DialogJournal, DialogOwner } from "./dialog-journal.js";
 import type { SipRequest, SipResponse } from "./message/types.js";
 import type { LocalMedia, SdpNegotiator } from "./negotiator.js";
 import { ACCEPT, cseqOf, responseFor } from "./responses.js";
@@ -28,6 +29,10 @@ export interface SipCallDeps {
   closeMedia(): Promise<void>;
   /** Sees each BYE Belay sends until it is answered, so shutdown can wait for them. */
   trackBye?(bye: Promise<void>): void;
+  /** Keeps the confirmed dialog in the store, for a BYE after a crash; none: not kept. */
+  journal?: DialogJournal;
+  /** Belay's call (and account) the dialog is written with. */
+  owner: DialogOwner;
 }
 
 export const SDP = "application/sdp";
@@ -167,6 +172,11 @@ export abstract class SipCall implements Leg, DialogUser {
     );
   }
 
+  /** The dialog is confirmed: written down, so a restart after a crash can still BYE the peer. */
+  protected dialogConfirmed(): void {
+    if (this.dialog) this.deps.journal?.confirmed(this.dialog, this.deps.owner, this.deps.logger);
+  }
+
   /** Sends BYE in the dialog; its answer (or none) changes nothing: the call is over for Belay. */
   protected sendBye(): void {
     const dialog = this.dialog;
@@ -213,7 +223,10 @@ export abstract class SipCall implements Leg, DialogUser {
     this.over = true;
     for (const transaction of this.reinvites.values()) transaction.terminate();
     this.reinvites.clear();
-    if (this.dialog) this.deps.agent.removeDialog(this.dialog);
+    if (this.dialog) {
+      this.deps.agent.removeDialog(this.dialog);
+      this.deps.journal?.ended(this.dialog);
+    }
     const { media, logger } = this.deps;
     const stats = media.stats();
     logger.info({ rtp: stats }, "SIP call ended");

@@ -153,6 +153,7 @@ export class SipCallee extends SipCall implements OutboundLeg {
       this.finish();
       return;
     }
+    this.dialogConfirmed();
     const negotiated =
       contentType(response) === SDP
         ? this.deps.negotiator.accept(response.body)

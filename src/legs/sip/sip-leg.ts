@@ -88,6 +88,8 @@ export class SipLeg extends SipCall {
     if (this.plan) this.startMedia(this.plan);
     const { negotiator } = this.deps;
     const sdp = this.plan ? negotiator.answer(this.plan, this.localMedia) : negotiator.offer(this.localMedia);
+    // Confirmed for the caller once it has the 200: written now, not at the ACK.
+    this.dialogConfirmed();
     this.transaction.respond(
       responseFor(this.invite, 200, undefined, {
         toTag: this.localTag,

@@ -2,7 +2,10 @@ import type { Logger } from "pino";
 import type { Clock } from "../../engine/clock.js";
 import type { OutboundLeg } from "../../engine/leg.js";
 import { isBelayError } from "../../errors.js";
+import type { SipDialogRepo } from "../../store/types.js";
 import type { LocalIdentity } from "./dialog.js";
+import { DialogJournal, type DialogOwner } from "./dialog-journal.js";
+import { byeLeftDialogs } from "./left-dialogs.js";
 import { parseNameAddr } from "./message/name-addr.js";
 import { parseSipMessage } from "./message/parse.js";
 import { serializeSipMessage } from "./message/serialize.js";
@@ -24,7 +27,7 @@ import { UserAgent } from "./user-agent.js";
 
 /** What an inbound INVITE becomes: a call the engine runs, or a refusal with its status. */
 export type InboundDecision =
-  | { accept: true; start(leg: SipLeg, callLogger: Logger): void; callId: string }
+  | { accept: true; start(leg: SipLeg, callLogger: Logger): void; callId: string; accountId: string }
   | { accept: false; status: number; reason?: string };
 
 /** The composition root's side of an inbound call: routing and starting it in the engine. */
@@ -48,6 +51,11 @@ export interface SipServiceOptions {
   openMedia(logger: Logger): Promise<RtpMedia>;
   inbound: InboundCalls;
   timers?: SipTimers;
+  /**
+   * Where confirmed dialogs are kept while they last. At start the dialogs a previous process
+   * left there get their BYE. None: nothing kept (a crash leaves peers without a BYE).
+   */
+  dialogs?: SipDialogRepo;
 }
 
 /** Seconds a caller refused for the call limit is asked to wait. */
@@ -66,6 +74,7 @@ export class SipService {
   private readonly openSessions = new Set<RtpMedia>();
   /** Calls not yet finished, so close() can drop what they still wait for. */
   private readonly calls = new Set<SipCall>();
+  private readonly journal: DialogJournal | undefined;
 
   private constructor(
     private readonly options: SipServiceOptions,
@@ -74,12 +83,35 @@ export class SipService {
     readonly agent: UserAgent,
     private readonly identity: LocalIdentity,
   ) {
-    agent.onInvite((request, transaction, source) => {
+    this.journal = options.dialogs ? new DialogJournal(options.dialogs, options.logger) : undefined;
+  }
+
+  /** Inbound INVITEs become calls from now on; until then the UA answers them 503. */
+  private acceptCalls(): void {
+    this.agent.onInvite((request, transaction, source) => {
       this.invite(request, transaction, source).catch((err: unknown) => {
-        options.logger.error({ err }, "inbound INVITE failed inside Belay");
+        this.options.logger.error({ err }, "inbound INVITE failed inside Belay");
         transaction.respond(responseFor(request, 500));
       });
     });
+  }
+
+  /** The dialogs a previous process left get their BYE (left-dialogs.ts); close() waits a little for the answers. */
+  private async byeLeftDialogs(): Promise<void> {
+    if (!this.options.dialogs || !this.journal) return;
+    const byes = await byeLeftDialogs({
+      repo: this.options.dialogs,
+      journal: this.journal,
+      layer: this.layer,
+      identity: this.identity,
+      logger: this.options.logger,
+    });
+    for (const bye of byes) this.trackBye(bye);
+  }
+
+  /** Resolves once every dialog row written or deleted so far is (tests; shutdown waits for it too). */
+  dialogWrites(): Promise<void> {
+    return this.journal?.settled() ?? Promise.resolve();
   }
 
   static async start(options: SipServiceOptions): Promise<SipService> {
@@ -109,7 +141,16 @@ export class SipService {
       { listen: `${options.listenHost}:${transport.local.port}`, advertise: sentBy.host },
       "SIP listening (UDP)",
     );
-    return new SipService({ ...options, logger }, transport, layer, agent, identity);
+    const service = new SipService({ ...options, logger }, transport, layer, agent, identity);
+    try {
+      // Before any new call: the BYEs go out first (their answers are awaited in the background).
+      await service.byeLeftDialogs();
+    } catch (err) {
+      await service.close();
+      throw err;
+    }
+    service.acceptCalls();
+    return service;
   }
 
   get address(): Endpoint {
@@ -126,7 +167,12 @@ export class SipService {
   }
 
   /** A leg that dials `to` at the --sip-outbound target; a string says why it cannot. */
-  async outboundLeg(callId: string, from: string, to: string): Promise<OutboundLeg | string> {
+  async outboundLeg(
+    callId: string,
+    from: string,
+    to: string,
+    accountId: string,
+  ): Promise<OutboundLeg | string> {
     const template = this.options.outbound;
     if (!template) return "SIP outbound is not configured (--sip-outbound)";
     if (this.closing) return "Belay is shutting down";
@@ -148,7 +194,8 @@ export class SipService {
       release();
       return `no RTP port: ${isBelayError(err) ? err.message : String(err)}`;
     }
-    return this.track(new SipCallee(this.callDeps(logger, media, release), target, sipCallId));
+    const deps = this.callDeps(logger, media, release, { callId, accountId });
+    return this.track(new SipCallee(deps, target, sipCallId));
   }
 
   /** Shutdown begins: new INVITEs get 503 and no call is dialled, while live ones are hung up. */
@@ -173,6 +220,8 @@ export class SipService {
     // CANCEL waiting for its 487): its RTP session is closed here, and every close waited for.
     for (const media of [...this.openSessions]) void this.closeMedia(media).catch(() => undefined);
     await Promise.allSettled([...this.closingMedia]);
+    // The rows of the calls just ended are deleted before the store closes.
+    await this.dialogWrites();
   }
 
   /** Closes a call's RTP session; shutdown waits for closes still under way. */
@@ -262,7 +311,13 @@ export class SipService {
     this.agent.removeCancellable(transaction);
     const plan = negotiated?.ok ? negotiated.plan : undefined;
     const leg = this.track(
-      new SipLeg(this.callDeps(callLogger, media, release), request, transaction, source, plan),
+      new SipLeg(
+        this.callDeps(callLogger, media, release, { callId: decision.callId, accountId: decision.accountId }),
+        request,
+        transaction,
+        source,
+        plan,
+      ),
     );
     leg.ring();
     callLogger.info({ source, uri: request.uri }, "inbound SIP call");
@@ -292,7 +347,12 @@ export class SipService {
     };
   }
 
-  private callDeps(logger: Logger, media: RtpMedia, release: () => void): SipCallDeps {
+  private trackBye(bye: Promise<void>): void {
+    this.pendingByes.add(bye);
+    bye.finally(() => this.pendingByes.delete(bye)).catch(() => undefined);
+  }
+
+  private callDeps(logger: Logger, media: RtpMedia, release: () => void, owner: DialogOwner): SipCallDeps {
     const onEnded = (call: SipCall) => {
       release();
       this.calls.delete(call);
@@ -308,10 +368,9 @@ export class SipService {
       closeMedia: () => this.closeMedia(media),
       identity: this.identity,
       onEnded,
-      trackBye: (bye) => {
-        this.pendingByes.add(bye);
-        bye.finally(() => this.pendingByes.delete(bye));
-      },
+      trackBye: (bye) => this.trackBye(bye),
+      owner,
+      ...(this.journal ? { journal: this.journal } : {}),
     };
   }
 }

@@ -134,6 +134,24 @@ export interface DevicesTable {
   revision: number;
 }
 
+export interface SipDialogsTable {
+  seq: Sequence;
+  sip_call_id: string;
+  local_tag: string;
+  remote_tag: string;
+  local_uri: string;
+  remote_uri: string;
+  remote_target: string;
+  /** JSON array of Route header values. */
+  route_set: string;
+  local_cseq: Int64;
+  destination_address: string;
+  destination_port: number;
+  call_id: string;
+  account_id: string;
+  date_created: Int64;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -142,6 +160,7 @@ export interface Database {
   recordings: RecordingsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   devices: DevicesTable;
+  sip_dialogs: SipDialogsTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

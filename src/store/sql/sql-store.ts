@@ -8,6 +8,7 @@ import { SqlDeviceRepo } from "./devices.js";
 import { SqlPhoneNumberRepo } from "./numbers.js";
 import { SqlRecordingRepo } from "./recordings.js";
 import type { Database } from "./schema.js";
+import { SqlSipDialogRepo } from "./sip-dialogs.js";
 
 export interface SqlStoreOptions {
   /** Epoch-ms clock for dateCreated/dateUpdated; Date.now unless a test or simulated clock is given. */
@@ -50,6 +51,7 @@ export function createSqlStore(
     recordings: new SqlRecordingRepo(db, now, durability.durably),
     deliveries: new SqlWebhookDeliveryRepo(db, now),
     devices: new SqlDeviceRepo(db, now),
+    sipDialogs: new SqlSipDialogRepo(db, now),
     close() {
       closing ??= db.destroy().finally(() => durability.close());
       return closing;

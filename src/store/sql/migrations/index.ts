@@ -3,6 +3,7 @@ import { BelayError } from "../../../errors.js";
 import type { SqlDialectName } from "../schema.js";
 import { initialMigration } from "./0001_initial.js";
 import { devicesMigration } from "./0002_devices.js";
+import { sipDialogsMigration } from "./0004_sip_dialogs.js";
 import { deliveryRetentionMigration } from "./0005_delivery_retention.js";
 
 /** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
@@ -12,6 +13,7 @@ export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
       return {
         "0001_initial": initialMigration(dialect),
         "0002_devices": devicesMigration(dialect),
+        "0004_sip_dialogs": sipDialogsMigration(dialect),
         "0005_delivery_retention": deliveryRetentionMigration(),
       };
     },
