@@ -3,6 +3,7 @@ import type { Clock } from "../../engine/clock.js";
 import type { OutboundLeg } from "../../engine/leg.js";
 import { isBelayError } from "../../errors.js";
 import type { LocalIdentity } from "./dialog.js";
+import { LogLimiter } from "./log-limiter.js";
 import { parseNameAddr } from "./message/name-addr.js";
 import { parseSipMessage } from "./message/parse.js";
 import { serializeSipMessage } from "./message/serialize.js";
@@ -18,7 +19,7 @@ import { SipLeg } from "./sip-leg.js";
 import { outboundTarget } from "./target.js";
 import { RFC3261_TIMERS, type SipTimers } from "./timers.js";
 import { newCallId, newTag } from "./tokens.js";
-import { TransactionLayer } from "./transaction-layer.js";
+import { type ServerTransactionLimits, TransactionLayer } from "./transaction-layer.js";
 import { type Endpoint, UdpTransport } from "./transport.js";
 import { UserAgent } from "./user-agent.js";
 
@@ -48,6 +49,8 @@ export interface SipServiceOptions {
   openMedia(logger: Logger): Promise<RtpMedia>;
   inbound: InboundCalls;
   timers?: SipTimers;
+  /** What a flood of requests can make Belay hold; DEFAULT_SERVER_TRANSACTION_LIMITS otherwise. */
+  transactionLimits?: ServerTransactionLimits;
 }
 
 /** Seconds a caller refused for the call limit is asked to wait. */
@@ -66,6 +69,8 @@ export class SipService {
   private readonly openSessions = new Set<RtpMedia>();
   /** Calls not yet finished, so close() can drop what they still wait for. */
   private readonly calls = new Set<SipCall>();
+  /** Refusals a flood of INVITEs can cause are logged at a bounded rate. */
+  private readonly refusalLog: LogLimiter;
 
   private constructor(
     private readonly options: SipServiceOptions,
@@ -74,6 +79,7 @@ export class SipService {
     readonly agent: UserAgent,
     private readonly identity: LocalIdentity,
   ) {
+    this.refusalLog = new LogLimiter(options.logger, options.clock);
     agent.onInvite((request, transaction, source) => {
       this.invite(request, transaction, source).catch((err: unknown) => {
         options.logger.error({ err }, "inbound INVITE failed inside Belay");
@@ -99,6 +105,7 @@ export class SipService {
       timers: options.timers ?? RFC3261_TIMERS,
       logger,
       sentBy,
+      ...(options.transactionLimits ? { limits: options.transactionLimits } : {}),
     });
     const identity: LocalIdentity = {
       via: (branch) => (layer as TransactionLayer).via(branch),
@@ -168,6 +175,7 @@ export class SipService {
     }
     for (const call of [...this.calls]) call.abandon();
     this.layer.close();
+    this.refusalLog.stop();
     await this.transport.close();
     // Every call has ended for the engine by now, but one may still be finishing on the wire (a
     // CANCEL waiting for its 487): its RTP session is closed here, and every close waited for.
@@ -202,7 +210,10 @@ export class SipService {
       return;
     }
     if (this.live >= maxCalls) {
-      logger.warn({ maxCalls, callId: request.headers.get("Call-ID") }, "INVITE beyond the call limit: 503");
+      this.refusalLog.warn(
+        { maxCalls, callId: request.headers.get("Call-ID") },
+        "INVITE beyond the call limit: 503",
+      );
       refuse(503, "Call Limit Reached", { "Retry-After": String(RETRY_AFTER_SEC) });
       return;
     }
