@@ -102,7 +102,8 @@ async function send(socket: Socket, port: number, datagrams: (i: number) => Buff
 
 /** What is measured about the server: its RSS, and in-process its heap and transactions. */
 interface Probe {
-  sample(): Promise<string>;
+  /** What else a sample shows besides RSS (in-process: heap after GC and live transactions). */
+  sample(rssMb: number): Promise<string>;
   rssMb(): Promise<number>;
   logLines(): number;
 }
@@ -116,14 +117,15 @@ async function flood(sipPort: number, probe: Probe): Promise<void> {
   const linesBefore = probe.logLines();
   const started = Date.now();
   const before = await probe.rssMb();
-  const samples: string[] = [`0:${await probe.sample()}`];
+  const samples: string[] = [`0:${await probe.sample(before)}`];
   const rss: number[] = [before];
   let sampling = false;
   const sampler = setInterval(async () => {
     if (sampling) return;
     sampling = true;
-    rss.push(await probe.rssMb());
-    samples.push(`${Math.round((Date.now() - started) / 1000)}:${await probe.sample()}`);
+    const mb = await probe.rssMb();
+    rss.push(mb);
+    samples.push(`${Math.round((Date.now() - started) / 1000)}:${await probe.sample(mb)}`);
     sampling = false;
   }, 1000);
   await send(socket, sipPort, (i) => junk(i, local, sipPort));
@@ -164,7 +166,7 @@ async function spawned(dataDir: string): Promise<void> {
     const pid = child.pid as number;
     await flood(sipPort, {
       rssMb: () => rssMb(pid),
-      sample: async () => String(await rssMb(pid)),
+      sample: async (mb) => String(mb),
       logLines: () => logLines,
     });
   } finally {
@@ -188,10 +190,10 @@ async function inProcess(dataDir: string): Promise<void> {
   try {
     await flood(sipPort, {
       rssMb: rss,
-      sample: async () => {
+      sample: async (mb) => {
         gc();
         const heap = Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
-        return `${await rss()}/${heap}/${sip.layer.size.server}`;
+        return `${mb}/${heap}/${sip.layer.size.server}`;
       },
       logLines: () => logLines,
     });
