@@ -31,6 +31,13 @@ export function openingSay(script: readonly PerclCommand[]): SayAttrs | undefine
   return undefined;
 }
 
+/**
+ * Texts of one script synthesised ahead: a script of hundreds of Says must not hold the speech
+ * engine (shared by every call) for minutes. Says beyond these are synthesised when their turn
+ * comes.
+ */
+export const MAX_PREFETCHED_TEXTS = 16;
+
 const keyOf = (text: string, language: string | undefined) =>
   `${(language ?? "").toLowerCase()}\u0000${text}`;
 
@@ -45,13 +52,14 @@ export class SpeechPrefetch {
 
   constructor(private readonly speak: Speak) {}
 
-  /** Starts synthesising every Say of `script`; drops what the previous script prepared. */
+  /** Starts synthesising the Says of `script` (the first MAX_PREFETCHED_TEXTS texts); drops the previous script's. */
   prepare(script: readonly PerclCommand[]): void {
     const previous = this.ready;
     this.ready = new Map();
     for (const { text, language } of spokenTexts(script)) {
       const key = keyOf(text, language);
       if (this.ready.has(key)) continue;
+      if (this.ready.size === MAX_PREFETCHED_TEXTS) break;
       const pending = previous.get(key) ?? this.speak(text, language);
       // A failure is reported when the Say itself asks for its audio, not here.
       pending.catch(() => undefined);
