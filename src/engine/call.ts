@@ -14,6 +14,7 @@ import { isOutboundLeg, type Leg } from "./leg.js";
 import { MediaBus } from "./media-bus.js";
 import type { PerclOutcome, WebhookBody } from "./ports.js";
 import { Recorder, recordingUrl } from "./recorder.js";
+import { openingSay, SpeechPrefetch } from "./speech-prefetch.js";
 import type { TimelineEvent, TimelineListener } from "./timeline.js";
 
 export interface CallSpec extends CallFacts {
@@ -72,6 +73,7 @@ export class Call {
   /** The call's row as first stored (status queued): what POST /Calls answers with. */
   readonly stored: Promise<CallRow>;
   private ending: { reason: CallEndedReason; message?: string } | undefined;
+  private readonly speech: SpeechPrefetch;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -89,6 +91,7 @@ export class Call {
     this.media = new MediaBus(deps.clock, (digit, pressedAt) =>
       this.emit({ type: "digit", digit }, pressedAt),
     );
+    this.speech = new SpeechPrefetch((text, language) => deps.audio.speak(text, language));
     this.startedAt = deps.clock.now();
     this.stored = new Promise<CallRow>((resolve, reject) => {
       this.created = { resolve, reject };
@@ -250,6 +253,7 @@ export class Call {
     for (;;) {
       if (this.ending) return;
       if (script.length === 0) return this.finishWith("appNoPercl", "the app returned an empty PerCL script");
+      await this.prepareAudio(script);
       // Running out is the normal way a script ends (docs/contract.md §3), not an error.
       let next: CommandResult = { kind: "end", reason: "appHangup" };
       for (const [index, command] of script.entries()) {
@@ -264,6 +268,18 @@ export class Call {
       if (next.kind === "end") return this.finishWith(next.reason, next.message);
       if (next.kind === "script") script = next.script;
     }
+  }
+
+  /**
+   * Starts synthesising every Say of the script, and waits for the one it opens with: in real time
+   * a Say then starts on time instead of after its synthesis (on the simulated clock it never
+   * waits). Before the call is answered this is ringing a little longer, as a real platform does;
+   * mid-call it adds to the app's response time (docs/virtual-calls.md, "Real time and --fast").
+   */
+  private async prepareAudio(script: PerclCommand[]): Promise<void> {
+    this.speech.prepare(script);
+    const opening = openingSay(script);
+    if (opening) await this.deps.clock.track(this.speech.settled(opening));
   }
 
   private async requestPercl(
@@ -318,7 +334,7 @@ export class Call {
         this.emit({ type: "sentDigits", digits: privacyMode ? null : digits });
         await this.spec.leg.sendDigits(digits, pauseMs, this.abort.signal);
       },
-      speak: (text, language) => deps.clock.track(deps.audio.speak(text, language)),
+      speak: (text, language) => deps.clock.track(this.speech.audio(text, language)),
       loadAudio: (url) => deps.clock.track(deps.audio.load(url, this.facts.accountId)),
       recordingUrl: (recordingId) => recordingUrl(deps.publicUrl, this.facts.accountId, recordingId),
       webhookBody: (requestType, extra) => this.webhookBody(requestType, extra),

@@ -2,7 +2,7 @@
  * FreeClimb `language` values (BCP 47 tags such as "en-US") to eSpeak NG voice names. Unknown or
  * missing languages speak US English rather than fail: a prompt in the wrong accent beats silence.
  */
-const DEFAULT_VOICE = "en-us";
+export const DEFAULT_VOICE = "en-us";
 
 /** Regional variants eSpeak names differently from the tag. */
 const BY_TAG = new Map<string, string>(

@@ -1,7 +1,7 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { BelayError } from "../errors.js";
 import type { SpeechEngine } from "./tts.js";
-import { espeakVoiceFor } from "./tts-espeak-voices.js";
+import { DEFAULT_VOICE, espeakVoiceFor } from "./tts-espeak-voices.js";
 import { ESPEAK_WORKER_SOURCE } from "./tts-espeak-worker.js";
 import { readWav } from "./wav-read.js";
 
@@ -47,13 +47,15 @@ export async function loadEspeakEngine(): Promise<EspeakEngine | undefined> {
 
 /**
  * Synthesises in one worker thread, one text at a time (a synthesis is CPU-bound, so a second
- * worker would only help on idle cores; the cache in front absorbs repeated prompts). The worker
- * is unref'd while idle (started, no job), so it never keeps the process alive, and replaced if it
- * dies or hangs.
+ * worker would only help on idle cores; the cache in front absorbs repeated prompts). While idle
+ * the worker holds an eSpeak NG instance started up to the point where it reads its text, so a
+ * job costs the speaking only (tts-espeak-worker.ts). The worker is unref'd while idle (started,
+ * no job), so it never keeps the process alive, and replaced if it dies or hangs.
  */
 export class EspeakEngine implements SpeechEngine {
   readonly name = "espeak-ng";
   private worker: Worker | undefined;
+  private jobs: { port: MessagePort; signal: Int32Array } | undefined;
   private started: Promise<Worker> | undefined;
   private readonly pending = new Map<number, PendingJob>();
   private nextId = 1;
@@ -97,16 +99,31 @@ export class EspeakEngine implements SpeechEngine {
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
       worker.ref();
-      worker.postMessage({ id, voice, text });
+      const jobs = this.jobs as NonNullable<typeof this.jobs>;
+      jobs.port.postMessage({ id, voice, text });
+      // The worker sleeps in Atomics.wait while its warm instance waits for text: wake it.
+      Atomics.store(jobs.signal, 0, 1);
+      Atomics.notify(jobs.signal, 0);
     });
   }
 
   private spawn(): Promise<Worker> {
+    const channel = new MessageChannel();
+    const signal = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
     const worker = new Worker(ESPEAK_WORKER_SOURCE, {
       eval: true,
-      workerData: { moduleUrl: this.moduleUrl, wasmUrl: this.wasmUrl },
+      workerData: {
+        moduleUrl: this.moduleUrl,
+        wasmUrl: this.wasmUrl,
+        jobs: channel.port2,
+        signal,
+        voice: DEFAULT_VOICE,
+      },
+      transferList: [channel.port2],
     });
+    channel.port1.unref();
     this.worker = worker;
+    this.jobs = { port: channel.port1, signal: new Int32Array(signal) };
     const started = new Promise<Worker>((resolve, reject) => {
       // Any failure forgets this worker: the next synthesis starts a fresh one.
       const fail = (err: BelayError) => {
@@ -159,6 +176,8 @@ export class EspeakEngine implements SpeechEngine {
   /** Fails every job of the current worker and forgets it: the next synthesis starts a new one. */
   private discardWorker(err: Error): void {
     this.worker = undefined;
+    this.jobs?.port.close();
+    this.jobs = undefined;
     this.started = undefined;
     for (const job of this.pending.values()) {
       clearTimeout(job.timer);

@@ -18,6 +18,7 @@ import {
   placeVirtualCall,
   sortedCompactJson,
   startBelay,
+  startScriptedApp,
   type TestBelay,
   TO,
 } from "./harness.js";
@@ -111,6 +112,68 @@ function assertSameSamples(actual: Int16Array, expected: Int16Array, what: strin
   assert.equal(actual.length, expected.length, `${what}: sample count`);
   const first = actual.findIndex((v, i) => v !== expected[i]);
   assert.equal(first, -1, `${what}: sample ${first} is ${actual[first]}, expected ${expected[first]}`);
+}
+
+/** What an event is, without its time: the two runs must tell the same story. */
+function shapeOf(event: TimelineEvent): string {
+  switch (event.type) {
+    case "started":
+      return "started";
+    case "webhook":
+      return `webhook ${event.requestType} ${event.ok}`;
+    case "command":
+      return `command ${event.index} ${event.name}`;
+    case "status":
+      return `status ${event.status}`;
+    case "recording":
+      return `recording ${event.termReason}`;
+    default:
+      return JSON.stringify({ ...event, at: undefined, recordingId: undefined, recordingUrl: undefined });
+  }
+}
+
+/**
+ * The real-time timeline matches the simulated one event for event. Times count from the answer
+ * (events before it keep their order only: ringing lasts as long as the app and the first Say's
+ * synthesis take, in both runs). After the answer each event may be up to one 20 ms frame off
+ * (timers fire late, and a command that starts a few ms late still owns its frame), plus the
+ * real time of the steps that take no time on the simulated clock, measured on the real run: the
+ * gap between two events that are simultaneous on the simulated clock (a PerCL webhook's round
+ * trip, the recording made durable before its webhook, the synthesis of a Say that opens a
+ * script returned mid-call). A Say that waits for its synthesis anywhere else fails it.
+ */
+function assertSameTimeline(real: TimelineEvent[], fast: TimelineEvent[]): void {
+  assert.deepEqual(real.map(shapeOf), fast.map(shapeOf), "the same events in the same order");
+  const at = (events: TimelineEvent[], i: number) => (events[i] as TimelineEvent).at;
+  const answer = real.findIndex((e) => e.type === "status" && e.status === "inProgress");
+  let offClock = 0;
+  for (let i = answer + 1; i < real.length; i++) {
+    if (at(fast, i) === at(fast, i - 1)) offClock += at(real, i) - at(real, i - 1);
+    const drift = at(real, i) - at(real, answer) - (at(fast, i) - at(fast, answer));
+    assert.ok(
+      drift >= -FRAME_MS && drift <= FRAME_MS + offClock,
+      `event ${i} (${shapeOf(real[i] as TimelineEvent)}) is ${drift} ms off in real time; allowed ` +
+        `-${FRAME_MS}..${FRAME_MS + offClock}\nreal ${JSON.stringify(real.map((e) => e.at))}` +
+        `\nfast ${JSON.stringify(fast.map((e) => e.at))}`,
+    );
+  }
+}
+
+/**
+ * The same recording, give or take its first frame: in real time the recording may start one
+ * frame earlier or later than on the simulated clock (a command a few ms late), never elsewhere.
+ */
+function assertAlignedWithinFrame(actual: Int16Array, expected: Int16Array, what: string): void {
+  for (let shift = -FRAME_SAMPLES; shift <= FRAME_SAMPLES; shift += FRAME_SAMPLES) {
+    // actual[i] is expected[i + shift]; the overlap must be all but one frame of each.
+    const from = Math.max(0, -shift);
+    const to = Math.min(actual.length, expected.length - shift);
+    if (to - from < Math.max(actual.length, expected.length) - FRAME_SAMPLES) continue;
+    let same = true;
+    for (let i = from; i < to && same; i++) same = actual[i] === expected[i + shift];
+    if (same) return;
+  }
+  assert.fail(`${what}: no alignment within one frame (${actual.length} vs ${expected.length} samples)`);
 }
 
 async function download(url: string): Promise<{ bytes: Uint8Array; contentType: string | null }> {
@@ -329,6 +392,54 @@ describe("--fast and real time", () => {
       assertSameSamples(realAudio, fastAudio, "real-time recording vs --fast recording");
     } finally {
       await short.close();
+    }
+  });
+
+  test("the same call keeps the same timeline in real time as on the simulated clock", async () => {
+    // Texts nothing else in this process speaks, and the real-time run goes first: its Says are
+    // synthesised while it runs (the speech cache is cold), as on a server's first call.
+    const app = await startScriptedApp({
+      "/voice": (_hit, base) => ({
+        body: [
+          { Say: { text: "Thank you for calling the timing desk." } },
+          { Say: { text: "Speak after the tone." } },
+          { RecordUtterance: { actionUrl: `${base}/recorded`, finishOnKey: "#", playBeep: true } },
+        ],
+      }),
+      "/recorded": () => ({
+        body: [
+          { Say: { text: "Noted." } },
+          { Pause: { length: 300 } },
+          { Say: { text: "Goodbye now." } },
+          { Hangup: {} },
+        ],
+      }),
+    });
+    try {
+      const script = {
+        appUrl: `${app.url}/voice`,
+        statusUrl: `${app.url}/status`,
+        from: FROM,
+        to: TO,
+        audio: messageBase64,
+        audioAtMs: 0,
+        dtmf: [{ keys: "#", atMs: 5500 }],
+      };
+      const runs: Array<{ events: TimelineEvent[]; audio: Int16Array }> = [];
+      for (const fast of [false, true]) {
+        const run = await placeVirtualCall(harness.belay, { ...script, fast });
+        assert.equal(run.result.reason, "appHangup", `fast: ${fast}`);
+        const { recordingUrl } = eventOf(run.events, "recording");
+        const audio = recordingUrl ? readWav((await download(recordingUrl)).bytes).pcm8k : new Int16Array(0);
+        runs.push({ events: run.events, audio });
+      }
+      const [real, fast] = runs as [(typeof runs)[0], (typeof runs)[0]];
+      assertSameTimeline(real.events, fast.events);
+      assert.equal(eventOf(fast.events, "recording").termReason, "finishKey");
+      assert.ok(fast.audio.length > 8000, "the caller was recorded");
+      assertAlignedWithinFrame(real.audio, fast.audio, "real-time recording vs --fast recording");
+    } finally {
+      await app.close();
     }
   });
 });

@@ -154,6 +154,8 @@ export interface CallOptions<C extends Clock = SimulatedClock> {
   blobs?: BlobStore;
   /** Default DEFAULT_LIMITS. */
   limits?: EngineLimits;
+  /** Where Say and Play get audio; default the real audio service (eSpeak NG, or silence with speech false). */
+  audio?: AudioService;
 }
 
 export interface CallRun<C extends Clock = SimulatedClock> {
@@ -236,7 +238,7 @@ export class EngineHarness {
       store: this.store,
       blobs: options.blobs ?? this.blobs,
       app,
-      audio: options.speech === false ? this.silent : this.withSpeech,
+      audio: options.audio ?? (options.speech === false ? this.silent : this.withSpeech),
       clock,
       logger: this.logger,
       publicUrl: PUBLIC_URL,

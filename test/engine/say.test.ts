@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { AudioService } from "../../src/engine/audio-service.js";
+import { RealClock } from "../../src/engine/clock.js";
+import type { HeardClip } from "../../src/legs/virtual/virtual-leg.js";
 import { FRAME_MS, FRAME_SAMPLES } from "../../src/media/frame.js";
 import { loadSpeechEngine, type SpeechEngine } from "../../src/media/tts.js";
 import { assertEnded, EngineHarness, eventsOf } from "./harness.js";
@@ -113,4 +116,69 @@ test("privacyMode keeps the text out of the timeline", async () => {
   assert.equal(say?.detail, "(text withheld: privacyMode)");
   assert.ok(!JSON.stringify(run.timeline).includes("4321"));
   assert.equal(run.leg.heard.length, 1, "it is still spoken");
+});
+
+/**
+ * A speech engine that takes SYNTHESIS_MS of real time per text, one text at a time, as eSpeak NG's
+ * single worker does: a stand-in so that the test below measures Belay's scheduling, not how busy
+ * the machine is. Each text is CLIP_MS of silence, longer than a synthesis, as speech is.
+ */
+const SYNTHESIS_MS = 200;
+const CLIP_MS = 500;
+function slowSpeech(): AudioService & { asked: Array<{ text: string; atMs: number }> } {
+  const asked: Array<{ text: string; atMs: number }> = [];
+  let queue = Promise.resolve();
+  const started = performance.now();
+  return {
+    asked,
+    speak(text) {
+      asked.push({ text, atMs: performance.now() - started });
+      const done = queue.then(() => new Promise<void>((resolve) => setTimeout(resolve, SYNTHESIS_MS)));
+      queue = done;
+      return done.then(() => new Int16Array(CLIP_MS * 8));
+    },
+    load: () => Promise.reject(new Error("no Play in this test")),
+  };
+}
+
+test("in real time, synthesis delays no Say but the one that answers, and that one before the answer", async () => {
+  const audio = slowSpeech();
+  const run = await h.runCall({
+    clock: new RealClock(),
+    audio,
+    routes: {
+      "/voice": () => [
+        { Say: { text: "one" } },
+        {
+          GetDigits: {
+            actionUrl: "http://app.test/digits",
+            maxDigits: 1,
+            initialTimeoutMs: 1,
+            prompts: [{ Say: { text: "two" } }],
+          },
+        },
+      ],
+      "/digits": () => [{ Say: { text: "three" } }],
+    },
+  });
+  // Every Say of a script is asked for as soon as the script arrives, before any of them plays.
+  assert.deepEqual(
+    audio.asked.map((a) => a.text),
+    ["one", "two", "three"],
+  );
+  assert.ok((audio.asked[1]?.atMs ?? 0) - (audio.asked[0]?.atMs ?? 0) < 50, "two asked with one");
+  // The first Say's synthesis happens while the call rings: the timeline counts from the answer.
+  const webhookAt = run.timeline.find((e) => e.type === "webhook")?.at ?? 0;
+  const answeredAt = run.timeline.find((e) => e.type === "status" && e.status === "inProgress")?.at ?? 0;
+  assert.ok(
+    answeredAt - webhookAt >= SYNTHESIS_MS - 5,
+    `answered ${answeredAt - webhookAt} ms after the app's PerCL`,
+  );
+  // "two" was synthesised while "one" played: it starts as "one" ends, CLIP_MS later, not a
+  // synthesis later. Real timers fire a little late: 60 ms of slack, well under a synthesis.
+  const [one, two, three] = run.leg.heard as [HeardClip, HeardClip, HeardClip];
+  assert.ok(two.atMs - one.atMs < CLIP_MS + 60, `"two" started ${two.atMs - one.atMs} ms after "one"`);
+  // "three" opens the script the getDigits webhook returned: it waits for its synthesis, which
+  // counts as part of the app's response time (docs/virtual-calls.md).
+  assert.ok(three.atMs > two.atMs, "three plays last");
 });

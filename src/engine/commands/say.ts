@@ -2,10 +2,17 @@ import { NEXT } from "../context.js";
 import { playLooped } from "./play-looped.js";
 import type { CommandHandler } from "./types.js";
 
+/**
+ * The audio is synthesised before the call is answered, since answering starts the call's
+ * timeline; a synthesis that fails still answers first, then fails the call.
+ */
 export const say: CommandHandler<"Say"> = async (attrs, ctx, signal) => {
-  await ctx.answer();
-  if (attrs.text === "") return NEXT;
-  const pcm = await ctx.speak(attrs.text, attrs.language);
-  await playLooped(ctx, pcm, attrs.loop, signal);
+  let pcm: Int16Array | undefined;
+  try {
+    if (attrs.text !== "") pcm = await ctx.speak(attrs.text, attrs.language);
+  } finally {
+    await ctx.answer();
+  }
+  if (pcm) await playLooped(ctx, pcm, attrs.loop, signal);
   return NEXT;
 };

@@ -6,6 +6,7 @@ import type { SipDialogRepo } from "../../store/types.js";
 import type { LocalIdentity } from "./dialog.js";
 import { DialogJournal, type DialogOwner } from "./dialog-journal.js";
 import { byeLeftDialogs } from "./left-dialogs.js";
+import { LogLimiter } from "./log-limiter.js";
 import { parseNameAddr } from "./message/name-addr.js";
 import { parseSipMessage } from "./message/parse.js";
 import { serializeSipMessage } from "./message/serialize.js";
@@ -21,7 +22,7 @@ import { SipLeg } from "./sip-leg.js";
 import { outboundTarget } from "./target.js";
 import { RFC3261_TIMERS, type SipTimers } from "./timers.js";
 import { newCallId, newTag } from "./tokens.js";
-import { TransactionLayer } from "./transaction-layer.js";
+import { type ServerTransactionLimits, TransactionLayer } from "./transaction-layer.js";
 import { type Endpoint, UdpTransport } from "./transport.js";
 import { UserAgent } from "./user-agent.js";
 
@@ -56,6 +57,8 @@ export interface SipServiceOptions {
    * left there get their BYE. None: nothing kept (a crash leaves peers without a BYE).
    */
   dialogs?: SipDialogRepo;
+  /** What a flood of requests can make Belay hold; DEFAULT_SERVER_TRANSACTION_LIMITS otherwise. */
+  transactionLimits?: ServerTransactionLimits;
 }
 
 /** Seconds a caller refused for the call limit is asked to wait. */
@@ -75,6 +78,8 @@ export class SipService {
   /** Calls not yet finished, so close() can drop what they still wait for. */
   private readonly calls = new Set<SipCall>();
   private readonly journal: DialogJournal | undefined;
+  /** Refusals a flood of INVITEs can cause are logged at a bounded rate. */
+  private readonly refusalLog: LogLimiter;
 
   private constructor(
     private readonly options: SipServiceOptions,
@@ -84,6 +89,7 @@ export class SipService {
     private readonly identity: LocalIdentity,
   ) {
     this.journal = options.dialogs ? new DialogJournal(options.dialogs, options.logger) : undefined;
+    this.refusalLog = new LogLimiter(options.logger, options.clock);
   }
 
   /** Inbound INVITEs become calls from now on; until then the UA answers them 503. */
@@ -131,6 +137,7 @@ export class SipService {
       timers: options.timers ?? RFC3261_TIMERS,
       logger,
       sentBy,
+      ...(options.transactionLimits ? { limits: options.transactionLimits } : {}),
     });
     const identity: LocalIdentity = {
       via: (branch) => (layer as TransactionLayer).via(branch),
@@ -215,6 +222,7 @@ export class SipService {
     }
     for (const call of [...this.calls]) call.abandon();
     this.layer.close();
+    this.refusalLog.stop();
     await this.transport.close();
     // Every call has ended for the engine by now, but one may still be finishing on the wire (a
     // CANCEL waiting for its 487): its RTP session is closed here, and every close waited for.
@@ -251,7 +259,10 @@ export class SipService {
       return;
     }
     if (this.live >= maxCalls) {
-      logger.warn({ maxCalls, callId: request.headers.get("Call-ID") }, "INVITE beyond the call limit: 503");
+      this.refusalLog.warn(
+        { maxCalls, callId: request.headers.get("Call-ID") },
+        "INVITE beyond the call limit: 503",
+      );
       refuse(503, "Call Limit Reached", { "Retry-After": String(RETRY_AFTER_SEC) });
       return;
     }

@@ -6,6 +6,7 @@ import {
   InviteClientTransaction,
   NonInviteClientTransaction,
 } from "./client-transaction.js";
+import { LogLimiter } from "./log-limiter.js";
 import { isSipParseError } from "./message/errors.js";
 import type { SipMessage, SipRequest, SipResponse, Via } from "./message/types.js";
 import { formatVia, parseVia } from "./message/via.js";
@@ -49,7 +50,34 @@ export interface TransactionLayerDeps {
   logger: Logger;
   /** host:port Belay puts in its own Via sent-by. */
   sentBy: { host: string; port: number };
+  /** What live server transactions may hold; DEFAULT_SERVER_TRANSACTION_LIMITS otherwise. */
+  limits?: ServerTransactionLimits;
 }
+
+/**
+ * Bounds on what remote peers can make Belay hold: each request that is news opens a server
+ * transaction that lives 64*T1 (32 s) after its final response, holding the request and the
+ * response. Beyond either bound a new request is answered 503 without a transaction.
+ */
+export interface ServerTransactionLimits {
+  /** Live server transactions. */
+  count: number;
+  /** Bytes of the datagrams that opened them (a UDP datagram is at most ~64 KB). */
+  bytes: number;
+}
+
+/**
+ * 10,000 transactions is 20 a second for every one of 500 calls (--max-calls' default) over the
+ * 32 s each lives; 32 MB of requests bounds a flood of large datagrams to ~100 MB with the
+ * responses and the objects around them.
+ */
+export const DEFAULT_SERVER_TRANSACTION_LIMITS: ServerTransactionLimits = {
+  count: 10_000,
+  bytes: 32 * 1024 * 1024,
+};
+
+/** Seconds a request refused at the transaction limit is asked to wait. */
+const LIMIT_RETRY_AFTER_SEC = 5;
 
 /**
  * RFC 3261 section 17's matching and section 18's transport rules over one UDP socket: parses
@@ -60,16 +88,23 @@ export class TransactionLayer {
   private readonly server = new Map<string, ServerTransaction>();
   private readonly client = new Map<string, ClientTransaction>();
   private user: TransactionUser | undefined;
+  private serverBytes = 0;
+  private readonly limits: ServerTransactionLimits;
+  /** Log lines about remote input, rate-limited: a flood of junk is not a flood of lines. */
+  private readonly inputLog: LogLimiter;
 
-  constructor(private readonly deps: TransactionLayerDeps) {}
+  constructor(private readonly deps: TransactionLayerDeps) {
+    this.limits = deps.limits ?? DEFAULT_SERVER_TRANSACTION_LIMITS;
+    this.inputLog = new LogLimiter(deps.logger, deps.clock);
+  }
 
   setUser(user: TransactionUser): void {
     this.user = user;
   }
 
-  /** Open transactions, for tests and shutdown. */
-  get size(): { server: number; client: number } {
-    return { server: this.server.size, client: this.client.size };
+  /** Open transactions, and the bytes of the requests that opened the server ones. */
+  get size(): { server: number; client: number; serverBytes: number } {
+    return { server: this.server.size, client: this.client.size, serverBytes: this.serverBytes };
   }
 
   receive(bytes: Buffer, source: Endpoint): void {
@@ -81,7 +116,7 @@ export class TransactionLayer {
       return;
     }
     try {
-      if (message.kind === "request") this.receiveRequest(message, source);
+      if (message.kind === "request") this.receiveRequest(message, source, bytes.length);
       else this.receiveResponse(message, source);
     } catch (err) {
       // A bug in handling one message must not take the socket (and every live call) down.
@@ -138,22 +173,20 @@ export class TransactionLayer {
   close(): void {
     for (const t of [...this.server.values()]) t.terminate();
     for (const t of [...this.client.values()]) t.terminate();
+    this.inputLog.stop();
   }
 
-  private receiveRequest(request: SipRequest, source: Endpoint): void {
+  private receiveRequest(request: SipRequest, source: Endpoint, size: number): void {
     const via = this.fixTopVia(request, source);
     if (!via) {
-      this.deps.logger.warn({ source, method: request.method }, "SIP request without a usable Via dropped");
+      this.inputLog.warn({ source, method: request.method }, "SIP request without a usable Via dropped");
       return;
     }
     const replyTo = responseDestination(via);
     const problem = missingHeader(request);
     if (problem) {
       if (request.method !== "ACK") this.sendMessage(responseFor(request, 400, problem), replyTo);
-      this.deps.logger.warn(
-        { source, method: request.method, problem },
-        "malformed SIP request answered 400",
-      );
+      this.inputLog.warn({ source, method: request.method, problem }, "malformed SIP request answered 400");
       return;
     }
     const key = serverKey(request, via);
@@ -175,7 +208,20 @@ export class TransactionLayer {
       existing.receiveRetransmission();
       return;
     }
-    const transaction = this.createServer(request, key, replyTo);
+    if (this.server.size >= this.limits.count || this.serverBytes + size > this.limits.bytes) {
+      this.sendMessage(
+        responseFor(request, 503, "Too Many Transactions", {
+          headers: { "Retry-After": String(LIMIT_RETRY_AFTER_SEC) },
+        }),
+        replyTo,
+      );
+      this.inputLog.warn(
+        { source, method: request.method, transactions: this.server.size, bytes: this.serverBytes },
+        "SIP request beyond the server transaction limit answered 503",
+      );
+      return;
+    }
+    const transaction = this.createServer(request, key, replyTo, size);
     if (!user) {
       transaction.respond(responseFor(request, 503, "Service Unavailable"));
       return;
@@ -192,14 +238,17 @@ export class TransactionLayer {
     user.request(request, transaction, source);
   }
 
-  private createServer(request: SipRequest, key: string, replyTo: Endpoint): ServerTransaction {
+  private createServer(request: SipRequest, key: string, replyTo: Endpoint, size: number): ServerTransaction {
+    this.serverBytes += size;
     const deps = {
       clock: this.deps.clock,
       timers: this.deps.timers,
       failed: (err: unknown) => this.deps.logger.error({ err }, "SIP transaction handler failed"),
       send: (response: SipResponse) => this.sendMessage(response, replyTo),
       terminated: () => {
-        if (this.server.get(key) === transaction) this.server.delete(key);
+        if (this.server.get(key) !== transaction) return;
+        this.server.delete(key);
+        this.serverBytes -= size;
       },
     };
     const transaction =
@@ -214,7 +263,7 @@ export class TransactionLayer {
     const branch = topBranch(response);
     const cseq = cseqOf(response);
     if (!branch || !cseq) {
-      this.deps.logger.warn(
+      this.inputLog.warn(
         { source, status: response.status },
         "SIP response without Via branch or CSeq dropped",
       );
@@ -280,14 +329,11 @@ export class TransactionLayer {
       const via = this.fixTopVia(pseudo, source);
       if (via) {
         this.sendMessage(responseFor(pseudo, err.status, err.reason), responseDestination(via));
-        this.deps.logger.warn({ source, reason: err.reason }, `malformed SIP request answered ${err.status}`);
+        this.inputLog.warn({ source, reason: err.reason }, `malformed SIP request answered ${err.status}`);
         return;
       }
     }
-    this.deps.logger.warn(
-      { source, reason: err.reason, bytes: bytes.length },
-      "malformed SIP datagram dropped",
-    );
+    this.inputLog.warn({ source, reason: err.reason, bytes: bytes.length }, "malformed SIP datagram dropped");
   }
 
   private guard(fn: () => void): void {

@@ -43,6 +43,11 @@ export class UserAgent implements TransactionUser {
     layer.setUser(this);
   }
 
+  /** Entries of the maps keyed by what peers send, for tests: each is bounded by calls or transactions. */
+  get size(): { dialogs: number; byRemote: number; cancellable: number } {
+    return { dialogs: this.dialogs.size, byRemote: this.byRemote.size, cancellable: this.cancellable.size };
+  }
+
   onInvite(handler: InviteHandler): void {
     this.inviteHandler = handler;
   }
