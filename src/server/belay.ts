@@ -13,6 +13,7 @@ import { LocalBlobStore } from "../store/local-blob-store.js";
 import { openSqliteStore } from "../store/sql/open-sqlite.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
+import { WebhookTargetPolicy } from "../webhooks/target-policy.js";
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
@@ -32,6 +33,8 @@ export interface Belay {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly privacy: PrivacySweeper;
+  /** Where webhooks may go; knows Belay's own ports once they are bound. */
+  readonly webhookPolicy: WebhookTargetPolicy;
   /** SIP over UDP; undefined when off (--sip-port 0). */
   readonly sip: SipService | undefined;
   /** `udp:<address>:<port>` SIP listens on, or undefined when SIP is off. */
@@ -67,7 +70,11 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
+  const webhookPolicy = new WebhookTargetPolicy({ allow: config.webhookAllow, deny: config.webhookDeny });
+  // Known now when fixed; port 0 gets its number at listen().
+  webhookPolicy.addOwnPort(config.port, "HTTP");
   const app = createAppClient({
+    targetPolicy: webhookPolicy,
     deliveries: store.deliveries,
     clock,
     logger: log,
@@ -93,6 +100,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     await store.close();
     throw err;
   });
+  if (sip) webhookPolicy.addOwnPort(sip.address.port, "SIP");
   const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
   app.startOutbox();
   privacy.start();
@@ -107,6 +115,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     clock,
     logger: log,
     privacy,
+    webhookPolicy,
     sip,
     sipAddress: () => (sip ? `udp:${sip.address.address}:${sip.address.port}` : undefined),
     publicUrl: () => baseUrl,
@@ -114,6 +123,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await api.listen({ port: config.port, host: config.host });
       const address = api.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
+      webhookPolicy.addOwnPort(port, "HTTP");
       baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${port}`;
       return baseUrl;
     },
@@ -125,6 +135,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await sip?.close();
       await app.drainOutbox().catch(() => undefined);
       await app.stopOutbox();
+      await app.close();
       await closeApi(api);
       await store.close();
     },

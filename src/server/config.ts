@@ -2,6 +2,7 @@ import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
 import { BelayError } from "../errors.js";
+import { parseRange, parseRangeList } from "../webhooks/target-policy.js";
 
 /** Everything `belay serve` can be told; each has a default so `npm start` just works. */
 export interface BelayConfig {
@@ -34,6 +35,10 @@ export interface BelayConfig {
   maxCalls: number;
   /** Where POST /Calls dials numbers that are not virtual devices, e.g. `sip:{to}@127.0.0.1:5080`. */
   sipOutbound?: string;
+  /** Address ranges webhooks may go to although the built-in policy refuses them (CIDR). */
+  webhookAllow: string[];
+  /** Address ranges webhooks may not go to (CIDR); the most specific range wins, deny on a tie. */
+  webhookDeny: string[];
 }
 
 export const CONFIG_DEFAULTS = {
@@ -47,6 +52,8 @@ export const CONFIG_DEFAULTS = {
   sipPort: 0,
   rtpPorts: { min: 10_000, max: 20_000 },
   maxCalls: 500,
+  webhookAllow: [],
+  webhookDeny: [],
 } as const;
 
 /** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
@@ -83,6 +90,14 @@ export function resolveConfig(
       },
     maxCalls:
       options.maxCalls ?? positiveFrom("BELAY_MAX_CALLS", env.BELAY_MAX_CALLS) ?? CONFIG_DEFAULTS.maxCalls,
+    webhookAllow: checkedRanges(
+      "--webhook-allow",
+      options.webhookAllow ?? rangesFrom("BELAY_WEBHOOK_ALLOW", env.BELAY_WEBHOOK_ALLOW),
+    ),
+    webhookDeny: checkedRanges(
+      "--webhook-deny",
+      options.webhookDeny ?? rangesFrom("BELAY_WEBHOOK_DENY", env.BELAY_WEBHOOK_DENY),
+    ),
   };
   checkRtpPorts(config.rtpPorts);
   if (!(Number.isInteger(config.maxCalls) && config.maxCalls > 0))
@@ -161,6 +176,15 @@ function checkedOutbound(template: string): string {
     );
   }
   return template;
+}
+
+function rangesFrom(name: string, value: string | undefined): string[] {
+  return value ? parseRangeList(name, value) : [];
+}
+
+function checkedRanges(what: string, ranges: readonly string[]): string[] {
+  for (const range of ranges) parseRange(what, range);
+  return [...ranges];
 }
 
 function numberFrom(value: string | undefined): number | undefined {

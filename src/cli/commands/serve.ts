@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { BelayError } from "../../errors.js";
 import { createBelay } from "../../server/belay.js";
 import { CONFIG_DEFAULTS, parseRtpPorts, resolveConfig, SERVE_SIP_PORT } from "../../server/config.js";
+import { parseRangeList } from "../../webhooks/target-policy.js";
 import { SERVER_FILE } from "../target.js";
 
 interface ServeFlags {
@@ -19,6 +20,13 @@ interface ServeFlags {
   rtpPorts?: string;
   maxCalls?: string;
   sipOutbound?: string;
+  webhookAllow?: string[];
+  webhookDeny?: string[];
+}
+
+/** Repeatable flags whose values add up: `--webhook-deny 10.0.0.0/8 --webhook-deny fd00::/8`. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function registerServe(program: Command): void {
@@ -52,6 +60,16 @@ export function registerServe(program: Command): void {
       "--sip-outbound <uri>",
       "dial POST /Calls to non-device numbers over SIP here, e.g. 'sip:{to}@127.0.0.1:5080'",
     )
+    .option(
+      "--webhook-allow <ranges>",
+      "address ranges webhooks may go to although the built-in policy refuses them, e.g. 169.254.10.0/24 (comma-separated, repeatable)",
+      collect,
+    )
+    .option(
+      "--webhook-deny <ranges>",
+      "address ranges webhooks may not go to, e.g. 10.0.0.0/8,fd00::/8 (comma-separated, repeatable)",
+      collect,
+    )
     .action(async (flags: ServeFlags) => {
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
         throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
@@ -80,6 +98,12 @@ export function registerServe(program: Command): void {
         ...(flags.rtpPorts ? { rtpPorts: parseRtpPorts("--rtp-ports", flags.rtpPorts) } : {}),
         ...(maxCalls !== undefined ? { maxCalls } : {}),
         ...(flags.sipOutbound ? { sipOutbound: flags.sipOutbound } : {}),
+        ...(flags.webhookAllow
+          ? { webhookAllow: flags.webhookAllow.flatMap((v) => parseRangeList("--webhook-allow", v)) }
+          : {}),
+        ...(flags.webhookDeny
+          ? { webhookDeny: flags.webhookDeny.flatMap((v) => parseRangeList("--webhook-deny", v)) }
+          : {}),
       });
       const belay = await createBelay(config);
       const url = await belay.listen();
