@@ -1,6 +1,7 @@
 /**
  * One webhook POST over undici with kept-alive connections, with the limits docs/contract.md §6
- * sets: a time limit on connection plus response, and a cap on the response body. Never throws:
+ * sets: a time limit on connection plus response, and a cap on the response body; every
+ * connection is made through the webhook target policy (guarded-connector.ts). Never throws:
  * every way a request can go wrong comes back as a typed failure the caller turns into a
  * callEndedReason or a retry. (undici's own request API, not fetch, which costs several times the
  * CPU per request, nor node:http, which costs about twice: a call sends a few webhooks.)
