@@ -67,7 +67,7 @@ export function guardedConnector(
         }
         // A connector of its own, whose lookup can only answer the addresses just judged; undici
         // still tries each of them in turn (IPv6 and IPv4) as it would after a plain lookup.
-        buildConnector({ lookup: answering(allowed) })(options, connected);
+        buildConnector({ lookup: answering(allowed), autoSelectFamily: true })(options, connected);
       },
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
     );

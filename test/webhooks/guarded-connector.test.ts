@@ -126,6 +126,16 @@ describe("allowed targets", () => {
     await dispatcher.close();
   });
 
+  test("every allowed address is tried in turn, as after a plain lookup (mocked DNS)", async () => {
+    // The app listens on 127.0.0.1 only: ::1 is refused by the system, then 127.0.0.1 answers.
+    const dns = fakeDns({ "dual.example.test": ["::1", "127.0.0.1"] });
+    const dispatcher = webhookDispatcher(new WebhookTargetPolicy(), dns.resolve);
+    const result = await post(`http://dual.example.test:${appPort()}/voice`, dispatcher);
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(attempts.seen, [`::1:${appPort()}`, `127.0.0.1:${appPort()}`]);
+    await dispatcher.close();
+  });
+
   test("each new connection is judged on its own resolution: a rebinding name is refused (mocked DNS)", async () => {
     const answers = [["127.0.0.1"], ["169.254.169.254"]];
     const dns = fakeDns({ "rebind.example.test": () => answers.shift() ?? [] });
