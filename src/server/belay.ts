@@ -13,6 +13,7 @@ import { LocalBlobStore } from "../store/local-blob-store.js";
 import { openSqliteStore } from "../store/sql/open-sqlite.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
+import { WebhookTargetPolicy } from "../webhooks/target-policy.js";
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { DeliveryLogPruner } from "./delivery-log-pruner.js";
@@ -35,6 +36,8 @@ export interface Belay {
   readonly privacy: PrivacySweeper;
   /** Keeps the webhook delivery log to --webhook-log-retention. */
   readonly deliveryLog: DeliveryLogPruner;
+  /** Where webhooks may go; knows Belay's own ports once they are bound. */
+  readonly webhookPolicy: WebhookTargetPolicy;
   /** SIP over UDP; undefined when off (--sip-port 0). */
   readonly sip: SipService | undefined;
   /** `udp:<address>:<port>` SIP listens on, or undefined when SIP is off. */
@@ -70,7 +73,11 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
+  const webhookPolicy = new WebhookTargetPolicy({ allow: config.webhookAllow, deny: config.webhookDeny });
+  // Known now when fixed; port 0 gets its number at listen().
+  webhookPolicy.addOwnPort(config.port, "HTTP");
   const app = createAppClient({
+    targetPolicy: webhookPolicy,
     deliveries: store.deliveries,
     clock,
     logger: log,
@@ -103,6 +110,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     await store.close();
     throw err;
   });
+  if (sip) webhookPolicy.addOwnPort(sip.address.port, "SIP");
   const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
   app.startOutbox();
   privacy.start();
@@ -119,6 +127,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     logger: log,
     privacy,
     deliveryLog,
+    webhookPolicy,
     sip,
     sipAddress: () => (sip ? `udp:${sip.address.address}:${sip.address.port}` : undefined),
     publicUrl: () => baseUrl,
@@ -126,6 +135,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await api.listen({ port: config.port, host: config.host });
       const address = api.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
+      webhookPolicy.addOwnPort(port, "HTTP");
       baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${port}`;
       return baseUrl;
     },
@@ -138,6 +148,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await sip?.close();
       await app.drainOutbox().catch(() => undefined);
       await app.stopOutbox();
+      await app.close();
       await closeApi(api);
       await store.close();
     },

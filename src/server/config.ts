@@ -2,6 +2,7 @@ import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
 import { BelayError } from "../errors.js";
+import { parseRange, parseRangeList } from "../webhooks/target-policy.js";
 import { parseDuration } from "./duration.js";
 
 /** Everything `belay serve` can be told; each has a default so `npm start` just works. */
@@ -39,6 +40,10 @@ export interface BelayConfig {
   webhookLogRetentionMs: number;
   /** How often the delivery log is pruned, in ms (at most the retention time). */
   webhookLogPruneMs: number;
+  /** Address ranges webhooks may go to although the built-in policy refuses them (CIDR). */
+  webhookAllow: string[];
+  /** Address ranges webhooks may not go to (CIDR); the most specific range wins, deny on a tie. */
+  webhookDeny: string[];
 }
 
 export const CONFIG_DEFAULTS = {
@@ -55,6 +60,8 @@ export const CONFIG_DEFAULTS = {
   // Long enough to look into last week's calls, short enough that the log stays small.
   webhookLogRetentionMs: 7 * 86_400_000,
   webhookLogPruneMs: 3_600_000,
+  webhookAllow: [],
+  webhookDeny: [],
 } as const;
 
 /** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
@@ -97,6 +104,14 @@ export function resolveConfig(
         ? parseDuration("BELAY_WEBHOOK_LOG_RETENTION", env.BELAY_WEBHOOK_LOG_RETENTION)
         : CONFIG_DEFAULTS.webhookLogRetentionMs),
     webhookLogPruneMs: options.webhookLogPruneMs ?? CONFIG_DEFAULTS.webhookLogPruneMs,
+    webhookAllow: checkedRanges(
+      "--webhook-allow",
+      options.webhookAllow ?? rangesFrom("BELAY_WEBHOOK_ALLOW", env.BELAY_WEBHOOK_ALLOW),
+    ),
+    webhookDeny: checkedRanges(
+      "--webhook-deny",
+      options.webhookDeny ?? rangesFrom("BELAY_WEBHOOK_DENY", env.BELAY_WEBHOOK_DENY),
+    ),
   };
   if (!(Number.isSafeInteger(config.webhookLogRetentionMs) && config.webhookLogRetentionMs > 0)) {
     throw new BelayError(
@@ -181,6 +196,15 @@ function checkedOutbound(template: string): string {
     );
   }
   return template;
+}
+
+function rangesFrom(name: string, value: string | undefined): string[] {
+  return value ? parseRangeList(name, value) : [];
+}
+
+function checkedRanges(what: string, ranges: readonly string[]): string[] {
+  for (const range of ranges) parseRange(what, range);
+  return [...ranges];
 }
 
 function numberFrom(value: string | undefined): number | undefined {

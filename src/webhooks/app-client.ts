@@ -14,8 +14,16 @@ import type { AppClient, WebhookTarget } from "../engine/ports.js";
 import { BelayError } from "../errors.js";
 import type { WebhookDeliveryRepo } from "../store/types.js";
 import { classifyPerclReply, displayUrl, type PerclReply } from "./classify.js";
-import { DEFAULT_MAX_RESPONSE_BYTES, type PostResult, postWebhook } from "./http-post.js";
+import type { Resolver } from "./guarded-connector.js";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type PostResult,
+  postWebhook,
+  refusalFields,
+  webhookDispatcher,
+} from "./http-post.js";
 import { Outbox, type OutboxTuning } from "./outbox.js";
+import { WebhookTargetPolicy } from "./target-policy.js";
 import { DEFAULT_USER_AGENT } from "./user-agent.js";
 
 export interface AppClientOptions {
@@ -29,6 +37,10 @@ export interface AppClientOptions {
   userAgent?: string;
   maxResponseBytes?: number;
   outbox?: OutboxTuning;
+  /** Where webhooks may go (docs/operations/webhook-policy.md); the built-in policy otherwise. */
+  targetPolicy?: WebhookTargetPolicy;
+  /** Host name resolution for webhook targets; the system resolver otherwise. */
+  resolve?: Resolver;
 }
 
 export interface BelayAppClient extends AppClient<PerclCommand[]> {
@@ -38,6 +50,8 @@ export interface BelayAppClient extends AppClient<PerclCommand[]> {
   stopOutbox(): Promise<void>;
   /** Resolves once no due notification is pending or in flight. */
   drainOutbox(): Promise<void>;
+  /** Closes the kept-alive connections to apps; after stopOutbox, when nothing more is sent. */
+  close(): Promise<void>;
 }
 
 export function createAppClient(options: AppClientOptions): BelayAppClient {
@@ -45,6 +59,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
   const timeoutMs = options.timeoutMs ?? DEFAULTS.webhookTimeoutMs;
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const dispatcher = webhookDispatcher(options.targetPolicy ?? new WebhookTargetPolicy(), options.resolve);
 
   /** Signs at send time (so a retry carries a fresh timestamp) and posts. Never rejects. */
   async function signAndPost(
@@ -69,7 +84,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
       };
     }
     return clock.track(
-      postWebhook({ url, body, signature, deliveryId, userAgent, timeoutMs, maxResponseBytes }),
+      postWebhook({ url, body, signature, deliveryId, userAgent, timeoutMs, maxResponseBytes, dispatcher }),
     );
   }
 
@@ -127,6 +142,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
           deliveryId,
           reason: outcome.reason,
           latencyMs: outcome.latencyMs,
+          ...refusalFields(result),
         },
         outcome.message,
       );
@@ -187,6 +203,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
     startOutbox: () => outbox.start(),
     stopOutbox: () => outbox.stop(),
     drainOutbox: () => outbox.drain(),
+    close: () => dispatcher.close(),
   };
 }
 

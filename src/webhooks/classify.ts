@@ -18,9 +18,9 @@ export function classifyPerclReply(url: string, result: PostResult): PerclReply 
       case "timeout":
         return fail("webhookFailed", `${where} ${result.error}`, status, latencyMs, url);
       case "tooLarge":
-        // A 2xx whose body Belay will not read is an unusable answer, not an unreachable app.
+        // An answer Belay will not read is a failed fetch, 2xx or not: the fallback URL is tried.
         return fail(
-          status !== null && isSuccess(status) ? "webhookInvalidResponse" : "webhookFailed",
+          "webhookFailed",
           `${where} answered ${status} and ${result.error}`,
           status,
           latencyMs,

@@ -1,14 +1,17 @@
 /**
  * One webhook POST over undici with kept-alive connections, with the limits docs/contract.md §6
- * sets: a time limit on connection plus response, and a cap on the response body. Never throws:
+ * sets: a time limit on connection plus response, and a cap on the response body; every
+ * connection is made through the webhook target policy (guarded-connector.ts). Never throws:
  * every way a request can go wrong comes back as a typed failure the caller turns into a
  * callEndedReason or a retry. (undici's own request API, not fetch, which costs several times the
  * CPU per request, nor node:http, which costs about twice: a call sends a few webhooks.)
  */
 
 import diagnosticsChannel from "node:diagnostics_channel";
-import { Agent, errors } from "undici";
+import { Agent, type Dispatcher, errors } from "undici";
 import { DEFAULTS } from "../contract/defaults.js";
+import { guardedConnector, type Resolver, WebhookTargetRefused } from "./guarded-connector.js";
+import { WebhookTargetPolicy } from "./target-policy.js";
 
 export const DEFAULT_TIMEOUT_MS = DEFAULTS.webhookTimeoutMs;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -22,9 +25,11 @@ export interface WebhookPost {
   userAgent: string;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** Where the request goes out: a webhookDispatcher with Belay's policy (default: the built-in policy). */
+  dispatcher?: Dispatcher;
 }
 
-export type PostFailureKind = "unreachable" | "timeout" | "tooLarge" | "invalidUrl";
+export type PostFailureKind = "unreachable" | "timeout" | "tooLarge" | "invalidUrl" | "refused";
 
 export type PostResult =
   | { ok: true; status: number; bodyText: string; latencyMs: number }
@@ -38,11 +43,25 @@ export type PostResult =
       /** What went wrong, without the URL: "connect ECONNREFUSED", "timed out after 10000 ms". */
       error: string;
       latencyMs: number;
+      /** Set when the webhook target policy refused the address (kind "refused"). */
+      refused?: { address: string; port: number; rule: string };
     };
 
-// Apps answer webhook after webhook: reusing their connections saves a TCP handshake each time.
-// undici's own time limits are off: the one limit below covers connecting and the whole response.
-const DISPATCHER = new Agent({ connections: 256, headersTimeout: 0, bodyTimeout: 0 });
+/**
+ * The connections webhooks go out on, every one made through the webhook target policy. Apps
+ * answer webhook after webhook: reusing their connections saves a TCP handshake each time.
+ * undici's own time limits are off: the one limit below covers connecting and the whole response.
+ */
+export function webhookDispatcher(policy: WebhookTargetPolicy, resolve?: Resolver): Agent {
+  return new Agent({
+    connections: 256,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connect: guardedConnector(policy, resolve),
+  });
+}
+
+const DEFAULT_DISPATCHER = webhookDispatcher(new WebhookTargetPolicy());
 
 const DELIVERY_ID_HEADER = "Belay-Delivery-Id";
 const DELIVERY_ID_LINE = `\r\n${DELIVERY_ID_HEADER}: `;
@@ -101,7 +120,7 @@ async function attempt(
   let status: number | null = null;
   const timedOut = () => failure("timeout", status, null, `timed out after ${timeoutMs} ms`, elapsed());
   try {
-    const response = await DISPATCHER.request({
+    const response = await (request.dispatcher ?? DEFAULT_DISPATCHER).request({
       origin: target.origin,
       path: target.path,
       method: "POST",
@@ -135,6 +154,19 @@ async function attempt(
     };
   } catch (err) {
     if (abort.signal.aborted) return timedOut();
+    if (err instanceof WebhookTargetRefused) {
+      const { address, port, rule } = err.verdict;
+      const refused = { address, port, rule };
+      return {
+        ok: false,
+        kind: "refused",
+        status: null,
+        errno: null,
+        error: err.message,
+        latencyMs: elapsed(),
+        refused,
+      };
+    }
     if (status === null && sentOnReusedConnection.has(request.deliveryId) && closedByTheApp(err))
       return STALE_CONNECTION;
     return unreachable(err, status, elapsed());
@@ -168,6 +200,13 @@ function failure(
   latencyMs: number,
 ): PostResult {
   return { ok: false, kind, status, errno, error, latencyMs };
+}
+
+/** Log fields naming the policy, the address and the rule when the target policy refused a webhook. */
+export function refusalFields(result: PostResult): Record<string, unknown> {
+  if (result.ok || !result.refused) return {};
+  const { address, port, rule } = result.refused;
+  return { policy: "webhook target policy", address, port, rule };
 }
 
 /** Where to send `url`, or why it cannot be posted to. */

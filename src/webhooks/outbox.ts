@@ -14,7 +14,7 @@ import type { Clock, Timer } from "../engine/clock.js";
 import type { WebhookDeliveryRepo, WebhookDeliveryRow } from "../store/types.js";
 import { retryDelayMs } from "./backoff.js";
 import { displayUrl } from "./classify.js";
-import type { PostResult } from "./http-post.js";
+import { type PostResult, refusalFields } from "./http-post.js";
 
 export const DEFAULT_MAX_IN_FLIGHT = 16;
 export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
@@ -262,7 +262,8 @@ export class Outbox {
       const lastError = result.ok ? `answered ${status}` : result.error;
       const now = this.clock.now();
       const deadline = row.dateCreated + this.maxAgeMs;
-      const permanent = !result.ok && result.kind === "invalidUrl";
+      // A URL that cannot be used, or a target the policy refuses, fails the same way next time.
+      const permanent = !result.ok && (result.kind === "invalidUrl" || result.kind === "refused");
       if (permanent || now >= deadline) {
         await this.deliveries.update(row.deliveryId, {
           state: "failed",
@@ -274,10 +275,12 @@ export class Outbox {
         });
         this.settled(row);
         const why = permanent
-          ? "the URL cannot be used"
+          ? result.ok || result.kind !== "refused"
+            ? "the URL cannot be used"
+            : "the webhook target policy refuses it"
           : `still failing ${Math.round(this.maxAgeMs / 60_000)} min after it was queued`;
         this.logger.error(
-          context,
+          { ...context, ...refusalFields(result) },
           `gave up on the ${row.requestType} webhook to ${context.url} after ${attempts} attempts (${why}): ${lastError}`,
         );
         return;

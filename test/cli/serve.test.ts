@@ -102,3 +102,64 @@ test("serve refuses a webhook log retention that is not a duration: exit 2", asy
   assert.equal(run.code, 2, describeRun(run));
   assert.match(run.stderr, /--webhook-log-retention "7w" must be a duration above zero/);
 });
+
+test("serve refuses a --webhook-deny or BELAY_WEBHOOK_ALLOW that is not an address range: exit 2", async () => {
+  const flag = await runCli(["serve", "--data-dir", folder.dir, "--webhook-deny", "10.0.0.0/8,10.0.0.0/40"]);
+  assert.equal(flag.code, 2, describeRun(flag));
+  assert.match(flag.stderr, /--webhook-deny "10\.0\.0\.0\/40" is not an address range/);
+  const env = await runCli(["serve", "--data-dir", folder.dir], { BELAY_WEBHOOK_ALLOW: "link-local" });
+  assert.equal(env.code, 2, describeRun(env));
+  assert.match(env.stderr, /BELAY_WEBHOOK_ALLOW "link-local" is not an address range/);
+});
+
+test("serve --webhook-deny 127.0.0.0/8 refuses a loopback app: `belay call` ends with webhookFailed", async () => {
+  const data = await tempDir("serve-deny");
+  const server = startCli([
+    "serve",
+    "--data-dir",
+    data.dir,
+    "--port",
+    "0",
+    "--sip-port",
+    "0",
+    "--log-level",
+    "warn",
+    "--webhook-deny",
+    "192.0.2.0/24",
+    "--webhook-deny",
+    "127.0.0.0/8,::1",
+  ]);
+  const loopbackApp = await startVoicemailApp({ port: 0, signingSecret: "unused", greeting: "Hi." });
+  try {
+    await server.waitForStdout(/REST API\s+\S+\n/);
+    const call = await runCli([
+      "call",
+      "--fast",
+      "--app-url",
+      `${loopbackApp.url}/voice`,
+      "--data-dir",
+      data.dir,
+    ]);
+    assert.equal(call.code, 1, describeRun(call));
+    assert.match(
+      call.stdout,
+      /refused by the webhook target policy: 127\.0\.0\.1 is in --webhook-deny 127\.0\.0\.0\/8/,
+    );
+    assert.match(call.stdout, /ended: failed \(webhookFailed\)/);
+    assert.deepEqual(loopbackApp.received, [], "the app got nothing");
+    server.child.kill("SIGTERM");
+    const exit = await server.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    const refusal = exit.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.policy === "webhook target policy");
+    assert.ok(refusal, exit.stdout);
+    assert.deepEqual([refusal.address, refusal.rule], ["127.0.0.1", "--webhook-deny 127.0.0.0/8"]);
+  } finally {
+    if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    await loopbackApp.close();
+    await data.remove();
+  }
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { newId } from "../../src/contract/ids.js";
 import { verifySignature } from "../../src/contract/signature.js";
 import { resolveConfig } from "../../src/server/config.js";
 import {
@@ -32,12 +33,17 @@ let app: ScriptedApp;
 let voiceAnswer: AppAnswer;
 /** What /recorded answers in the current test. */
 let recordedAnswer: AppAnswer;
+/** What /fallback (an application's voiceFallbackUrl) answers in the current test. */
+let fallbackAnswer: AppAnswer;
+/** Valid PerCL, padded with white space past the 1 MB cap on an answer. */
+const OVER_1_MB = `[{"Hangup":{}}${" ".repeat(1024 * 1024)}]`;
 
 before(async () => {
   harness = await startBelay({ webhookTimeoutMs: WEBHOOK_TIMEOUT_MS });
   app = await startScriptedApp({
     "/voice": () => voiceAnswer,
     "/recorded": () => recordedAnswer,
+    "/fallback": () => fallbackAnswer,
     "/status": () => ({ body: "" }),
   });
 });
@@ -118,6 +124,12 @@ const FIRST_WEBHOOK_FAILURES: Array<{ name: string; answer: AppAnswer; reason: s
     message: /actionUrl/,
   },
   {
+    name: "answers valid PerCL padded past 1 MB",
+    answer: { body: OVER_1_MB },
+    reason: "webhookFailed",
+    message: /answered 200 and sent a response body over 1048576 bytes/,
+  },
+  {
     name: "never answers",
     answer: "hang",
     reason: "webhookFailed",
@@ -162,6 +174,64 @@ describe("the inboundCall webhook fails", () => {
     assert.match(run.result.message ?? "", new RegExp(`POST ${url} failed: .*ECONNREFUSED`));
     const status = await callStatusOf(run.result.callId as string);
     assert.equal(status.callEndedReason, "webhookFailed");
+    await assertStillServing();
+  });
+});
+
+describe("an inboundCall answer over 1 MB is a failed fetch, as on FreeClimb", () => {
+  /** A number whose application answers from /voice, falling back to /fallback. */
+  async function numberWithFallback(phoneNumber: string): Promise<void> {
+    const { store, account } = harness.belay;
+    const application = await store.applications.create({
+      applicationId: newId("AP"),
+      accountId: account.accountId,
+      alias: phoneNumber,
+      voiceUrl: `${app.url}/voice`,
+      voiceFallbackUrl: `${app.url}/fallback`,
+      callConnectUrl: null,
+      statusCallbackUrl: `${app.url}/status`,
+      smsUrl: null,
+      smsFallbackUrl: null,
+    });
+    await store.numbers.create({
+      phoneNumberId: newId("PN"),
+      accountId: account.accountId,
+      phoneNumber,
+      alias: null,
+      applicationId: application.applicationId,
+    });
+  }
+
+  before(() => numberWithFallback("+15550008888"));
+
+  test("voiceFallbackUrl is tried, and its PerCL runs the call", async () => {
+    voiceAnswer = { body: OVER_1_MB };
+    fallbackAnswer = { body: [{ Say: { text: "From the fallback." } }, { Hangup: {} }] };
+    const before = app.hits.length;
+    const run = await placeVirtualCall(harness.belay, { from: FROM, to: "+15550008888", fast: true });
+    assert.equal(run.result.reason, "appHangup");
+    assert.deepEqual(
+      app.hits.slice(before, before + 2).map((h) => h.path),
+      ["/voice", "/fallback"],
+    );
+    const webhook = eventOf(run.events, "webhook", (w) => w.requestType === "inboundCall");
+    assert.deepEqual([webhook.url, webhook.ok, webhook.status], [`${app.url}/fallback`, true, 200]);
+    eventOf(run.events, "command", (c) => c.name === "Say");
+  });
+
+  test("when the fallback answers over 1 MB too, the call ends with webhookFailed naming both", async () => {
+    voiceAnswer = { body: OVER_1_MB };
+    fallbackAnswer = { body: OVER_1_MB };
+    const run = await placeVirtualCall(harness.belay, { from: FROM, to: "+15550008888", fast: true });
+    assert.equal(run.result.reason, "webhookFailed");
+    assert.equal(run.result.status, "failed");
+    assert.equal(
+      run.result.message,
+      `POST ${app.url}/fallback answered 200 and sent a response body over 1048576 bytes, ` +
+        `after POST ${app.url}/voice answered 200 and sent a response body over 1048576 bytes`,
+    );
+    const status = await callStatusOf(run.result.callId as string);
+    assert.deepEqual([status.callEndedReason, status.callStatus], ["webhookFailed", "failed"]);
     await assertStillServing();
   });
 });

@@ -74,6 +74,8 @@ describe("requestPercl", () => {
         "/invalid-percl": { status: 200, body: '[{"Say":{"text":"hi"}},{"GetDigits":{"maxDigits":4}}]' },
         "/unknown-command": { status: 200, body: '[{"Dance":{}}]' },
         "/hang": "hang",
+        // Valid PerCL, padded with white space past the 1 MB cap.
+        "/huge": { status: 200, body: `[{"Hangup":{}}${" ".repeat(1024 * 1024)}]` },
       };
       return replies[request.path] ?? { status: 404, body: "" };
     });
@@ -206,6 +208,12 @@ describe("requestPercl", () => {
       status: 200,
       message: (u) => `POST ${u} returned invalid PerCL: command 0`,
     },
+    {
+      path: "/huge",
+      reason: "webhookFailed",
+      status: 200,
+      message: (u) => `POST ${u} answered 200 and sent a response body over 1048576 bytes`,
+    },
   ];
 
   for (const failure of failures) {
@@ -281,6 +289,27 @@ describe("requestPercl", () => {
       rows.map((r) => [r.url, r.state, r.lastStatus]),
       [
         [`${app.base}/500`, "failed", 500],
+        [`${app.base}/percl`, "delivered", 200],
+      ],
+    );
+  });
+
+  test("an answer over 1 MB is a failed fetch: the fallback is tried", async () => {
+    const { client, deliveries } = setup();
+    const before = app.requests.length;
+    const outcome = await client.requestPercl(target(`${app.base}/huge`), {
+      fallbackUrl: `${app.base}/percl`,
+    });
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.deepEqual(
+      app.requests.slice(before).map((r) => r.path),
+      ["/huge", "/percl"],
+    );
+    const rows = await deliveries.listByCall(CALL_ID);
+    assert.deepEqual(
+      rows.map((r) => [r.url, r.state, r.lastStatus]),
+      [
+        [`${app.base}/huge`, "failed", 200],
         [`${app.base}/percl`, "delivered", 200],
       ],
     );

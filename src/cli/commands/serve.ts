@@ -5,6 +5,7 @@ import { BelayError } from "../../errors.js";
 import { createBelay } from "../../server/belay.js";
 import { CONFIG_DEFAULTS, parseRtpPorts, resolveConfig, SERVE_SIP_PORT } from "../../server/config.js";
 import { parseDuration } from "../../server/duration.js";
+import { parseRangeList } from "../../webhooks/target-policy.js";
 import { SERVER_FILE } from "../target.js";
 
 interface ServeFlags {
@@ -21,6 +22,13 @@ interface ServeFlags {
   maxCalls?: string;
   sipOutbound?: string;
   webhookLogRetention?: string;
+  webhookAllow?: string[];
+  webhookDeny?: string[];
+}
+
+/** Repeatable flags whose values add up: `--webhook-deny 10.0.0.0/8 --webhook-deny fd00::/8`. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function registerServe(program: Command): void {
@@ -58,6 +66,16 @@ export function registerServe(program: Command): void {
       "--webhook-log-retention <duration>",
       "keep delivered and failed webhooks in the delivery log this long: 7d, 12h, 30m, 90s; a bare number is days (default: 7d)",
     )
+    .option(
+      "--webhook-allow <ranges>",
+      "address ranges webhooks may go to although the built-in policy refuses them, e.g. 169.254.10.0/24 (comma-separated, repeatable)",
+      collect,
+    )
+    .option(
+      "--webhook-deny <ranges>",
+      "address ranges webhooks may not go to, e.g. 10.0.0.0/8,fd00::/8 (comma-separated, repeatable)",
+      collect,
+    )
     .action(async (flags: ServeFlags) => {
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
         throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
@@ -88,6 +106,12 @@ export function registerServe(program: Command): void {
         ...(flags.sipOutbound ? { sipOutbound: flags.sipOutbound } : {}),
         ...(flags.webhookLogRetention
           ? { webhookLogRetentionMs: parseDuration("--webhook-log-retention", flags.webhookLogRetention) }
+          : {}),
+        ...(flags.webhookAllow
+          ? { webhookAllow: flags.webhookAllow.flatMap((v) => parseRangeList("--webhook-allow", v)) }
+          : {}),
+        ...(flags.webhookDeny
+          ? { webhookDeny: flags.webhookDeny.flatMap((v) => parseRangeList("--webhook-deny", v)) }
           : {}),
       });
       const belay = await createBelay(config);
