@@ -7,6 +7,7 @@ import {
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
 import { type BelayError, isBelayError } from "../errors.js";
+import type { DiskGuard } from "../server/disk-guard.js";
 import type { OutboundSip } from "../server/outbound-call.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { AccountRow, Store } from "../store/types.js";
@@ -30,6 +31,8 @@ export interface ApiDeps {
   publicUrl: () => string;
   /** POST /Calls dials non-device numbers here when SIP outbound is configured. */
   sip?: OutboundSip | undefined;
+  /** Free disk space against --min-free-disk; undefined when that is off. */
+  disk?: DiskGuard | undefined;
 }
 
 declare module "fastify" {
@@ -79,6 +82,8 @@ export async function buildApi(
     const known = isBelayError(error) ? apiErrorStatus(error.code) : undefined;
     const status = known?.status ?? clientStatus(error) ?? 500;
     if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Belay"');
+    const retryAfter = isBelayError(error) ? error.details.retryAfterSec : undefined;
+    if (status === 503 && typeof retryAfter === "number") reply.header("Retry-After", String(retryAfter));
     // A public route's query can hold its credential (a signed link's signature): never logged.
     const url = request.routeOptions.config?.public === true ? request.url.split("?")[0] : request.url;
     if (status >= 500) request.log.error({ err: error, url }, "request failed");
@@ -102,10 +107,23 @@ export async function buildApi(
   );
 
   await registerOpenApi(api);
-  api.get("/healthz", { schema: { hide: true } }, async () => ({
-    ok: true,
-    liveCalls: deps.engine.liveCount(),
-  }));
+  // 503 while new calls are refused, so a load balancer sends callers elsewhere; the body says why.
+  api.get("/healthz", { schema: { hide: true } }, async (_request, reply) => {
+    const refusal = deps.disk?.refusal();
+    const disk = deps.disk ? { disk: deps.disk.health() } : {};
+    if (refusal) {
+      reply.header("Retry-After", String(refusal.retryAfterSec));
+      return reply.status(503).send({
+        ok: false,
+        acceptingCalls: false,
+        reason: "diskSpaceLow",
+        message: refusal.message,
+        liveCalls: deps.engine.liveCount(),
+        ...disk,
+      });
+    }
+    return { ok: true, acceptingCalls: true, liveCalls: deps.engine.liveCount(), ...disk };
+  });
   await api.register(accountsRoutes(deps));
   await api.register(applicationsRoutes(deps));
   await api.register(numbersRoutes(deps));

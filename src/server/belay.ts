@@ -15,12 +15,18 @@ import type { AccountRow, Store } from "../store/types.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
+import { DiskGuard } from "./disk-guard.js";
+import { DiskReserve } from "./disk-reserve.js";
+import { isOff, statfsProbe } from "./disk-space.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
 import { cachedSigningSecrets } from "./signing-secrets.js";
 import { startSip } from "./sip.js";
 
 /** The SQLite database's name inside the data folder. */
 export const DATABASE_FILE = "belay.db";
+
+/** The disk reserve's name inside the data folder (docs/operations/disk-space.md). */
+export const RESERVE_FILE = "disk-reserve";
 
 export interface Belay {
   readonly config: BelayConfig;
@@ -32,6 +38,8 @@ export interface Belay {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly privacy: PrivacySweeper;
+  /** Free disk space against --min-free-disk; undefined when that is off (0). */
+  readonly disk: DiskGuard | undefined;
   /** SIP over UDP; undefined when off (--sip-port 0). */
   readonly sip: SipService | undefined;
   /** `udp:<address>:<port>` SIP listens on, or undefined when SIP is off. */
@@ -62,8 +70,13 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   await mkdir(config.dataDir, { recursive: true });
   const clock = config.clock ?? new RealClock();
   // dateCreated and dateUpdated on the same clock as deadlines such as a recording's deleteAt.
-  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE), { now: () => clock.now() });
-  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"));
+  const disk = diskGuardFor(config, clock, log);
+  const onDiskFull = () => disk?.diskFull() ?? false;
+  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE), {
+    now: () => clock.now(),
+    onDiskFull,
+  });
+  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"), onDiskFull);
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
@@ -89,11 +102,16 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     limits: DEFAULT_LIMITS,
   });
   const privacy = new PrivacySweeper({ store, blobs, clock, logger: log }, config.privacySweepMs);
-  const sip = await startSip({ config, engine, store, clock, logger: log }).catch(async (err: unknown) => {
-    await store.close();
-    throw err;
-  });
-  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
+  // Measured before anything listens, so the first caller already meets the threshold.
+  await disk?.start();
+  const sip = await startSip({ config, engine, store, clock, logger: log, disk }).catch(
+    async (err: unknown) => {
+      disk?.stop();
+      await store.close();
+      throw err;
+    },
+  );
+  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip, disk }, tls);
   app.startOutbox();
   privacy.start();
 
@@ -108,6 +126,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     logger: log,
     privacy,
     sip,
+    disk,
     sipAddress: () => (sip ? `udp:${sip.address.address}:${sip.address.port}` : undefined),
     publicUrl: () => baseUrl,
     async listen() {
@@ -119,6 +138,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     },
     async close() {
       privacy.stop();
+      disk?.stop();
       // Live SIP calls get their BYE here; the socket stays open until the BYEs are answered.
       sip?.stopAccepting();
       await engine.shutdown();
@@ -129,6 +149,19 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await store.close();
     },
   };
+}
+
+/** The disk guard and its reserve file in the data folder, or undefined when --min-free-disk is 0. */
+function diskGuardFor(config: BelayConfig, clock: Clock, logger: Logger): DiskGuard | undefined {
+  if (isOff(config.minFreeDisk)) return undefined;
+  return new DiskGuard({
+    probe: config.freeSpaceProbe ?? statfsProbe(config.dataDir),
+    clock,
+    logger,
+    minFree: config.minFreeDisk,
+    everyMs: config.diskCheckMs,
+    reserve: new DiskReserve(path.join(config.dataDir, RESERVE_FILE)),
+  });
 }
 
 async function readTls(tls: NonNullable<BelayConfig["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
 import { BelayError } from "../errors.js";
+import { type FreeSpaceProbe, type MinFreeDisk, parseMinFreeDisk } from "./disk-space.js";
 
 /** Everything `belay serve` can be told; each has a default so `npm start` just works. */
 export interface BelayConfig {
@@ -34,6 +35,12 @@ export interface BelayConfig {
   maxCalls: number;
   /** Where POST /Calls dials numbers that are not virtual devices, e.g. `sip:{to}@127.0.0.1:5080`. */
   sipOutbound?: string;
+  /** New calls are refused while the data folder's disk has less free space than this; 0 is off. */
+  minFreeDisk: MinFreeDisk;
+  /** How often free disk space is measured, in ms. */
+  diskCheckMs: number;
+  /** Measures free space; statfs on the data folder unless a test injects one. */
+  freeSpaceProbe?: FreeSpaceProbe;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -47,10 +54,16 @@ export const CONFIG_DEFAULTS = {
   sipPort: 0,
   rtpPorts: { min: 10_000, max: 20_000 },
   maxCalls: 500,
+  // Off unless asked for, so tests and in-process CLI commands write no disk reserve.
+  minFreeDisk: { bytes: 0 },
+  diskCheckMs: 1000,
 } as const;
 
 /** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
 export const SERVE_SIP_PORT = 5060;
+
+/** `belay serve`'s --min-free-disk when neither the flag nor BELAY_MIN_FREE_DISK says otherwise. */
+export const SERVE_MIN_FREE_DISK = "256MB";
 
 /** Defaults, overlaid with BELAY_* variables, overlaid with explicit options (flags). */
 export function resolveConfig(
@@ -83,7 +96,14 @@ export function resolveConfig(
       },
     maxCalls:
       options.maxCalls ?? positiveFrom("BELAY_MAX_CALLS", env.BELAY_MAX_CALLS) ?? CONFIG_DEFAULTS.maxCalls,
+    minFreeDisk:
+      options.minFreeDisk ??
+      (env.BELAY_MIN_FREE_DISK
+        ? parseMinFreeDisk("BELAY_MIN_FREE_DISK", env.BELAY_MIN_FREE_DISK)
+        : { ...CONFIG_DEFAULTS.minFreeDisk }),
+    diskCheckMs: options.diskCheckMs ?? CONFIG_DEFAULTS.diskCheckMs,
   };
+  if (options.freeSpaceProbe) config.freeSpaceProbe = options.freeSpaceProbe;
   checkRtpPorts(config.rtpPorts);
   if (!(Number.isInteger(config.maxCalls) && config.maxCalls > 0))
     throw new BelayError("CONFIG_INVALID", `maxCalls must be a whole number above 0, got ${config.maxCalls}`);

@@ -2,7 +2,7 @@ import type { Dirent } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
-import { BelayError } from "../errors.js";
+import { BelayError, isDiskFullError } from "../errors.js";
 import { assertValidBlobKey, PARTIAL_SUFFIX } from "./blob-key.js";
 import type { BlobReader, BlobStat, BlobStore, BlobWriter, ByteRange } from "./blob-store.js";
 import { LocalBlobWriter } from "./local-blob-writer.js";
@@ -37,7 +37,11 @@ export class LocalBlobStore implements BlobStore {
   private readonly directorySyncs = new DirectorySyncs();
   private readonly syncFolder = (dir: string) => this.directorySyncs.sync(dir);
 
-  constructor(root: string) {
+  /** `onDiskFull` hears of every write that finds the disk full (Belay frees its reserve then). */
+  constructor(
+    root: string,
+    private readonly onDiskFull: () => void = () => undefined,
+  ) {
     this.root = resolve(root);
     this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
   }
@@ -59,9 +63,18 @@ export class LocalBlobStore implements BlobStore {
       if (errnoCode(err) === "EEXIST") {
         throw new BelayError("BLOB_BUSY", `blob ${key} is already being written`, { key }, { cause: err });
       }
+      if (isDiskFullError(err)) {
+        this.onDiskFull();
+        throw new BelayError(
+          "BLOB_DISK_FULL",
+          `the disk is full: blob ${key} cannot be created`,
+          { key, keptBytes: 0 },
+          { cause: err },
+        );
+      }
       throw err;
     }
-    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder);
+    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder, this.onDiskFull);
   }
 
   async stat(key: string): Promise<BlobStat | undefined> {

@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BelayError } from "../errors.js";
+import { BelayError, isBelayError, isDiskFullError } from "../errors.js";
 import type { BlobWriter } from "./blob-store.js";
 
 /**
@@ -34,6 +34,8 @@ export class LocalBlobWriter implements BlobWriter {
     private readonly partialPath: string,
     private readonly finalPath: string,
     private readonly syncDirectory: (dir: string) => Promise<void>,
+    /** Told when a write finds the disk full, so room can be made for what must still be written. */
+    private readonly onDiskFull: () => void = () => undefined,
   ) {}
 
   write(chunk: Uint8Array): Promise<void> {
@@ -80,6 +82,36 @@ export class LocalBlobWriter implements BlobWriter {
     this.buffer = null;
     await this.file.close().catch(() => undefined);
     await rm(this.partialPath, { force: true });
+  }
+
+  truncate(size: number): Promise<void> {
+    if (this.state !== "open") return this.closedError("truncate");
+    const run = this.tail.then(async () => {
+      const diskFull = this.failure !== undefined && isBelayError(this.failure, "BLOB_DISK_FULL");
+      if (this.failure !== undefined && !diskFull) throw this.failure;
+      // After a full disk the buffer held what did not fit: only the bytes in the file count.
+      const kept = diskFull ? ((this.failure as BelayError).details.keptBytes as number) : this.acceptedEnd;
+      if (!Number.isSafeInteger(size) || size < 0 || size > kept) {
+        throw new BelayError("BLOB_WRITE_RANGE", `truncate(${size}) reaches past the ${kept} bytes written`, {
+          size,
+          written: kept,
+        });
+      }
+      if (diskFull) {
+        this.flushedEnd = kept;
+        this.buffered = 0;
+      }
+      if (size >= this.flushedEnd && !diskFull) this.buffered = size - this.flushedEnd;
+      else {
+        this.buffered = 0;
+        await this.file.truncate(size);
+        this.flushedEnd = size;
+      }
+      this.acceptedEnd = size;
+      this.failure = undefined;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
@@ -133,17 +165,33 @@ export class LocalBlobWriter implements BlobWriter {
     this.buffered = 0;
   }
 
-  /** Positional writes only: the file is not opened for append, so `position` is honoured. */
+  /**
+   * Positional writes only: the file is not opened for append, so `position` is honoured. A full
+   * disk becomes BLOB_DISK_FULL saying how many bytes of the blob reached the file.
+   */
   private async writeFully(data: Uint8Array, position: number): Promise<void> {
     let offset = 0;
-    while (offset < data.byteLength) {
-      const { bytesWritten } = await this.file.write(
-        data,
-        offset,
-        data.byteLength - offset,
-        position + offset,
+    try {
+      while (offset < data.byteLength) {
+        const { bytesWritten } = await this.file.write(
+          data,
+          offset,
+          data.byteLength - offset,
+          position + offset,
+        );
+        offset += bytesWritten;
+      }
+    } catch (err) {
+      if (!isDiskFullError(err)) throw err;
+      this.onDiskFull();
+      // Appends run at the end, so the file holds everything before position + offset.
+      const keptBytes = position >= this.flushedEnd ? position + offset : this.flushedEnd;
+      throw new BelayError(
+        "BLOB_DISK_FULL",
+        `the disk is full: ${keptBytes} bytes of ${this.finalPath} were written`,
+        { keptBytes },
+        { cause: err },
       );
-      offset += bytesWritten;
     }
   }
 }

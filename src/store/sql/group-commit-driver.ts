@@ -55,13 +55,24 @@ interface Transaction {
  * Explicit transactions (db.transaction()) commit the open group first and then have the
  * connection to themselves, as with Kysely's own SQLite driver.
  */
-export function groupCommitDialect(engine: SqliteEngine, statements: Statements): Dialect {
+export function groupCommitDialect(
+  engine: SqliteEngine,
+  statements: Statements,
+  onDiskFull: DiskFullHandler = () => false,
+): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new GroupCommitDriver(engine, statements),
+    createDriver: () => new GroupCommitDriver(engine, statements, onDiskFull),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   };
+}
+
+/** Told when SQLite finds the disk full; true when it made room, so the failed commit is retried. */
+export type DiskFullHandler = () => boolean;
+
+function isSqliteFull(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "SQLITE_FULL";
 }
 
 class GroupCommitDriver implements Driver {
@@ -71,6 +82,7 @@ class GroupCommitDriver implements Driver {
   constructor(
     private readonly engine: SqliteEngine,
     private readonly statements: Statements,
+    private readonly onDiskFull: DiskFullHandler,
   ) {}
 
   async init(): Promise<void> {}
@@ -138,6 +150,7 @@ class GroupCommitDriver implements Driver {
     try {
       result = execute(statement, query.parameters);
     } catch (err) {
+      if (isSqliteFull(err)) this.onDiskFull();
       if (!this.engine.inTransaction) this.#abandonGroup(group, err);
       throw err;
     }
@@ -151,7 +164,7 @@ class GroupCommitDriver implements Driver {
     if (group === undefined) return;
     this.#group = undefined;
     try {
-      this.engine.exec("commit");
+      this.#commitMakingRoom();
       group.resolve();
     } catch (err) {
       // COMMIT can fail and leave the transaction open (a deferred foreign key); nothing of it
@@ -165,6 +178,19 @@ class GroupCommitDriver implements Driver {
           { cause: err },
         ),
       );
+    }
+  }
+
+  /**
+   * A commit that finds the disk full leaves the transaction open: once the handler has made
+   * room (Belay's disk reserve), the same commit is tried once more.
+   */
+  #commitMakingRoom(): void {
+    try {
+      this.engine.exec("commit");
+    } catch (err) {
+      if (!(isSqliteFull(err) && this.onDiskFull() && this.engine.inTransaction)) throw err;
+      this.engine.exec("commit");
     }
   }
 
