@@ -86,12 +86,14 @@ export async function buildApi(
     if (status === 503 && typeof retryAfter === "number") reply.header("Retry-After", String(retryAfter));
     // A public route's query can hold its credential (a signed link's signature): never logged.
     const url = request.routeOptions.config?.public === true ? request.url.split("?")[0] : request.url;
-    if (status >= 500) request.log.error({ err: error, url }, "request failed");
+    // 503 is Belay turning work away on purpose (a low disk): its message is the answer, not a fault.
+    const fault = status >= 500 && status !== 503;
+    if (fault) request.log.error({ err: error, url }, "request failed");
     else request.log.info({ url, status, reason: error.message }, "request refused");
     const details = isBelayError(error) ? error.details : {};
     return reply.status(status).send({
       code: known?.code ?? (status === 413 ? 21 : status === 400 ? 20 : 0),
-      message: status >= 500 ? "internal error" : error.message,
+      message: fault ? "internal error" : error.message,
       url: request.url,
       details,
     });
@@ -122,7 +124,12 @@ export async function buildApi(
         ...disk,
       });
     }
-    return { ok: true, acceptingCalls: true, liveCalls: deps.engine.liveCount(), ...disk };
+    return {
+      ok: true,
+      liveCalls: deps.engine.liveCount(),
+      ...(deps.disk ? { acceptingCalls: true } : {}),
+      ...disk,
+    };
   });
   await api.register(accountsRoutes(deps));
   await api.register(applicationsRoutes(deps));

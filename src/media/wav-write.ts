@@ -83,8 +83,8 @@ export interface FinishedWav {
  * one chunk that goes to `blob.write` when full (about every 2 s of audio), one write at a time and
  * in order, so append() never waits and memory stays at a chunk or two however long the recording.
  * A failed write is kept: later audio is dropped, and finish() aborts the blob and throws that
- * error, except for a full disk (BLOB_DISK_FULL): then finish() keeps the whole samples that
- * reached the disk as a valid WAV (`cutShort`), or throws if not one did.
+ * error, except for a full disk (BLOB_DISK_FULL): then finish() keeps the whole milliseconds of
+ * audio that reached the disk as a valid WAV (`cutShort`), or throws if not one did.
  */
 export class WavWriter {
   private readonly chunkBytes: number;
@@ -199,7 +199,9 @@ export class WavWriter {
    */
   private async keepWhatFitted(error: BelayError): Promise<FinishedWav> {
     const keptBytes = Number(error.details.keptBytes ?? 0);
-    const dataBytes = Math.floor((keptBytes - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE) * BYTES_PER_SAMPLE;
+    // Whole milliseconds of audio, so the duration stored and reported is a whole number of ms.
+    const unit = BYTES_PER_SAMPLE * (this.sampleRate % 1000 === 0 ? this.sampleRate / 1000 : 1);
+    const dataBytes = Math.floor((keptBytes - WAV_HEADER_BYTES) / unit) * unit;
     try {
       if (dataBytes <= 0) throw error;
       await this.blob.truncate(WAV_HEADER_BYTES + dataBytes);

@@ -76,7 +76,10 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     now: () => clock.now(),
     onDiskFull,
   });
-  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"), onDiskFull);
+  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"), {
+    onDiskFull,
+    diskIsFull: () => disk?.isFull() ?? false,
+  });
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");

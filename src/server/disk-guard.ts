@@ -92,6 +92,11 @@ export class DiskGuard {
     };
   }
 
+  /** True from a write that found the disk full until a measurement shows room again. */
+  isFull(): boolean {
+    return this.fullSinceCheck;
+  }
+
   /** `listener(accepting)` runs whenever Belay starts or stops taking calls. */
   onChange(listener: (accepting: boolean) => void): void {
     this.listeners.push(listener);

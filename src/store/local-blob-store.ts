@@ -22,6 +22,17 @@ function notFound(key: string, cause?: unknown): BelayError {
   return new BelayError("BLOB_NOT_FOUND", `blob ${key} does not exist`, { key }, { cause });
 }
 
+/** How blob writers and Belay's disk guard tell each other about a full disk. */
+export interface DiskFullSignals {
+  /** Hears of every write that finds the disk full (Belay gives up its reserve then). */
+  onDiskFull?: () => void;
+  /**
+   * True while the disk is known to be full: writers then take no more room (the reserve just
+   * freed is for ending calls, not for more audio) and fail as a full disk would.
+   */
+  diskIsFull?: () => boolean;
+}
+
 /**
  * Blobs as files under one folder: key `a/b/c.wav` is `<root>/a/b/c.wav`. A blob being written is
  * `<path>.partial` until its writer finishes, so readers never see half a recording.
@@ -37,11 +48,12 @@ export class LocalBlobStore implements BlobStore {
   private readonly directorySyncs = new DirectorySyncs();
   private readonly syncFolder = (dir: string) => this.directorySyncs.sync(dir);
 
-  /** `onDiskFull` hears of every write that finds the disk full (Belay frees its reserve then). */
-  constructor(
-    root: string,
-    private readonly onDiskFull: () => void = () => undefined,
-  ) {
+  private readonly onDiskFull: () => void;
+  private readonly diskIsFull: () => boolean;
+
+  constructor(root: string, disk: DiskFullSignals = {}) {
+    this.onDiskFull = disk.onDiskFull ?? (() => undefined);
+    this.diskIsFull = disk.diskIsFull ?? (() => false);
     this.root = resolve(root);
     this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
   }
@@ -74,7 +86,10 @@ export class LocalBlobStore implements BlobStore {
       }
       throw err;
     }
-    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder, this.onDiskFull);
+    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder, {
+      onDiskFull: this.onDiskFull,
+      diskIsFull: this.diskIsFull,
+    });
   }
 
   async stat(key: string): Promise<BlobStat | undefined> {

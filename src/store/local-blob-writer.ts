@@ -3,12 +3,18 @@ import { rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BelayError, isBelayError, isDiskFullError } from "../errors.js";
 import type { BlobWriter } from "./blob-store.js";
+import type { DiskFullSignals } from "./local-blob-store.js";
 
 /**
  * Frames arrive a few hundred bytes at a time; gathering them into one write per this many bytes
  * turns ~50 syscalls a second per recording into about one.
  */
 const COALESCE_BYTES = 32 * 1024;
+
+/** The write was not tried: the disk is already known to be full. */
+class DiskKnownFull extends Error {
+  readonly code = "ENOSPC";
+}
 
 type WriterState = "open" | "finishing" | "finished" | "aborted";
 
@@ -34,8 +40,7 @@ export class LocalBlobWriter implements BlobWriter {
     private readonly partialPath: string,
     private readonly finalPath: string,
     private readonly syncDirectory: (dir: string) => Promise<void>,
-    /** Told when a write finds the disk full, so room can be made for what must still be written. */
-    private readonly onDiskFull: () => void = () => undefined,
+    private readonly disk: DiskFullSignals = {},
   ) {}
 
   write(chunk: Uint8Array): Promise<void> {
@@ -172,6 +177,8 @@ export class LocalBlobWriter implements BlobWriter {
   private async writeFully(data: Uint8Array, position: number): Promise<void> {
     let offset = 0;
     try {
+      // A write that only grows the blob waits for room: the disk is already known to be full.
+      if (position >= this.flushedEnd && this.disk.diskIsFull?.()) throw new DiskKnownFull();
       while (offset < data.byteLength) {
         const { bytesWritten } = await this.file.write(
           data,
@@ -182,8 +189,10 @@ export class LocalBlobWriter implements BlobWriter {
         offset += bytesWritten;
       }
     } catch (err) {
-      if (!isDiskFullError(err)) throw err;
-      this.onDiskFull();
+      if (!(err instanceof DiskKnownFull)) {
+        if (!isDiskFullError(err)) throw err;
+        this.disk.onDiskFull?.();
+      }
       // Appends run at the end, so the file holds everything before position + offset.
       const keptBytes = position >= this.flushedEnd ? position + offset : this.flushedEnd;
       throw new BelayError(

@@ -61,15 +61,11 @@ export class FullDisk {
         await mkdir(dirname(finalPath), { recursive: true });
         const partialPath = `${finalPath}.partial`;
         const file = await open(partialPath, "wx");
-        return new LocalBlobWriter(
-          this.handle(file),
-          partialPath,
-          finalPath,
-          async () => undefined,
-          () => {
+        return new LocalBlobWriter(this.handle(file), partialPath, finalPath, async () => undefined, {
+          onDiskFull: () => {
             this.fullReports++;
           },
-        );
+        });
       },
       stat: (key) => local.stat(key),
       read: (key, range) => local.read(key, range),
