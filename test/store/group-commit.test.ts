@@ -185,3 +185,61 @@ describe("group commit", () => {
     ]);
   });
 });
+
+describe("group commit on a full disk", () => {
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    temp = await tempDir("belay-group-full-");
+  });
+  afterEach(() => temp.remove());
+
+  /**
+   * The driver over a real SQLite file whose first COMMIT fails as SQLite does when the disk is
+   * full (SQLITE_FULL, the transaction still open): the fault is injected, the database is real.
+   */
+  function openFilling(file: string, onDiskFull: () => boolean) {
+    const sqlite = new SqliteDatabase(file);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.exec("create table child (id integer primary key, parent integer)");
+    let failures = 1;
+    const engine = {
+      exec(text: string) {
+        if (text === "commit" && failures > 0) {
+          failures--;
+          throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+        }
+        return sqlite.exec(text);
+      },
+      get inTransaction() {
+        return sqlite.inTransaction;
+      },
+    };
+    const db = new Kysely<Tables>({
+      dialect: groupCommitDialect(engine, cachingStatements(sqlite), onDiskFull),
+    });
+    return { db, sqlite };
+  }
+
+  test("once the handler has made room, the same commit is tried again and every caller is answered", async () => {
+    let told = 0;
+    const { db, sqlite } = openFilling(join(temp.dir, "a.db"), () => ++told > 0);
+    await Promise.all([1, 2].map((id) => db.insertInto("child").values({ id, parent: null }).execute()));
+    assert.equal(told, 1);
+    assert.deepEqual(sqlite.prepare("select id from child order by id").pluck().all(), [1, 2]);
+    await db.destroy();
+  });
+
+  test("with no room to make, the group's callers are told the commit failed, and nothing is kept", async () => {
+    const { db, sqlite } = openFilling(join(temp.dir, "b.db"), () => false);
+    const results = await Promise.allSettled(
+      [1, 2].map((id) => db.insertInto("child").values({ id, parent: null }).execute()),
+    );
+    for (const result of results) {
+      assert.equal(result.status, "rejected");
+      assert.ok(isBelayError(result.reason, "STORE_COMMIT_FAILED"));
+    }
+    assert.equal(sqlite.inTransaction, false);
+    assert.deepEqual(sqlite.prepare("select id from child").pluck().all(), []);
+    await db.destroy();
+  });
+});
