@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { WebhookBody } from "../../src/engine/ports.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
 import { WAV_HEADER_BYTES } from "../../src/media/wav-write.js";
+import type { CallRow, Patch, Store } from "../../src/store/types.js";
 import { FullDisk } from "../helpers/full-disk.js";
 import {
   appUrl,
@@ -85,5 +86,52 @@ describe("RecordUtterance when the disk fills", () => {
     assertEnded(run, "appHangup", "completed");
     const rows = await h.store.recordings.list(h.accountId, { callId: run.callId });
     assert.equal(rows.total, 0, "no row for a recording that kept nothing");
+  });
+});
+
+describe("the end of a call when the disk is full", () => {
+  /**
+   * The harness's store, except that storing a call's end fails `failures` times as SQLite does
+   * on a full disk (the fault injected; the store is real).
+   */
+  function fillingStore(failures: number): { store: Store; tries: () => number } {
+    let tries = 0;
+    const calls = new Proxy(h.store.calls, {
+      get(target, name) {
+        if (name !== "update") return Reflect.get(target, name, target);
+        return (accountId: string, callId: string, patch: Patch<CallRow>) => {
+          if (patch.endTime === undefined) return target.update(accountId, callId, patch);
+          tries++;
+          if (tries <= failures) {
+            return Promise.reject(
+              Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }),
+            );
+          }
+          return target.update(accountId, callId, patch);
+        };
+      },
+    });
+    const store = new Proxy(h.store, {
+      get: (target, name) => (name === "calls" ? calls : Reflect.get(target, name, target)),
+    });
+    return { store, tries: () => tries };
+  }
+
+  const hangUp = { "/voice": () => [{ Hangup: {} }] };
+
+  test("a first failure is tried again: the row ends and the callStatus goes out", async () => {
+    const { store, tries } = fillingStore(1);
+    const run = await h.runCall({ store, speech: false, routes: hangUp });
+    assert.equal(tries(), 2);
+    assertEnded(run, "appHangup", "completed");
+  });
+
+  test("a row that cannot be ended is logged, and the callStatus still goes out", async () => {
+    const { store } = fillingStore(Number.POSITIVE_INFINITY);
+    const run = await h.runCall({ store, speech: false, routes: hangUp });
+    assert.equal(run.outcome.reason, "appHangup");
+    const status = run.requests.at(-1);
+    assert.equal(status?.body.requestType, "callStatus");
+    assert.equal(status?.body.callEndedReason, "appHangup");
   });
 });

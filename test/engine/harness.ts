@@ -142,6 +142,8 @@ export interface CallOptions<C extends Clock = SimulatedClock> {
   blobs?: BlobStore;
   /** Default DEFAULT_LIMITS. */
   limits?: EngineLimits;
+  /** The store the engine writes to; default the harness's own (the row is read from that). */
+  store?: Store;
 }
 
 export interface CallRun<C extends Clock = SimulatedClock> {
@@ -221,7 +223,7 @@ export class EngineHarness {
     const clock = options.clock ?? (new SimulatedClock(0) as Clock as C);
     const app = new ScriptedApp(options.routes, clock);
     const engine = new Engine({
-      store: this.store,
+      store: options.store ?? this.store,
       blobs: options.blobs ?? this.blobs,
       app,
       audio: options.speech === false ? this.silent : this.withSpeech,
