@@ -33,3 +33,16 @@ export function isDiskFullError(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Runs `write`, and once more if it failed for a full disk: by then Belay has made room (its disk
+ * reserve, SQLite's WAL), and this write is one a call needs to end cleanly.
+ */
+export async function onceMoreIfDiskFull<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isDiskFullError(err)) throw err;
+    return write();
+  }
+}

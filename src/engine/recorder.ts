@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
-import { isDiskFullError } from "../errors.js";
+import { isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -120,19 +120,19 @@ export class RecordingSink {
     durationMs: number,
     completedAt: number,
   ): Promise<RecordingRow> {
-    return this.deps.clock.track(
-      this.deps.store.recordings.create({
-        recordingId: this.ids.recordingId,
-        accountId: this.ids.accountId,
-        callId: this.ids.callId,
-        conferenceId: null,
-        blobKey: this.ids.blobKey,
-        sizeBytes,
-        durationMs,
-        privacyMode,
-        deleteAt: privacyMode ? completedAt + DEFAULTS.privacyRetentionMs : null,
-      }),
-    );
+    const row = {
+      recordingId: this.ids.recordingId,
+      accountId: this.ids.accountId,
+      callId: this.ids.callId,
+      conferenceId: null,
+      blobKey: this.ids.blobKey,
+      sizeBytes,
+      durationMs,
+      privacyMode,
+      deleteAt: privacyMode ? completedAt + DEFAULTS.privacyRetentionMs : null,
+    };
+    // The row is what makes the recording exist: worth a second try on a full disk.
+    return onceMoreIfDiskFull(() => this.deps.clock.track(this.deps.store.recordings.create(row)));
   }
 
   abort(): Promise<void> {

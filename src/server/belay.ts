@@ -105,6 +105,9 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     limits: DEFAULT_LIMITS,
   });
   const privacy = new PrivacySweeper({ store, blobs, clock, logger: log }, config.privacySweepMs);
+  // While the disk is low the database keeps its WAL small. Deferred: the guard can hear of a
+  // full disk from inside one of the store's own commits.
+  disk?.onChange((accepting) => setImmediate(() => store.diskLow?.(!accepting)));
   // Measured before anything listens, so the first caller already meets the threshold.
   await disk?.start();
   const sip = await startSip({ config, engine, store, clock, logger: log, disk }).catch(

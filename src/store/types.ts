@@ -262,4 +262,10 @@ export interface Store {
   readonly deliveries: WebhookDeliveryRepo;
   readonly devices: DeviceRepo;
   close(): Promise<void>;
+  /**
+   * Told when the disk runs low (true) or has room again (false), so the store can give back
+   * space it holds without need (SQLite: its WAL). Optional: a store with nothing to give back
+   * leaves it out.
+   */
+  diskLow?(low: boolean): void;
 }

@@ -72,7 +72,7 @@ before(async () => {
       {
         dataDir: mountPoint,
         port: 0,
-        logLevel: "warn",
+        logLevel: "silent",
         sipPort,
         minFreeDisk: parseMinFreeDisk("--min-free-disk", "800KB"),
         diskCheckMs: 50,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import SqliteDatabase from "better-sqlite3";
@@ -201,9 +202,11 @@ describe("group commit on a full disk", () => {
     const sqlite = new SqliteDatabase(file);
     sqlite.pragma("journal_mode = WAL");
     sqlite.exec("create table child (id integer primary key, parent integer)");
-    let failures = 1;
+    let failures = 0;
+    const sent: string[] = [];
     const engine = {
       exec(text: string) {
+        sent.push(text);
         if (text === "commit" && failures > 0) {
           failures--;
           throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
@@ -217,29 +220,43 @@ describe("group commit on a full disk", () => {
     const db = new Kysely<Tables>({
       dialect: groupCommitDialect(engine, cachingStatements(sqlite), onDiskFull),
     });
-    return { db, sqlite };
+    return {
+      db,
+      sqlite,
+      sent,
+      failNextCommit: () => {
+        failures = 1;
+      },
+    };
   }
 
   test("once the handler has made room, the same commit is tried again and every caller is answered", async () => {
     let told = 0;
-    const { db, sqlite } = openFilling(join(temp.dir, "a.db"), () => ++told > 0);
+    const { db, sqlite, failNextCommit } = openFilling(join(temp.dir, "a.db"), () => ++told > 0);
+    failNextCommit();
     await Promise.all([1, 2].map((id) => db.insertInto("child").values({ id, parent: null }).execute()));
     assert.equal(told, 1);
     assert.deepEqual(sqlite.prepare("select id from child order by id").pluck().all(), [1, 2]);
     await db.destroy();
   });
 
-  test("with no room to make, the group's callers are told the commit failed, and nothing is kept", async () => {
-    const { db, sqlite } = openFilling(join(temp.dir, "b.db"), () => false);
+  test("with no room to make, the callers are told the commit failed, nothing is kept, and the WAL gives its space back", async () => {
+    const file = join(temp.dir, "b.db");
+    const { db, sqlite, sent, failNextCommit } = openFilling(file, () => false);
+    await db.insertInto("child").values({ id: 7, parent: null }).execute();
+    assert.ok(statSync(`${file}-wal`).size > 0, "the WAL holds the first commit");
+    failNextCommit();
     const results = await Promise.allSettled(
       [1, 2].map((id) => db.insertInto("child").values({ id, parent: null }).execute()),
     );
+    assert.equal(sent.at(-1), "pragma wal_checkpoint(truncate)");
+    assert.equal(statSync(`${file}-wal`).size, 0, "checkpointed into the database and cut to nothing");
     for (const result of results) {
       assert.equal(result.status, "rejected");
       assert.ok(isBelayError(result.reason, "STORE_COMMIT_FAILED"));
     }
     assert.equal(sqlite.inTransaction, false);
-    assert.deepEqual(sqlite.prepare("select id from child").pluck().all(), []);
+    assert.deepEqual(sqlite.prepare("select id from child").pluck().all(), [7]);
     await db.destroy();
   });
 });

@@ -59,10 +59,12 @@ export function groupCommitDialect(
   engine: SqliteEngine,
   statements: Statements,
   onDiskFull: DiskFullHandler = () => false,
-): Dialect {
+): Dialect & { diskLow(low: boolean): void } {
+  const driver = new GroupCommitDriver(engine, statements, onDiskFull);
   return {
+    diskLow: (low: boolean) => driver.diskLow(low),
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new GroupCommitDriver(engine, statements, onDiskFull),
+    createDriver: () => driver,
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   };
@@ -151,11 +153,31 @@ class GroupCommitDriver implements Driver {
       result = execute(statement, query.parameters);
     } catch (err) {
       if (isSqliteFull(err)) this.onDiskFull();
-      if (!this.engine.inTransaction) this.#abandonGroup(group, err);
+      if (!this.engine.inTransaction) {
+        this.#abandonGroup(group, err);
+        if (isSqliteFull(err)) this.#reclaimWal();
+      }
       throw err;
     }
     await group.committed;
     return result;
+  }
+
+  /**
+   * While the disk is low the WAL is kept small: checkpointed once it holds 16 pages and cut back
+   * to 64 KB after each checkpoint, and checkpointed and truncated right now. With room again,
+   * SQLite's defaults (1000 pages, no limit) come back. Skipped while an explicit transaction runs.
+   */
+  diskLow(low: boolean): void {
+    if (this.#transaction) return;
+    this.commitGroup();
+    try {
+      this.engine.exec(`pragma wal_autocheckpoint = ${low ? 16 : 1000}`);
+      this.engine.exec(`pragma journal_size_limit = ${low ? 64 * 1024 : -1}`);
+    } catch {
+      // Not applied: the WAL grows as usual, which is only less thrifty.
+    }
+    if (low) this.#reclaimWal();
   }
 
   /** Commits the open group now, if there is one. */
@@ -170,6 +192,7 @@ class GroupCommitDriver implements Driver {
       // COMMIT can fail and leave the transaction open (a deferred foreign key); nothing of it
       // may be kept, since its callers are told it failed.
       if (this.engine.inTransaction) this.engine.exec("rollback");
+      if (isSqliteFull(err)) this.#reclaimWal();
       group.reject(
         new BelayError(
           "STORE_COMMIT_FAILED",
@@ -191,6 +214,19 @@ class GroupCommitDriver implements Driver {
     } catch (err) {
       if (!(isSqliteFull(err) && this.onDiskFull() && this.engine.inTransaction)) throw err;
       this.engine.exec("commit");
+    }
+  }
+
+  /**
+   * The disk is full and no transaction is open: the WAL, which grows until a checkpoint (up to
+   * 1000 pages, 4 MB) and holds every version of the pages written since, is copied into the
+   * database and cut to nothing, giving its space back for the writes that are retried.
+   */
+  #reclaimWal(): void {
+    try {
+      this.engine.exec("pragma wal_checkpoint(truncate)");
+    } catch {
+      // A reader holding the WAL, or no room even for this: the retry finds out.
     }
   }
 

@@ -54,9 +54,8 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       { cause: err },
     );
   }
-  const db = new Kysely<Database>({
-    dialect: groupCommitDialect(sqlite, cachingStatements(sqlite), options.onDiskFull),
-  });
+  const dialect = groupCommitDialect(sqlite, cachingStatements(sqlite), options.onDiskFull);
+  const db = new Kysely<Database>({ dialect });
   try {
     await migrateToLatest(db, "sqlite");
   } catch (err) {
@@ -65,7 +64,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   }
   // An in-memory or temporary database has nothing to make durable.
   if (file === ":memory:" || file === "") return createSqlStore(db, options);
-  return createSqlStore(db, options, walDurability(`${file}-wal`));
+  return { ...createSqlStore(db, options, walDurability(`${file}-wal`)), diskLow: dialect.diskLow };
 }
 
 /**
