@@ -217,10 +217,10 @@ describe("group commit on a full disk", () => {
         return sqlite.inTransaction;
       },
     };
-    const db = new Kysely<Tables>({
-      dialect: groupCommitDialect(engine, cachingStatements(sqlite), onDiskFull),
-    });
+    const dialect = groupCommitDialect(engine, cachingStatements(sqlite), onDiskFull);
+    const db = new Kysely<Tables>({ dialect });
     return {
+      dialect,
       db,
       sqlite,
       sent,
@@ -257,6 +257,22 @@ describe("group commit on a full disk", () => {
     }
     assert.equal(sqlite.inTransaction, false);
     assert.deepEqual(sqlite.prepare("select id from child").pluck().all(), [7]);
+    await db.destroy();
+  });
+
+  test("while the disk is low the WAL is checkpointed, cut to nothing and then kept small", async () => {
+    const file = join(temp.dir, "c.db");
+    const { db, sqlite, dialect } = openFilling(file, () => false);
+    await Promise.all([1, 2, 3].map((id) => db.insertInto("child").values({ id, parent: null }).execute()));
+    assert.ok(statSync(`${file}-wal`).size > 0);
+    dialect.diskLow(true);
+    assert.equal(statSync(`${file}-wal`).size, 0);
+    assert.equal(sqlite.pragma("wal_autocheckpoint", { simple: true }), 16);
+    assert.equal(sqlite.pragma("journal_size_limit", { simple: true }), 64 * 1024);
+    dialect.diskLow(false);
+    assert.equal(sqlite.pragma("wal_autocheckpoint", { simple: true }), 1000);
+    assert.equal(sqlite.pragma("journal_size_limit", { simple: true }), -1);
+    assert.deepEqual(sqlite.prepare("select id from child order by id").pluck().all(), [1, 2, 3]);
     await db.destroy();
   });
 });
