@@ -11,6 +11,7 @@ import { DISK_RETRY_AFTER_SEC, DiskGuard, reserveBytesFor } from "../../src/serv
 import { DiskReserve } from "../../src/server/disk-reserve.js";
 import { type FreeSpace, parseMinFreeDisk } from "../../src/server/disk-space.js";
 import { assertApiError, call } from "../api/helpers.js";
+import { describeRun, runCli } from "../cli/run-cli.js";
 import {
   FROM,
   placeVirtualCall,
@@ -75,6 +76,24 @@ describe("--min-free-disk", () => {
     }
     assert.deepEqual(resolveConfig({}, { BELAY_MIN_FREE_DISK: "10%" }).minFreeDisk, { percent: 10 });
     assert.deepEqual(resolveConfig({}, {}).minFreeDisk, { bytes: 0 }, "off in-process unless asked for");
+  });
+});
+
+describe("belay serve --min-free-disk", () => {
+  test("a value that is no size or share stops serve with exit 2, flag or variable", async () => {
+    const folder = await tempDir("disk-serve");
+    try {
+      const flag = await runCli(["serve", "--data-dir", folder.dir, "--min-free-disk", "plenty"]);
+      assert.equal(flag.code, 2, describeRun(flag));
+      assert.match(flag.stderr, /--min-free-disk "plenty" must be a size like 256MB/);
+      const variable = await runCli(["serve", "--data-dir", folder.dir], {
+        BELAY_MIN_FREE_DISK: "12 parsecs",
+      });
+      assert.equal(variable.code, 2, describeRun(variable));
+      assert.match(variable.stderr, /BELAY_MIN_FREE_DISK "12 parsecs" must be a size/);
+    } finally {
+      await folder.remove();
+    }
   });
 });
 
