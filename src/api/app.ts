@@ -13,6 +13,7 @@ import {
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
 import { type BelayError, isBelayError } from "../errors.js";
+import type { DiskGuard } from "../server/disk-guard.js";
 import type { OutboundSip } from "../server/outbound-call.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { AccountRow, Store } from "../store/types.js";
@@ -36,6 +37,8 @@ export interface ApiDeps {
   publicUrl: () => string;
   /** POST /Calls dials non-device numbers here when SIP outbound is configured. */
   sip?: OutboundSip | undefined;
+  /** Free disk space against --min-free-disk; undefined when that is off. */
+  disk?: DiskGuard | undefined;
 }
 
 declare module "fastify" {
@@ -79,15 +82,19 @@ export async function buildApi(
     const known = isBelayError(error) ? apiErrorStatus(error.code) : undefined;
     const status = known?.status ?? clientStatus(error) ?? 500;
     if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Belay"');
+    const retryAfter = isBelayError(error) ? error.details.retryAfterSec : undefined;
+    if (status === 503 && typeof retryAfter === "number") reply.header("Retry-After", String(retryAfter));
     // The path and the route, never the query: it can hold a credential (a signed link's
     // signature, or a key a client put there by mistake).
     const at = { path: request.url.split("?")[0], route: request.routeOptions.url };
-    if (status >= 500) request.log.error({ err: error, ...at }, "request failed");
+    // 503 is Belay turning work away on purpose (a low disk): its message is the answer, not a fault.
+    const fault = status >= 500 && status !== 503;
+    if (fault) request.log.error({ err: error, ...at }, "request failed");
     else request.log.info({ ...at, status, reason: error.message }, "request refused");
     const details = isBelayError(error) ? error.details : {};
     return reply.status(status).send({
       code: known?.code ?? (status === 413 ? 21 : status === 400 ? 20 : 0),
-      message: status >= 500 ? "internal error" : error.message,
+      message: fault ? "internal error" : error.message,
       url: request.url,
       details,
     });
@@ -103,10 +110,28 @@ export async function buildApi(
   );
 
   await registerOpenApi(api);
-  api.get("/healthz", { schema: { hide: true }, config: { public: true } }, async () => ({
-    ok: true,
-    liveCalls: deps.engine.liveCount(),
-  }));
+  // 503 while new calls are refused, so a load balancer sends callers elsewhere; the body says why.
+  api.get("/healthz", { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
+    const refusal = deps.disk?.refusal();
+    const disk = deps.disk ? { disk: deps.disk.health() } : {};
+    if (refusal) {
+      reply.header("Retry-After", String(refusal.retryAfterSec));
+      return reply.status(503).send({
+        ok: false,
+        acceptingCalls: false,
+        reason: "diskSpaceLow",
+        message: refusal.message,
+        liveCalls: deps.engine.liveCount(),
+        ...disk,
+      });
+    }
+    return {
+      ok: true,
+      liveCalls: deps.engine.liveCount(),
+      ...(deps.disk ? { acceptingCalls: true } : {}),
+      ...disk,
+    };
+  });
   await api.register(accountsRoutes(deps));
   await api.register(applicationsRoutes(deps));
   await api.register(numbersRoutes(deps));

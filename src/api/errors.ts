@@ -19,6 +19,7 @@ const API_ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, code: 21 },
   RANGE_NOT_SATISFIABLE: { status: 416, code: 22 },
   INTERNAL: { status: 500, code: 0 },
+  DISK_SPACE_LOW: { status: 503, code: 30 },
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -67,3 +67,11 @@ export const errorResponses = {
   403: apiErrorBodySchema.describe("another account's path"),
   404: apiErrorBodySchema.describe("no such resource in this account"),
 } as const;
+
+/** What a route that starts a call adds: no new calls while the disk is low. */
+export const callStartResponses = {
+  ...errorResponses,
+  503: apiErrorBodySchema.describe(
+    "the data folder's disk has less free space than --min-free-disk: no new calls until there is room (Retry-After)",
+  ),
+} as const;

@@ -31,7 +31,8 @@ async function runningServerUrl(dataDir: string): Promise<string | undefined> {
   try {
     const { url } = JSON.parse(await readFile(path.join(dataDir, SERVER_FILE), "utf8")) as { url: string };
     const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-    return health.ok ? url : undefined;
+    // 503: a Belay that is running but refuses new calls (a low disk) is still the one to talk to.
+    return health.ok || health.status === 503 ? url : undefined;
   } catch {
     return undefined;
   }

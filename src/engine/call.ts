@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
-import { BelayError } from "../errors.js";
+import { BelayError, isDiskFullError } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
 import { executeCommand } from "./commands/index.js";
 import type { CallFacts, CommandContext, CommandResult, DistributiveOmit } from "./context.js";
@@ -399,13 +399,7 @@ export class Call {
     const status = finalStatus(this.answered, reason);
     this.current = status;
     const endTime = this.deps.clock.now();
-    await this.deps.clock.track(
-      this.deps.store.calls.update(this.facts.accountId, this.id, {
-        status,
-        endTime,
-        callEndedReason: reason,
-      }),
-    );
+    await this.storeEnd({ status, endTime, callEndedReason: reason });
     const { firstUrl, statusCallbackUrl } = this.spec;
     if (this.spec.dial && !this.connectSent && typeof firstUrl === "string") {
       this.connectSent = true;
@@ -422,6 +416,26 @@ export class Call {
     return message === undefined
       ? { callId: this.id, status, reason }
       : { callId: this.id, status, reason, message };
+  }
+
+  /**
+   * Stores how the call ended. A full disk gets a second try (the store frees its reserve on the
+   * first failure); if the row still cannot be written the failure is logged and the callStatus
+   * webhook goes out all the same, so the app hears how its call ended.
+   */
+  private async storeEnd(end: { status: CallStatus; endTime: number; callEndedReason: CallEndedReason }) {
+    const write = () =>
+      this.deps.clock.track(this.deps.store.calls.update(this.facts.accountId, this.id, end));
+    try {
+      await write();
+    } catch (err) {
+      if (!isDiskFullError(err)) throw err;
+      try {
+        await write();
+      } catch (again) {
+        this.log.error({ err: again }, "the disk is full: the call's end could not be stored");
+      }
+    }
   }
 
   /** A notification at the end of the call: a failure to queue it is logged, never thrown. */

@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
+import { isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -32,11 +33,13 @@ export class Recorder {
     const recordingId = newId("RE");
     const blobKey = recordingBlobKey(this.accountId, recordingId);
     const blob = await this.deps.clock.track(this.deps.blobs.create(blobKey));
+    const failed = new WriteFailure();
     const writer = new WavWriter(blob, {
       chunkBytes: this.deps.clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
+      onWriteError: (err) => failed.report(err),
     });
     await this.deps.clock.track(writer.start());
-    return new RecordingSink(this.deps, writer, {
+    return new RecordingSink(this.deps, writer, failed, {
       recordingId,
       blobKey,
       accountId: this.accountId,
@@ -45,12 +48,41 @@ export class Recorder {
   }
 }
 
+/** The first failed write of a recording, for whoever waits to stop recording when the disk fills. */
+class WriteFailure {
+  private listener: (() => void) | undefined;
+  private full = false;
+
+  report(err: unknown): void {
+    if (!isDiskFullError(err) || this.full) return;
+    this.full = true;
+    this.listener?.();
+  }
+
+  onDiskFull(listener: () => void): void {
+    this.listener = listener;
+    if (this.full) listener();
+  }
+}
+
+/** A finished recording: its row, and whether a full disk cut it short. */
+export interface FinishedRecording {
+  row: RecordingRow;
+  cutShort: boolean;
+}
+
 export class RecordingSink {
   constructor(
     private readonly deps: RecorderDeps,
     private readonly writer: WavWriter,
+    private readonly failure: WriteFailure,
     readonly ids: { recordingId: string; blobKey: string; accountId: string; callId: string },
   ) {}
+
+  /** Calls `listener` once the disk turns out full (now, if it already has): recording should stop. */
+  onDiskFull(listener: () => void): void {
+    this.failure.onDiskFull(listener);
+  }
 
   get recordingId(): string {
     return this.ids.recordingId;
@@ -66,23 +98,41 @@ export class RecordingSink {
     return this.writer.append(frame);
   }
 
-  /** Makes the file durable, then stores its metadata: only then is it downloadable. */
-  async finish(privacyMode: boolean): Promise<RecordingRow> {
-    const { sizeBytes, durationMs } = await this.deps.clock.track(this.writer.finish());
+  /**
+   * Makes the file durable, then stores its metadata: only then is it downloadable. A file whose
+   * row cannot be stored is deleted, so no recording exists without its row.
+   */
+  async finish(privacyMode: boolean): Promise<FinishedRecording> {
+    const { sizeBytes, durationMs, cutShort } = await this.deps.clock.track(this.writer.finish());
     const completedAt = this.deps.clock.now();
-    return this.deps.clock.track(
-      this.deps.store.recordings.create({
-        recordingId: this.ids.recordingId,
-        accountId: this.ids.accountId,
-        callId: this.ids.callId,
-        conferenceId: null,
-        blobKey: this.ids.blobKey,
-        sizeBytes,
-        durationMs,
-        privacyMode,
-        deleteAt: privacyMode ? completedAt + DEFAULTS.privacyRetentionMs : null,
-      }),
-    );
+    try {
+      const row = await this.storeRow(privacyMode, sizeBytes, durationMs, completedAt);
+      return { row, cutShort };
+    } catch (err) {
+      await this.deps.clock.track(this.deps.blobs.delete(this.ids.blobKey)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private storeRow(
+    privacyMode: boolean,
+    sizeBytes: number,
+    durationMs: number,
+    completedAt: number,
+  ): Promise<RecordingRow> {
+    const row = {
+      recordingId: this.ids.recordingId,
+      accountId: this.ids.accountId,
+      callId: this.ids.callId,
+      conferenceId: null,
+      blobKey: this.ids.blobKey,
+      sizeBytes,
+      durationMs,
+      privacyMode,
+      deleteAt: privacyMode ? completedAt + DEFAULTS.privacyRetentionMs : null,
+    };
+    // The row is what makes the recording exist: worth a second try on a full disk.
+    return onceMoreIfDiskFull(() => this.deps.clock.track(this.deps.store.recordings.create(row)));
   }
 
   abort(): Promise<void> {

@@ -1,5 +1,5 @@
 import { endianness } from "node:os";
-import { BelayError } from "../errors.js";
+import { BelayError, isBelayError } from "../errors.js";
 import type { BlobWriter } from "../store/blob-store.js";
 import { SAMPLE_RATE } from "./frame.js";
 
@@ -67,6 +67,15 @@ export interface WavWriterOptions {
   /** Bytes per write to the blob (default WAV_CHUNK_BYTES); also what the writer holds in memory. */
   chunkBytes?: number;
   sampleRate?: number;
+  /** Told once, when a write to the blob fails: later audio is dropped. */
+  onWriteError?: (err: unknown) => void;
+}
+
+/** What finish() made: the file's size and the audio it holds; `cutShort` when the disk filled. */
+export interface FinishedWav {
+  sizeBytes: number;
+  durationMs: number;
+  cutShort: boolean;
 }
 
 /**
@@ -74,7 +83,8 @@ export interface WavWriterOptions {
  * one chunk that goes to `blob.write` when full (about every 2 s of audio), one write at a time and
  * in order, so append() never waits and memory stays at a chunk or two however long the recording.
  * A failed write is kept: later audio is dropped, and finish() aborts the blob and throws that
- * error.
+ * error, except for a full disk (BLOB_DISK_FULL): then finish() keeps the whole milliseconds of
+ * audio that reached the disk as a valid WAV (`cutShort`), or throws if not one did.
  */
 export class WavWriter {
   private readonly chunkBytes: number;
@@ -92,11 +102,13 @@ export class WavWriter {
   private writeError: unknown;
   private state: "new" | "open" | "closed" = "new";
   private sampleCount = 0;
+  private readonly onWriteError: (err: unknown) => void;
 
   constructor(
     private readonly blob: BlobWriter,
     options: WavWriterOptions = {},
   ) {
+    this.onWriteError = options.onWriteError ?? (() => undefined);
     // At least a header and a frame, so a chunk always has room for audio after the header.
     this.chunkBytes = Math.max(WAV_HEADER_BYTES + 320, Math.floor(options.chunkBytes ?? WAV_CHUNK_BYTES));
     this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
@@ -158,7 +170,7 @@ export class WavWriter {
    * Writes what is buffered with the sizes patched into the header (in memory if the header was
    * never written, else with one 40-byte write) and makes the blob durable.
    */
-  async finish(): Promise<{ sizeBytes: number; durationMs: number }> {
+  async finish(): Promise<FinishedWav> {
     this.expectState("open", "finish");
     this.state = "closed";
     const sized = wavHeader(this.written, this.sampleRate).subarray(RIFF_SIZE_OFFSET);
@@ -166,6 +178,7 @@ export class WavWriter {
     const patchInFile = this.flushedBytes > 0;
     this.flush();
     await this.writes;
+    if (isBelayError(this.writeError, "BLOB_DISK_FULL")) return this.keepWhatFitted(this.writeError);
     if (this.writeError !== undefined) {
       await this.blob.abort().catch(() => undefined);
       throw this.writeError;
@@ -173,11 +186,39 @@ export class WavWriter {
     try {
       if (patchInFile) await this.blob.writeAt(RIFF_SIZE_OFFSET, sized);
       const { size } = await this.blob.finish();
-      return { sizeBytes: size, durationMs: (this.sampleCount * 1000) / this.sampleRate };
+      return { sizeBytes: size, durationMs: this.msOf(this.sampleCount), cutShort: false };
     } catch (err) {
       await this.blob.abort().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * The disk filled: the header and the whole samples that reached it become the recording, its
+   * sizes patched to match. Nothing of the audio made it: the blob goes and the error is thrown.
+   */
+  private async keepWhatFitted(error: BelayError): Promise<FinishedWav> {
+    const keptBytes = Number(error.details.keptBytes ?? 0);
+    // Whole milliseconds of audio, so the duration stored and reported is a whole number of ms.
+    const unit = BYTES_PER_SAMPLE * (this.sampleRate % 1000 === 0 ? this.sampleRate / 1000 : 1);
+    const dataBytes = Math.floor((keptBytes - WAV_HEADER_BYTES) / unit) * unit;
+    try {
+      if (dataBytes <= 0) throw error;
+      await this.blob.truncate(WAV_HEADER_BYTES + dataBytes);
+      await this.blob.writeAt(
+        RIFF_SIZE_OFFSET,
+        wavHeader(dataBytes, this.sampleRate).subarray(RIFF_SIZE_OFFSET),
+      );
+      const { size } = await this.blob.finish();
+      return { sizeBytes: size, durationMs: this.msOf(dataBytes / BYTES_PER_SAMPLE), cutShort: true };
+    } catch (err) {
+      await this.blob.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private msOf(samples: number): number {
+    return (samples * 1000) / this.sampleRate;
   }
 
   /** Stops writing and throws the partial blob away. */
@@ -222,7 +263,9 @@ export class WavWriter {
     this.writes = this.writes
       .then(() => (this.writeError === undefined ? this.blob.write(bytes) : undefined))
       .catch((err: unknown) => {
-        this.writeError ??= err;
+        if (this.writeError !== undefined) return;
+        this.writeError = err;
+        this.onWriteError(err);
       })
       .finally(() => {
         this.inFlight -= audioBytes;

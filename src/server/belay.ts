@@ -17,12 +17,18 @@ import { WebhookTargetPolicy } from "../webhooks/target-policy.js";
 import type { BelayConfig } from "./config.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { DeliveryLogPruner } from "./delivery-log-pruner.js";
+import { DiskGuard } from "./disk-guard.js";
+import { DiskReserve } from "./disk-reserve.js";
+import { isOff, statfsProbe } from "./disk-space.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
 import { cachedSigningSecrets } from "./signing-secrets.js";
 import { startSip } from "./sip.js";
 
 /** The SQLite database's name inside the data folder. */
 export const DATABASE_FILE = "belay.db";
+
+/** The disk reserve's name inside the data folder (docs/operations/disk-space.md). */
+export const RESERVE_FILE = "disk-reserve";
 
 export interface Belay {
   readonly config: BelayConfig;
@@ -38,6 +44,8 @@ export interface Belay {
   readonly deliveryLog: DeliveryLogPruner;
   /** Where webhooks may go; knows Belay's own ports once they are bound. */
   readonly webhookPolicy: WebhookTargetPolicy;
+  /** Free disk space against --min-free-disk; undefined when that is off (0). */
+  readonly disk: DiskGuard | undefined;
   /** SIP over UDP; undefined when off (--sip-port 0). */
   readonly sip: SipService | undefined;
   /** `udp:<address>:<port>` SIP listens on, or undefined when SIP is off. */
@@ -68,8 +76,16 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   await mkdir(config.dataDir, { recursive: true });
   const clock = config.clock ?? new RealClock();
   // dateCreated and dateUpdated on the same clock as deadlines such as a recording's deleteAt.
-  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE), { now: () => clock.now() });
-  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"));
+  const disk = diskGuardFor(config, clock, log);
+  const onDiskFull = () => disk?.diskFull() ?? false;
+  const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE), {
+    now: () => clock.now(),
+    onDiskFull,
+  });
+  const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"), {
+    onDiskFull,
+    diskIsFull: () => disk?.isFull() ?? false,
+  });
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
@@ -106,12 +122,20 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       everyMs: Math.min(config.webhookLogPruneMs, config.webhookLogRetentionMs),
     },
   );
-  const sip = await startSip({ config, engine, store, clock, logger: log }).catch(async (err: unknown) => {
-    await store.close();
-    throw err;
-  });
+  // While the disk is low the database keeps its WAL small. Deferred: the guard can hear of a
+  // full disk from inside one of the store's own commits.
+  disk?.onChange((accepting) => setImmediate(() => store.diskLow?.(!accepting)));
+  // Measured before anything listens, so the first caller already meets the threshold.
+  await disk?.start();
+  const sip = await startSip({ config, engine, store, clock, logger: log, disk }).catch(
+    async (err: unknown) => {
+      disk?.stop();
+      await store.close();
+      throw err;
+    },
+  );
   if (sip) webhookPolicy.addOwnPort(sip.address.port, "SIP");
-  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
+  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip, disk }, tls);
   app.startOutbox();
   privacy.start();
   deliveryLog.start();
@@ -129,6 +153,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     deliveryLog,
     webhookPolicy,
     sip,
+    disk,
     sipAddress: () => (sip ? `udp:${sip.address.address}:${sip.address.port}` : undefined),
     publicUrl: () => baseUrl,
     async listen() {
@@ -142,6 +167,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     async close() {
       privacy.stop();
       await deliveryLog.stop();
+      disk?.stop();
       // Live SIP calls get their BYE here; the socket stays open until the BYEs are answered.
       sip?.stopAccepting();
       await engine.shutdown();
@@ -153,6 +179,19 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await store.close();
     },
   };
+}
+
+/** The disk guard and its reserve file in the data folder, or undefined when --min-free-disk is 0. */
+function diskGuardFor(config: BelayConfig, clock: Clock, logger: Logger): DiskGuard | undefined {
+  if (isOff(config.minFreeDisk)) return undefined;
+  return new DiskGuard({
+    probe: config.freeSpaceProbe ?? statfsProbe(config.dataDir),
+    clock,
+    logger,
+    minFree: config.minFreeDisk,
+    everyMs: config.diskCheckMs,
+    reserve: new DiskReserve(path.join(config.dataDir, RESERVE_FILE)),
+  });
 }
 
 async function readTls(tls: NonNullable<BelayConfig["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {

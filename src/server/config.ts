@@ -3,6 +3,7 @@ import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
 import { BelayError } from "../errors.js";
 import { parseRange, parseRangeList } from "../webhooks/target-policy.js";
+import { type FreeSpaceProbe, type MinFreeDisk, parseMinFreeDisk } from "./disk-space.js";
 import { parseDuration } from "./duration.js";
 
 /** Everything `belay serve` can be told; each has a default so `npm start` just works. */
@@ -44,6 +45,12 @@ export interface BelayConfig {
   webhookAllow: string[];
   /** Address ranges webhooks may not go to (CIDR); the most specific range wins, deny on a tie. */
   webhookDeny: string[];
+  /** New calls are refused while the data folder's disk has less free space than this; 0 is off. */
+  minFreeDisk: MinFreeDisk;
+  /** How often free disk space is measured, in ms. */
+  diskCheckMs: number;
+  /** Measures free space; statfs on the data folder unless a test injects one. */
+  freeSpaceProbe?: FreeSpaceProbe;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -62,10 +69,16 @@ export const CONFIG_DEFAULTS = {
   webhookLogPruneMs: 3_600_000,
   webhookAllow: [],
   webhookDeny: [],
+  // Off unless asked for, so tests and in-process CLI commands write no disk reserve.
+  minFreeDisk: { bytes: 0 },
+  diskCheckMs: 1000,
 } as const;
 
 /** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
 export const SERVE_SIP_PORT = 5060;
+
+/** `belay serve`'s --min-free-disk when neither the flag nor BELAY_MIN_FREE_DISK says otherwise. */
+export const SERVE_MIN_FREE_DISK = "256MB";
 
 /** Defaults, overlaid with BELAY_* variables, overlaid with explicit options (flags). */
 export function resolveConfig(
@@ -112,6 +125,12 @@ export function resolveConfig(
       "--webhook-deny",
       options.webhookDeny ?? rangesFrom("BELAY_WEBHOOK_DENY", env.BELAY_WEBHOOK_DENY),
     ),
+    minFreeDisk:
+      options.minFreeDisk ??
+      (env.BELAY_MIN_FREE_DISK
+        ? parseMinFreeDisk("BELAY_MIN_FREE_DISK", env.BELAY_MIN_FREE_DISK)
+        : { ...CONFIG_DEFAULTS.minFreeDisk }),
+    diskCheckMs: options.diskCheckMs ?? CONFIG_DEFAULTS.diskCheckMs,
   };
   if (!(Number.isSafeInteger(config.webhookLogRetentionMs) && config.webhookLogRetentionMs > 0)) {
     throw new BelayError(
@@ -119,6 +138,7 @@ export function resolveConfig(
       `webhookLogRetentionMs must be a whole number of milliseconds above 0, got ${config.webhookLogRetentionMs}`,
     );
   }
+  if (options.freeSpaceProbe) config.freeSpaceProbe = options.freeSpaceProbe;
   checkRtpPorts(config.rtpPorts);
   if (!(Number.isInteger(config.maxCalls) && config.maxCalls > 0))
     throw new BelayError("CONFIG_INVALID", `maxCalls must be a whole number above 0, got ${config.maxCalls}`);

@@ -9,6 +9,7 @@ import { type InboundDecision, SipService } from "../legs/sip/sip-service.js";
 import type { SipTimers } from "../legs/sip/timers.js";
 import type { Store } from "../store/types.js";
 import type { BelayConfig } from "./config.js";
+import type { DiskGuard } from "./disk-guard.js";
 import { routeInbound } from "./inbound-route.js";
 
 /**
@@ -23,6 +24,8 @@ export async function startSip(deps: {
   clock: Clock;
   logger: Logger;
   timers?: SipTimers;
+  /** Free disk space against --min-free-disk: INVITEs get 503 while it is low. */
+  disk?: DiskGuard | undefined;
 }): Promise<SipService | undefined> {
   const { config, engine, store, clock, logger } = deps;
   if (config.sipPort === 0) {
@@ -47,6 +50,10 @@ export async function startSip(deps: {
     negotiator: createSdpNegotiator(),
     dialogs: store.sipDialogs,
     ...(deps.timers ? { timers: deps.timers } : {}),
+    refusal() {
+      const low = deps.disk?.refusal();
+      return low && { phrase: "Low Disk Space", message: low.message, retryAfterSec: low.retryAfterSec };
+    },
     openMedia: (callLogger) =>
       openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
     inbound: {

@@ -13,6 +13,12 @@ export interface BlobWriter {
   finish(): Promise<{ size: number }>;
   /** Throws the partial blob away. */
   abort(): Promise<void>;
+  /**
+   * Cuts the blob to its first `size` bytes. After a write failed for lack of space
+   * (BLOB_DISK_FULL, whose details give `keptBytes`: what reached the disk), this clears the
+   * failure, so what was written can still be patched and finished.
+   */
+  truncate(size: number): Promise<void>;
 }
 
 export interface BlobStat {

@@ -2,7 +2,7 @@ import type { Dirent } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
-import { BelayError } from "../errors.js";
+import { BelayError, isDiskFullError } from "../errors.js";
 import { assertValidBlobKey, PARTIAL_SUFFIX } from "./blob-key.js";
 import type { BlobReader, BlobStat, BlobStore, BlobWriter, ByteRange } from "./blob-store.js";
 import { LocalBlobWriter } from "./local-blob-writer.js";
@@ -22,6 +22,17 @@ function notFound(key: string, cause?: unknown): BelayError {
   return new BelayError("BLOB_NOT_FOUND", `blob ${key} does not exist`, { key }, { cause });
 }
 
+/** How blob writers and Belay's disk guard tell each other about a full disk. */
+export interface DiskFullSignals {
+  /** Hears of every write that finds the disk full (Belay gives up its reserve then). */
+  onDiskFull?: () => void;
+  /**
+   * True while the disk is known to be full: writers then take no more room (the reserve just
+   * freed is for ending calls, not for more audio) and fail as a full disk would.
+   */
+  diskIsFull?: () => boolean;
+}
+
 /**
  * Blobs as files under one folder: key `a/b/c.wav` is `<root>/a/b/c.wav`. A blob being written is
  * `<path>.partial` until its writer finishes, so readers never see half a recording.
@@ -37,7 +48,12 @@ export class LocalBlobStore implements BlobStore {
   private readonly directorySyncs = new DirectorySyncs();
   private readonly syncFolder = (dir: string) => this.directorySyncs.sync(dir);
 
-  constructor(root: string) {
+  private readonly onDiskFull: () => void;
+  private readonly diskIsFull: () => boolean;
+
+  constructor(root: string, disk: DiskFullSignals = {}) {
+    this.onDiskFull = disk.onDiskFull ?? (() => undefined);
+    this.diskIsFull = disk.diskIsFull ?? (() => false);
     this.root = resolve(root);
     this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
   }
@@ -59,9 +75,21 @@ export class LocalBlobStore implements BlobStore {
       if (errnoCode(err) === "EEXIST") {
         throw new BelayError("BLOB_BUSY", `blob ${key} is already being written`, { key }, { cause: err });
       }
+      if (isDiskFullError(err)) {
+        this.onDiskFull();
+        throw new BelayError(
+          "BLOB_DISK_FULL",
+          `the disk is full: blob ${key} cannot be created`,
+          { key, keptBytes: 0 },
+          { cause: err },
+        );
+      }
       throw err;
     }
-    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder);
+    return new LocalBlobWriter(file, partialPath, finalPath, this.syncFolder, {
+      onDiskFull: this.onDiskFull,
+      diskIsFull: this.diskIsFull,
+    });
   }
 
   async stat(key: string): Promise<BlobStat | undefined> {

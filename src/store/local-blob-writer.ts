@@ -1,14 +1,20 @@
 import type { FileHandle } from "node:fs/promises";
 import { rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BelayError } from "../errors.js";
+import { BelayError, isBelayError, isDiskFullError } from "../errors.js";
 import type { BlobWriter } from "./blob-store.js";
+import type { DiskFullSignals } from "./local-blob-store.js";
 
 /**
  * Frames arrive a few hundred bytes at a time; gathering them into one write per this many bytes
  * turns ~50 syscalls a second per recording into about one.
  */
 const COALESCE_BYTES = 32 * 1024;
+
+/** The write was not tried: the disk is already known to be full. */
+class DiskKnownFull extends Error {
+  readonly code = "ENOSPC";
+}
 
 type WriterState = "open" | "finishing" | "finished" | "aborted";
 
@@ -34,6 +40,7 @@ export class LocalBlobWriter implements BlobWriter {
     private readonly partialPath: string,
     private readonly finalPath: string,
     private readonly syncDirectory: (dir: string) => Promise<void>,
+    private readonly disk: DiskFullSignals = {},
   ) {}
 
   write(chunk: Uint8Array): Promise<void> {
@@ -80,6 +87,36 @@ export class LocalBlobWriter implements BlobWriter {
     this.buffer = null;
     await this.file.close().catch(() => undefined);
     await rm(this.partialPath, { force: true });
+  }
+
+  truncate(size: number): Promise<void> {
+    if (this.state !== "open") return this.closedError("truncate");
+    const run = this.tail.then(async () => {
+      const diskFull = this.failure !== undefined && isBelayError(this.failure, "BLOB_DISK_FULL");
+      if (this.failure !== undefined && !diskFull) throw this.failure;
+      // After a full disk the buffer held what did not fit: only the bytes in the file count.
+      const kept = diskFull ? ((this.failure as BelayError).details.keptBytes as number) : this.acceptedEnd;
+      if (!Number.isSafeInteger(size) || size < 0 || size > kept) {
+        throw new BelayError("BLOB_WRITE_RANGE", `truncate(${size}) reaches past the ${kept} bytes written`, {
+          size,
+          written: kept,
+        });
+      }
+      if (diskFull) {
+        this.flushedEnd = kept;
+        this.buffered = 0;
+      }
+      if (size >= this.flushedEnd && !diskFull) this.buffered = size - this.flushedEnd;
+      else {
+        this.buffered = 0;
+        await this.file.truncate(size);
+        this.flushedEnd = size;
+      }
+      this.acceptedEnd = size;
+      this.failure = undefined;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
@@ -133,17 +170,37 @@ export class LocalBlobWriter implements BlobWriter {
     this.buffered = 0;
   }
 
-  /** Positional writes only: the file is not opened for append, so `position` is honoured. */
+  /**
+   * Positional writes only: the file is not opened for append, so `position` is honoured. A full
+   * disk becomes BLOB_DISK_FULL saying how many bytes of the blob reached the file.
+   */
   private async writeFully(data: Uint8Array, position: number): Promise<void> {
     let offset = 0;
-    while (offset < data.byteLength) {
-      const { bytesWritten } = await this.file.write(
-        data,
-        offset,
-        data.byteLength - offset,
-        position + offset,
+    try {
+      // A write that only grows the blob waits for room: the disk is already known to be full.
+      if (position >= this.flushedEnd && this.disk.diskIsFull?.()) throw new DiskKnownFull();
+      while (offset < data.byteLength) {
+        const { bytesWritten } = await this.file.write(
+          data,
+          offset,
+          data.byteLength - offset,
+          position + offset,
+        );
+        offset += bytesWritten;
+      }
+    } catch (err) {
+      if (!(err instanceof DiskKnownFull)) {
+        if (!isDiskFullError(err)) throw err;
+        this.disk.onDiskFull?.();
+      }
+      // Appends run at the end, so the file holds everything before position + offset.
+      const keptBytes = position >= this.flushedEnd ? position + offset : this.flushedEnd;
+      throw new BelayError(
+        "BLOB_DISK_FULL",
+        `the disk is full: ${keptBytes} bytes of ${this.finalPath} were written`,
+        { keptBytes },
+        { cause: err },
       );
-      offset += bytesWritten;
     }
   }
 }

@@ -314,4 +314,10 @@ export interface Store {
   readonly devices: DeviceRepo;
   readonly sipDialogs: SipDialogRepo;
   close(): Promise<void>;
+  /**
+   * Told when the disk runs low (true) or has room again (false), so the store can give back
+   * space it holds without need (SQLite: its WAL). Optional: a store with nothing to give back
+   * leaves it out.
+   */
+  diskLow?(low: boolean): void;
 }

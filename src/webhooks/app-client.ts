@@ -11,7 +11,7 @@ import { signPayload } from "../contract/signature.js";
 import { serializeWebhook } from "../contract/webhooks.js";
 import type { Clock } from "../engine/clock.js";
 import type { AppClient, WebhookTarget } from "../engine/ports.js";
-import { BelayError } from "../errors.js";
+import { BelayError, onceMoreIfDiskFull } from "../errors.js";
 import type { WebhookDeliveryRepo } from "../store/types.js";
 import { classifyPerclReply, displayUrl, type PerclReply } from "./classify.js";
 import type { Resolver } from "./guarded-connector.js";
@@ -180,23 +180,23 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
         );
       }
       const now = clock.now();
-      const row = await clock.track(
-        deliveries.create({
-          deliveryId: newId("RQ"),
-          accountId: target.accountId,
-          callId: target.callId,
-          requestType: target.body.requestType,
-          url: target.url,
-          body: serializeWebhook(target.body),
-          durable: true,
-          state: "pending",
-          attempts: 0,
-          nextAttemptAt: now,
-          lastStatus: null,
-          lastError: null,
-          latencyMs: null,
-        }),
-      );
+      const pending = {
+        deliveryId: newId("RQ"),
+        accountId: target.accountId,
+        callId: target.callId,
+        requestType: target.body.requestType,
+        url: target.url,
+        body: serializeWebhook(target.body),
+        durable: true,
+        state: "pending" as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        lastStatus: null,
+        lastError: null,
+        latencyMs: null,
+      };
+      // A notification not stored is never sent: on a full disk it gets a second try.
+      const row = await onceMoreIfDiskFull(() => clock.track(deliveries.create(pending)));
       outbox.stored(row);
     },
 

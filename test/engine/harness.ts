@@ -156,6 +156,8 @@ export interface CallOptions<C extends Clock = SimulatedClock> {
   limits?: EngineLimits;
   /** Where Say and Play get audio; default the real audio service (eSpeak NG, or silence with speech false). */
   audio?: AudioService;
+  /** The store the engine writes to; default the harness's own (the row is read from that). */
+  store?: Store;
 }
 
 export interface CallRun<C extends Clock = SimulatedClock> {
@@ -235,7 +237,7 @@ export class EngineHarness {
     const clock = options.clock ?? (new SimulatedClock(0) as Clock as C);
     const app = new ScriptedApp(options.routes, clock);
     const engine = new Engine({
-      store: this.store,
+      store: options.store ?? this.store,
       blobs: options.blobs ?? this.blobs,
       app,
       audio: options.audio ?? (options.speech === false ? this.silent : this.withSpeech),

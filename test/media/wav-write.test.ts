@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { isBelayError } from "../../src/errors.js";
+import { BelayError, isBelayError } from "../../src/errors.js";
 import { FRAME_SAMPLES, toFrames } from "../../src/media/frame.js";
 import { readWav } from "../../src/media/wav-read.js";
 import {
@@ -25,7 +25,18 @@ class MemoryBlob implements BlobWriter {
   aborted = false;
   failWriteNumber = -1;
 
+  /** Bytes the disk has room for: a write past them keeps what fits and fails as a full disk. */
+  room = Number.POSITIVE_INFINITY;
+
   async write(chunk: Uint8Array): Promise<void> {
+    if (this.bytes.length + chunk.length > this.room) {
+      const fits = chunk.subarray(0, this.room - this.bytes.length);
+      const grown = new Uint8Array(this.bytes.length + fits.length);
+      grown.set(this.bytes);
+      grown.set(fits, this.bytes.length);
+      this.bytes = grown;
+      throw new BelayError("BLOB_DISK_FULL", "the disk is full", { keptBytes: this.bytes.length });
+    }
     this.writeCalls++;
     const callNumber = this.writeCalls;
     this.concurrentWrites++;
@@ -53,6 +64,11 @@ class MemoryBlob implements BlobWriter {
 
   async abort(): Promise<void> {
     this.aborted = true;
+  }
+
+  async truncate(size: number): Promise<void> {
+    assert.ok(size <= this.bytes.length, "truncate must not grow the blob");
+    this.bytes = this.bytes.slice(0, size);
   }
 }
 
@@ -181,6 +197,37 @@ describe("WavWriter", () => {
     assert.equal(blob.writeCalls, 2, "no writes after the failure");
   });
 
+  test("a full disk keeps the whole samples that reached it as a valid WAV, cut short", async () => {
+    const blob = new MemoryBlob();
+    // Room for the header and 1000.5 samples: the odd byte is no sample and is cut off.
+    blob.room = 44 + 2001;
+    let failure: unknown;
+    const writer = new WavWriter(blob, { chunkBytes: 1024, onWriteError: (err) => (failure ??= err) });
+    await writer.start();
+    const pcm = toInt16(whiteNoise(8000, 0.3, 7));
+    for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
+      writer.append(pcm.subarray(i, i + FRAME_SAMPLES));
+      await nextTurn();
+    }
+    assert.ok(isBelayError(failure, "BLOB_DISK_FULL"), "the writer says the disk filled");
+    const finished = await writer.finish();
+    assert.deepEqual(finished, { sizeBytes: 44 + 2000, durationMs: 125, cutShort: true });
+    assert.ok(blob.finished && !blob.aborted);
+    assert.equal(u32(blob.bytes, 4), 36 + 2000, "RIFF size");
+    assert.equal(u32(blob.bytes, 40), 2000, "data size");
+    assert.deepEqual(readWav(blob.bytes).pcm8k, pcm.subarray(0, 1000));
+  });
+
+  test("a disk full before any sample reached it keeps nothing", async () => {
+    const blob = new MemoryBlob();
+    blob.room = 30;
+    const writer = new WavWriter(blob, { chunkBytes: 1024 });
+    await writer.start();
+    for (let i = 0; i < 10; i++) writer.append(new Int16Array(FRAME_SAMPLES).fill(5));
+    await assert.rejects(writer.finish(), (err: unknown) => isBelayError(err, "BLOB_DISK_FULL"));
+    assert.ok(blob.aborted && !blob.finished);
+  });
+
   test("abort discards the blob", async () => {
     const blob = new MemoryBlob();
     const writer = new WavWriter(blob);
@@ -209,7 +256,7 @@ describe("WavWriter", () => {
     const blob = new MemoryBlob();
     const writer = new WavWriter(blob);
     await writer.start();
-    assert.deepEqual(await writer.finish(), { sizeBytes: 44, durationMs: 0 });
+    assert.deepEqual(await writer.finish(), { sizeBytes: 44, durationMs: 0, cutShort: false });
     assert.equal(u32(blob.bytes, 40), 0);
     assert.equal(blob.writeCalls, 1, "a recording shorter than a chunk is one write");
     assert.equal(blob.writeAtCalls, 0, "its header was sized in memory");

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import SqliteDatabase from "better-sqlite3";
@@ -183,5 +184,95 @@ describe("group commit", () => {
       "begin immediate",
       "commit",
     ]);
+  });
+});
+
+describe("group commit on a full disk", () => {
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    temp = await tempDir("belay-group-full-");
+  });
+  afterEach(() => temp.remove());
+
+  /**
+   * The driver over a real SQLite file whose first COMMIT fails as SQLite does when the disk is
+   * full (SQLITE_FULL, the transaction still open): the fault is injected, the database is real.
+   */
+  function openFilling(file: string, onDiskFull: () => boolean) {
+    const sqlite = new SqliteDatabase(file);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.exec("create table child (id integer primary key, parent integer)");
+    let failures = 0;
+    const sent: string[] = [];
+    const engine = {
+      exec(text: string) {
+        sent.push(text);
+        if (text === "commit" && failures > 0) {
+          failures--;
+          throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+        }
+        return sqlite.exec(text);
+      },
+      get inTransaction() {
+        return sqlite.inTransaction;
+      },
+    };
+    const dialect = groupCommitDialect(engine, cachingStatements(sqlite), onDiskFull);
+    const db = new Kysely<Tables>({ dialect });
+    return {
+      dialect,
+      db,
+      sqlite,
+      sent,
+      failNextCommit: () => {
+        failures = 1;
+      },
+    };
+  }
+
+  test("once the handler has made room, the same commit is tried again and every caller is answered", async () => {
+    let told = 0;
+    const { db, sqlite, failNextCommit } = openFilling(join(temp.dir, "a.db"), () => ++told > 0);
+    failNextCommit();
+    await Promise.all([1, 2].map((id) => db.insertInto("child").values({ id, parent: null }).execute()));
+    assert.equal(told, 1);
+    assert.deepEqual(sqlite.prepare("select id from child order by id").pluck().all(), [1, 2]);
+    await db.destroy();
+  });
+
+  test("with no room to make, the callers are told the commit failed, nothing is kept, and the WAL gives its space back", async () => {
+    const file = join(temp.dir, "b.db");
+    const { db, sqlite, sent, failNextCommit } = openFilling(file, () => false);
+    await db.insertInto("child").values({ id: 7, parent: null }).execute();
+    assert.ok(statSync(`${file}-wal`).size > 0, "the WAL holds the first commit");
+    failNextCommit();
+    const results = await Promise.allSettled(
+      [1, 2].map((id) => db.insertInto("child").values({ id, parent: null }).execute()),
+    );
+    assert.equal(sent.at(-1), "pragma wal_checkpoint(truncate)");
+    assert.equal(statSync(`${file}-wal`).size, 0, "checkpointed into the database and cut to nothing");
+    for (const result of results) {
+      assert.equal(result.status, "rejected");
+      assert.ok(isBelayError(result.reason, "STORE_COMMIT_FAILED"));
+    }
+    assert.equal(sqlite.inTransaction, false);
+    assert.deepEqual(sqlite.prepare("select id from child").pluck().all(), [7]);
+    await db.destroy();
+  });
+
+  test("while the disk is low the WAL is checkpointed, cut to nothing and then kept small", async () => {
+    const file = join(temp.dir, "c.db");
+    const { db, sqlite, dialect } = openFilling(file, () => false);
+    await Promise.all([1, 2, 3].map((id) => db.insertInto("child").values({ id, parent: null }).execute()));
+    assert.ok(statSync(`${file}-wal`).size > 0);
+    dialect.diskLow(true);
+    assert.equal(statSync(`${file}-wal`).size, 0);
+    assert.equal(sqlite.pragma("wal_autocheckpoint", { simple: true }), 16);
+    assert.equal(sqlite.pragma("journal_size_limit", { simple: true }), 64 * 1024);
+    dialect.diskLow(false);
+    assert.equal(sqlite.pragma("wal_autocheckpoint", { simple: true }), 1000);
+    assert.equal(sqlite.pragma("journal_size_limit", { simple: true }), -1);
+    assert.deepEqual(sqlite.prepare("select id from child order by id").pluck().all(), [1, 2, 3]);
+    await db.destroy();
   });
 });

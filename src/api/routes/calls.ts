@@ -8,11 +8,21 @@ import { DIAL_DIGITS_PATTERN } from "../../engine/dial-digits.js";
 import { placeOutboundCall } from "../../server/outbound-call.js";
 import type { ApplicationRow, CallFilter, CallRow, CallStatus } from "../../store/types.js";
 import type { ApiDeps } from "../app.js";
+import { assertTakingCalls } from "../call-admission.js";
 import { CALL_TIME_FORMAT, callTimeBounds } from "../call-times.js";
 import { apiError } from "../errors.js";
 import { envelope, listOptions, pageRequest } from "../paging.js";
 import { presentCall } from "../present.js";
-import { accountParams, e164, errorResponses, httpUrl, idOf, pageQuery, queryBoolean } from "../schemas.js";
+import {
+  accountParams,
+  callStartResponses,
+  e164,
+  errorResponses,
+  httpUrl,
+  idOf,
+  pageQuery,
+  queryBoolean,
+} from "../schemas.js";
 
 const callParams = accountParams.extend({ callId: idOf("CA") });
 
@@ -90,10 +100,11 @@ export const callRoutes =
           summary: "Make a call (to one of the account's virtual devices)",
           params: accountParams,
           body: makeCallBody,
-          response: { 202: callResultSchema, ...errorResponses },
+          response: { 202: callResultSchema, ...callStartResponses },
         },
       },
       async (request, reply) => {
+        assertTakingCalls(deps.disk);
         const { accountId } = request.account;
         const body = request.body;
         let application: ApplicationRow | undefined;

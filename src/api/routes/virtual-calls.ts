@@ -5,9 +5,10 @@ import type { TimelineEvent } from "../../engine/timeline.js";
 import { type CallRouting, directRouting, routeInbound } from "../../server/inbound-route.js";
 import { runVirtualCall } from "../../server/virtual-call.js";
 import type { ApiDeps } from "../app.js";
+import { assertTakingCalls } from "../call-admission.js";
 import { apiError } from "../errors.js";
 import { pcmAudio, pcmFromBase64 } from "../pcm-body.js";
-import { e164, errorResponses, httpUrl } from "../schemas.js";
+import { callStartResponses, e164, httpUrl } from "../schemas.js";
 
 /** Belay extension (not a FreeClimb path): run a virtual call and stream its timeline as NDJSON. */
 export const virtualCallBody = z.object({
@@ -63,11 +64,12 @@ export const virtualCallRoutes =
           body: virtualCallBody,
           response: {
             200: z.any().describe("application/x-ndjson: one timeline event a line, then the result"),
-            ...errorResponses,
+            ...callStartResponses,
           },
         },
       },
       async (request, reply) => {
+        assertTakingCalls(deps.disk);
         const body = request.body;
         const callRouting = await routing(request.account.accountId, body);
         const audio = body.audio === undefined ? undefined : pcmFromBase64(body.audio);

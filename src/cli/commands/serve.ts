@@ -1,9 +1,16 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { BelayError } from "../../errors.js";
+import { BelayError, isBelayError } from "../../errors.js";
 import { createBelay } from "../../server/belay.js";
-import { CONFIG_DEFAULTS, parseRtpPorts, resolveConfig, SERVE_SIP_PORT } from "../../server/config.js";
+import {
+  CONFIG_DEFAULTS,
+  parseRtpPorts,
+  resolveConfig,
+  SERVE_MIN_FREE_DISK,
+  SERVE_SIP_PORT,
+} from "../../server/config.js";
+import { type MinFreeDisk, parseMinFreeDisk } from "../../server/disk-space.js";
 import { parseDuration } from "../../server/duration.js";
 import { parseRangeList } from "../../webhooks/target-policy.js";
 import { SERVER_FILE } from "../target.js";
@@ -24,6 +31,7 @@ interface ServeFlags {
   webhookLogRetention?: string;
   webhookAllow?: string[];
   webhookDeny?: string[];
+  minFreeDisk?: string;
 }
 
 /** Repeatable flags whose values add up: `--webhook-deny 10.0.0.0/8 --webhook-deny fd00::/8`. */
@@ -76,6 +84,10 @@ export function registerServe(program: Command): void {
       "address ranges webhooks may not go to, e.g. 10.0.0.0/8,fd00::/8 (comma-separated, repeatable)",
       collect,
     )
+    .option(
+      "--min-free-disk <size>",
+      `refuse new calls while the data folder's disk has less free: 256MB, 2G, 5%, 0 = off (default: ${SERVE_MIN_FREE_DISK})`,
+    )
     .action(async (flags: ServeFlags) => {
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
         throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
@@ -113,6 +125,7 @@ export function registerServe(program: Command): void {
         ...(flags.webhookDeny
           ? { webhookDeny: flags.webhookDeny.flatMap((v) => parseRangeList("--webhook-deny", v)) }
           : {}),
+        ...minFreeDiskOf(flags.minFreeDisk),
       });
       const belay = await createBelay(config);
       const url = await belay.listen();
@@ -140,6 +153,22 @@ export function registerServe(program: Command): void {
       await belay.close();
       await rm(serverFile, { force: true });
     });
+}
+
+/** --min-free-disk, else BELAY_MIN_FREE_DISK (resolveConfig reads it), else serve's default. */
+function minFreeDiskOf(flag: string | undefined): { minFreeDisk?: MinFreeDisk } {
+  if (flag !== undefined) return { minFreeDisk: usage(() => parseMinFreeDisk("--min-free-disk", flag)) };
+  if (process.env.BELAY_MIN_FREE_DISK) return {};
+  return { minFreeDisk: parseMinFreeDisk("the default", SERVE_MIN_FREE_DISK) };
+}
+
+/** A bad flag is a usage error (exit 2), as the other flags' are. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw isBelayError(err) ? new BelayError("CLI_USAGE", err.message) : err;
+  }
 }
 
 /** --sip-port, else BELAY_SIP_PORT (resolveConfig reads it), else 5060: serve is where SIP is on by default. */

@@ -1,13 +1,17 @@
 import { DEFAULTS } from "../../contract/defaults.js";
+import { isDiskFullError } from "../../errors.js";
 import { beep } from "../../media/tones.js";
 import type { CommandContext } from "../context.js";
-import type { RecordingSink } from "../recorder.js";
+import type { FinishedRecording, RecordingSink } from "../recorder.js";
 import { continueWith } from "./continue-with.js";
 import type { CommandHandler } from "./types.js";
 import { type CaptureEnd, UtteranceCapture } from "./utterance-capture.js";
 import { withDefaults } from "./with-defaults.js";
 
 type TermReason = CaptureEnd | "finishKey" | "hangup";
+
+/** A recording the disk has no more room for ends as one that reached its length limit. */
+const DISK_FULL_TERM_REASON: TermReason = "maxLength";
 
 const BEEP = beep();
 
@@ -45,14 +49,26 @@ export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, 
     try {
       sink = await opening;
     } catch (err) {
-      listening.stop("hangup");
-      throw err;
+      if (!isDiskFullError(err)) {
+        listening.stop("hangup");
+        throw err;
+      }
+      // No room for even a file: the recording ends at once, empty (docs/operations/disk-space.md).
+      ctx.log.warn({ err }, "the disk is full: RecordUtterance records nothing");
+      listening.stop(DISK_FULL_TERM_REASON);
     }
-    output.open(sink);
-    ctx.emit({ type: "recordingStarted", recordingId: sink.recordingId });
+    if (sink) {
+      output.open(sink);
+      ctx.emit({ type: "recordingStarted", recordingId: sink.recordingId });
+      // A full disk ends the recording as its length limit would: it holds what fitted.
+      sink.onDiskFull(() => {
+        ctx.log.warn({ recordingId: sink?.recordingId }, "the disk is full: the recording stops here");
+        listening.stop(DISK_FULL_TERM_REASON);
+      });
+    }
     termReason = await listening.ended;
     // A finish key in the very first frame leaves nothing to keep: no recording, like no speech.
-    recorded = capture.recording && sink.samples > 0;
+    recorded = sink !== undefined && capture.recording && sink.samples > 0;
   }
 
   const hungUp = termReason === "hangup";
@@ -166,7 +182,16 @@ async function finishRecording(
       recordingDurationSec: 0,
     });
   }
-  const row = await sink.finish(privacyMode);
+  let finished: FinishedRecording;
+  try {
+    finished = await sink.finish(privacyMode);
+  } catch (err) {
+    if (!isDiskFullError(err)) throw err;
+    // Nothing of it could be kept (not one sample reached the disk, or its row did not fit).
+    ctx.log.warn({ err, recordingId: sink.recordingId }, "the disk is full: the recording is lost");
+    return finishRecording(ctx, undefined, false, privacyMode, termReason);
+  }
+  const { row } = finished;
   const url = ctx.recordingUrl(row.recordingId);
   const durationSec = Math.ceil(row.durationMs / 1000);
   ctx.emit({

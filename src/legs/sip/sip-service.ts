@@ -59,6 +59,17 @@ export interface SipServiceOptions {
   dialogs?: SipDialogRepo;
   /** What a flood of requests can make Belay hold; DEFAULT_SERVER_TRANSACTION_LIMITS otherwise. */
   transactionLimits?: ServerTransactionLimits;
+  /** Why Belay takes no new calls right now (a low disk), or undefined: an INVITE then gets 503. */
+  refusal?: () => CallRefusal | undefined;
+}
+
+/** A reason to turn every new call away for a while. */
+export interface CallRefusal {
+  /** The 503's reason phrase. */
+  phrase: string;
+  /** For the log line. */
+  message: string;
+  retryAfterSec: number;
 }
 
 /** Seconds a caller refused for the call limit is asked to wait. */
@@ -256,6 +267,12 @@ export class SipService {
     }
     if (this.closing) {
       refuse(503, "Shutting Down", { "Retry-After": String(RETRY_AFTER_SEC) });
+      return;
+    }
+    const refusal = this.options.refusal?.();
+    if (refusal) {
+      logger.warn({ callId: request.headers.get("Call-ID"), reason: refusal.message }, "INVITE refused: 503");
+      refuse(503, refusal.phrase, { "Retry-After": String(refusal.retryAfterSec) });
       return;
     }
     if (this.live >= maxCalls) {

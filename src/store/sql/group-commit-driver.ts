@@ -55,13 +55,26 @@ interface Transaction {
  * Explicit transactions (db.transaction()) commit the open group first and then have the
  * connection to themselves, as with Kysely's own SQLite driver.
  */
-export function groupCommitDialect(engine: SqliteEngine, statements: Statements): Dialect {
+export function groupCommitDialect(
+  engine: SqliteEngine,
+  statements: Statements,
+  onDiskFull: DiskFullHandler = () => false,
+): Dialect & { diskLow(low: boolean): void } {
+  const driver = new GroupCommitDriver(engine, statements, onDiskFull);
   return {
+    diskLow: (low: boolean) => driver.diskLow(low),
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new GroupCommitDriver(engine, statements),
+    createDriver: () => driver,
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   };
+}
+
+/** Told when SQLite finds the disk full; true when it made room, so the failed commit is retried. */
+export type DiskFullHandler = () => boolean;
+
+function isSqliteFull(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "SQLITE_FULL";
 }
 
 class GroupCommitDriver implements Driver {
@@ -71,6 +84,7 @@ class GroupCommitDriver implements Driver {
   constructor(
     private readonly engine: SqliteEngine,
     private readonly statements: Statements,
+    private readonly onDiskFull: DiskFullHandler,
   ) {}
 
   async init(): Promise<void> {}
@@ -138,11 +152,32 @@ class GroupCommitDriver implements Driver {
     try {
       result = execute(statement, query.parameters);
     } catch (err) {
-      if (!this.engine.inTransaction) this.#abandonGroup(group, err);
+      if (isSqliteFull(err)) this.onDiskFull();
+      if (!this.engine.inTransaction) {
+        this.#abandonGroup(group, err);
+        if (isSqliteFull(err)) this.#reclaimWal();
+      }
       throw err;
     }
     await group.committed;
     return result;
+  }
+
+  /**
+   * While the disk is low the WAL is kept small: checkpointed once it holds 16 pages and cut back
+   * to 64 KB after each checkpoint, and checkpointed and truncated right now. With room again,
+   * SQLite's defaults (1000 pages, no limit) come back. Skipped while an explicit transaction runs.
+   */
+  diskLow(low: boolean): void {
+    if (this.#transaction) return;
+    this.commitGroup();
+    try {
+      this.engine.exec(`pragma wal_autocheckpoint = ${low ? 16 : 1000}`);
+      this.engine.exec(`pragma journal_size_limit = ${low ? 64 * 1024 : -1}`);
+    } catch {
+      // Not applied: the WAL grows as usual, which is only less thrifty.
+    }
+    if (low) this.#reclaimWal();
   }
 
   /** Commits the open group now, if there is one. */
@@ -151,12 +186,13 @@ class GroupCommitDriver implements Driver {
     if (group === undefined) return;
     this.#group = undefined;
     try {
-      this.engine.exec("commit");
+      this.#commitMakingRoom();
       group.resolve();
     } catch (err) {
       // COMMIT can fail and leave the transaction open (a deferred foreign key); nothing of it
       // may be kept, since its callers are told it failed.
       if (this.engine.inTransaction) this.engine.exec("rollback");
+      if (isSqliteFull(err)) this.#reclaimWal();
       group.reject(
         new BelayError(
           "STORE_COMMIT_FAILED",
@@ -165,6 +201,32 @@ class GroupCommitDriver implements Driver {
           { cause: err },
         ),
       );
+    }
+  }
+
+  /**
+   * A commit that finds the disk full leaves the transaction open: once the handler has made
+   * room (Belay's disk reserve), the same commit is tried once more.
+   */
+  #commitMakingRoom(): void {
+    try {
+      this.engine.exec("commit");
+    } catch (err) {
+      if (!(isSqliteFull(err) && this.onDiskFull() && this.engine.inTransaction)) throw err;
+      this.engine.exec("commit");
+    }
+  }
+
+  /**
+   * The disk is full and no transaction is open: the WAL, which grows until a checkpoint (up to
+   * 1000 pages, 4 MB) and holds every version of the pages written since, is copied into the
+   * database and cut to nothing, giving its space back for the writes that are retried.
+   */
+  #reclaimWal(): void {
+    try {
+      this.engine.exec("pragma wal_checkpoint(truncate)");
+    } catch {
+      // A reader holding the WAL, or no room even for this: the retry finds out.
     }
   }
 

@@ -3,7 +3,7 @@ import { Kysely } from "kysely";
 import { BelayError } from "../../errors.js";
 import { fileGroupSync } from "../group-sync.js";
 import type { Store } from "../types.js";
-import { groupCommitDialect } from "./group-commit-driver.js";
+import { type DiskFullHandler, groupCommitDialect } from "./group-commit-driver.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { createSqlStore, type Durability, type SqlStoreOptions } from "./sql-store.js";
@@ -12,6 +12,8 @@ import { cachingStatements } from "./statement-cache.js";
 export interface SqliteStoreOptions extends SqlStoreOptions {
   /** How long a write waits for another process's lock before failing (ms). Default 5000. */
   busyTimeoutMs?: number;
+  /** Told when a write finds the disk full; true when it made room, so the commit is retried. */
+  onDiskFull?: DiskFullHandler;
 }
 
 /**
@@ -52,7 +54,8 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       { cause: err },
     );
   }
-  const db = new Kysely<Database>({ dialect: groupCommitDialect(sqlite, cachingStatements(sqlite)) });
+  const dialect = groupCommitDialect(sqlite, cachingStatements(sqlite), options.onDiskFull);
+  const db = new Kysely<Database>({ dialect });
   try {
     await migrateToLatest(db, "sqlite");
   } catch (err) {
@@ -61,7 +64,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   }
   // An in-memory or temporary database has nothing to make durable.
   if (file === ":memory:" || file === "") return createSqlStore(db, options);
-  return createSqlStore(db, options, walDurability(`${file}-wal`));
+  return { ...createSqlStore(db, options, walDurability(`${file}-wal`)), diskLow: dialect.diskLow };
 }
 
 /**
