@@ -135,8 +135,20 @@ export class Call {
         endTime: null,
       }),
     );
+    // Started in the same turn as the call's row, so the two share a commit: a call stored as
+    // live always has what start-up needs to end it after a crash.
+    const noted = clock.track(
+      store.live.addCall({
+        callId: this.facts.callId,
+        accountId: this.facts.accountId,
+        statusCallbackUrl: this.spec.statusCallbackUrl,
+        connectUrl: this.spec.dial && typeof this.spec.firstUrl === "string" ? this.spec.firstUrl : null,
+      }),
+    );
+    noted.catch(() => undefined);
     creating.then(this.created.resolve, this.created.reject);
     await creating;
+    await noted;
     this.emit({
       type: "started",
       callId: this.id,
@@ -394,11 +406,22 @@ export class Call {
         this.webhookBody("callStatus", { callEndedReason: reason }),
       );
     }
+    await this.forgetLive();
     this.log.info({ status, reason, durationMs: endTime - this.startedAt }, message ?? "call ended");
     this.emit({ type: "ended", status, reason });
     return message === undefined
       ? { callId: this.id, status, reason }
       : { callId: this.id, status, reason, message };
+  }
+
+  /** The call has ended and its notifications are stored: start-up has nothing left to finish. */
+  private async forgetLive(): Promise<void> {
+    try {
+      await this.deps.clock.track(this.deps.store.live.removeCall(this.id));
+    } catch (err) {
+      // Harmless: start-up finds the call ended with its callStatus stored, and drops the row.
+      this.log.warn({ err }, "could not clear the call's live marker");
+    }
   }
 
   /** A notification at the end of the call: a failure to queue it is logged, never thrown. */

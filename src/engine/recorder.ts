@@ -2,7 +2,7 @@ import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
 import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
-import type { BlobStore } from "../store/blob-store.js";
+import type { BlobStore, BlobWriter } from "../store/blob-store.js";
 import type { RecordingRow, Store } from "../store/types.js";
 import { type Clock, RealClock } from "./clock.js";
 
@@ -28,20 +28,29 @@ export class Recorder {
     private readonly callId: string,
   ) {}
 
-  async open(): Promise<RecordingSink> {
+  /**
+   * Notes the recording as live (with where its webhook goes), then creates its file: a crash from
+   * here on leaves what start-up needs to keep the audio and tell the app, and a file on disk
+   * always has its row (start-up removes any other unfinished file as an orphan).
+   */
+  async open(webhook: { actionUrl: string; privacyMode: boolean }): Promise<RecordingSink> {
     const recordingId = newId("RE");
     const blobKey = recordingBlobKey(this.accountId, recordingId);
-    const blob = await this.deps.clock.track(this.deps.blobs.create(blobKey));
+    const ids = { recordingId, blobKey, accountId: this.accountId, callId: this.callId };
+    const { clock, blobs, store } = this.deps;
+    await clock.track(store.live.addRecording({ ...ids, ...webhook }));
+    let blob: BlobWriter;
+    try {
+      blob = await clock.track(blobs.create(blobKey));
+    } catch (err) {
+      await clock.track(store.live.removeRecording(recordingId)).catch(() => undefined);
+      throw err;
+    }
     const writer = new WavWriter(blob, {
-      chunkBytes: this.deps.clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
+      chunkBytes: clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
     });
-    await this.deps.clock.track(writer.start());
-    return new RecordingSink(this.deps, writer, {
-      recordingId,
-      blobKey,
-      accountId: this.accountId,
-      callId: this.callId,
-    });
+    await clock.track(writer.start());
+    return new RecordingSink(this.deps, writer, ids);
   }
 }
 
@@ -66,11 +75,14 @@ export class RecordingSink {
     return this.writer.append(frame);
   }
 
-  /** Makes the file durable, then stores its metadata: only then is it downloadable. */
+  /**
+   * Makes the file durable, then stores its metadata: only then is it downloadable. Then it stops
+   * being live (a crash in between leaves both rows: start-up sees the recording row and keeps it).
+   */
   async finish(privacyMode: boolean): Promise<RecordingRow> {
     const { sizeBytes, durationMs } = await this.deps.clock.track(this.writer.finish());
     const completedAt = this.deps.clock.now();
-    return this.deps.clock.track(
+    const row = await this.deps.clock.track(
       this.deps.store.recordings.create({
         recordingId: this.ids.recordingId,
         accountId: this.ids.accountId,
@@ -83,9 +95,13 @@ export class RecordingSink {
         deleteAt: privacyMode ? completedAt + DEFAULTS.privacyRetentionMs : null,
       }),
     );
+    await this.deps.clock.track(this.deps.store.live.removeRecording(this.ids.recordingId));
+    return row;
   }
 
-  abort(): Promise<void> {
-    return this.writer.abort();
+  /** Throws the file away; the recording is no longer live. */
+  async abort(): Promise<void> {
+    await this.writer.abort();
+    await this.deps.clock.track(this.deps.store.live.removeRecording(this.ids.recordingId));
   }
 }

@@ -14,6 +14,8 @@ import { openSqliteStore } from "../store/sql/open-sqlite.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
 import type { BelayConfig } from "./config.js";
+import { CrashRecovery } from "./crash-recovery.js";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { PrivacySweeper } from "./privacy-sweeper.js";
 import { cachedSigningSecrets } from "./signing-secrets.js";
@@ -54,16 +56,60 @@ export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
   );
 }
 
-/** The composition root: config → store → engine → webhooks → API. */
-export async function createBelay(config: BelayConfig, logger?: Logger): Promise<Belay> {
+export interface CreateBelayOptions {
+  /** What this process is, named in the data folder's lock (e.g. `belay serve`). */
+  role?: string;
+}
+
+/**
+ * The composition root: config → lock → store → crash recovery → engine → webhooks → API. The
+ * data folder is locked for this process until close(): a second Belay on it is DATA_DIR_IN_USE.
+ */
+export async function createBelay(
+  config: BelayConfig,
+  logger?: Logger,
+  options: CreateBelayOptions = {},
+): Promise<Belay> {
   const log = logger ?? belayLogger(config.logLevel);
   // First: a bad certificate path stops Belay before it has opened anything.
   const tls = config.tls ? await readTls(config.tls) : undefined;
   await mkdir(config.dataDir, { recursive: true });
+  const lock = await lockDataDir(config.dataDir, options.role ?? "belay");
+  try {
+    return await assemble(config, log, tls, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function assemble(
+  config: BelayConfig,
+  log: Logger,
+  tls: { cert: Buffer; key: Buffer } | undefined,
+  lock: DataDirLock,
+): Promise<Belay> {
   const clock = config.clock ?? new RealClock();
   // dateCreated and dateUpdated on the same clock as deadlines such as a recording's deleteAt.
   const store = await openSqliteStore(path.join(config.dataDir, DATABASE_FILE), { now: () => clock.now() });
   const blobs = new LocalBlobStore(path.join(config.dataDir, "blobs"));
+  // Before any call can start: everything live in the store or on disk is a dead process's.
+  const recovery = await CrashRecovery.settle({
+    store,
+    blobs,
+    clock,
+    logger: log,
+    lastAliveAt: lock.previous?.lastAliveAt,
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if (!recovery.empty) {
+    log.warn(
+      { ...recovery.summary, previousPid: lock.previous?.pid ?? null },
+      "finishing what a Belay process that died left on this data folder",
+    );
+  }
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
@@ -96,6 +142,8 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip }, tls);
   app.startOutbox();
   privacy.start();
+  // The webhooks recovery owes go out once recordingUrl's base is known (after listening).
+  let recovered: Promise<void> | undefined;
 
   return {
     config,
@@ -115,6 +163,8 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       const address = api.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${port}`;
+      recovered ??= recovery.notify(app, baseUrl);
+      await recovered;
       return baseUrl;
     },
     async close() {
@@ -127,6 +177,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await app.stopOutbox();
       await closeApi(api);
       await store.close();
+      await lock.release();
     },
   };
 }

@@ -62,7 +62,11 @@ describe("openSqliteStore", () => {
     const raw = new SqliteDatabase(file);
     try {
       const applied = raw.prepare("select name from kysely_migration order by name").all();
-      assert.deepEqual(applied, [{ name: "0001_initial" }, { name: "0002_devices" }]);
+      assert.deepEqual(applied, [
+        { name: "0001_initial" },
+        { name: "0002_devices" },
+        { name: "0003_recovery" },
+      ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
       raw.close();
@@ -93,7 +97,11 @@ describe("openSqliteStore", () => {
   test("migrateToLatest applies every migration once, then nothing", async () => {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
     try {
-      assert.deepEqual(await migrateToLatest(db, "sqlite"), ["0001_initial", "0002_devices"]);
+      assert.deepEqual(await migrateToLatest(db, "sqlite"), [
+        "0001_initial",
+        "0002_devices",
+        "0003_recovery",
+      ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
       assert.deepEqual(tables, [
@@ -102,6 +110,8 @@ describe("openSqliteStore", () => {
         "calls",
         "devices",
         "incoming_phone_numbers",
+        "live_calls",
+        "live_recordings",
         "recordings",
         "webhook_deliveries",
       ]);

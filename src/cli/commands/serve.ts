@@ -81,7 +81,7 @@ export function registerServe(program: Command): void {
         ...(maxCalls !== undefined ? { maxCalls } : {}),
         ...(flags.sipOutbound ? { sipOutbound: flags.sipOutbound } : {}),
       });
-      const belay = await createBelay(config);
+      const belay = await createBelay(config, undefined, { role: "belay serve" });
       const url = await belay.listen();
       const serverFile = path.join(config.dataDir, SERVER_FILE);
       await writeFile(serverFile, JSON.stringify({ url, pid: process.pid }));

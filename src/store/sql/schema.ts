@@ -132,6 +132,26 @@ export interface DevicesTable {
   revision: number;
 }
 
+/** A call a process is running (docs/operations/crash-recovery.md). */
+export interface LiveCallsTable {
+  call_id: string;
+  account_id: string;
+  status_callback_url: string | null;
+  connect_url: string | null;
+  date_created: Int64;
+}
+
+/** A recording being written. */
+export interface LiveRecordingsTable {
+  recording_id: string;
+  account_id: string;
+  call_id: string;
+  blob_key: string;
+  action_url: string;
+  privacy_mode: Flag;
+  date_created: Int64;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -140,6 +160,8 @@ export interface Database {
   recordings: RecordingsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   devices: DevicesTable;
+  live_calls: LiveCallsTable;
+  live_recordings: LiveRecordingsTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

@@ -3,12 +3,17 @@ import { BelayError } from "../../../errors.js";
 import type { SqlDialectName } from "../schema.js";
 import { initialMigration } from "./0001_initial.js";
 import { devicesMigration } from "./0002_devices.js";
+import { recoveryMigration } from "./0003_recovery.js";
 
 /** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
 export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { "0001_initial": initialMigration(dialect), "0002_devices": devicesMigration(dialect) };
+      return {
+        "0001_initial": initialMigration(dialect),
+        "0002_devices": devicesMigration(dialect),
+        "0003_recovery": recoveryMigration(),
+      };
     },
   };
 }
