@@ -16,13 +16,16 @@ import type {
   Store,
 } from "../store/types.js";
 
+/** 8000 samples a second of 2 bytes each. */
+const BYTES_PER_MS = 16;
+
 /** The reason a call left live by a process that died ends with (docs/operations/crash-recovery.md). */
 export const CRASH_END_REASON = "internalError";
 
 export interface RecoveryDeps {
   store: Store;
   blobs: BlobStore & PartialBlobs;
-  clock: Clock;
+  clock: Pick<Clock, "now">;
   logger: Logger;
   /** When the process that left the work was last alive (its lock's heartbeat), if known. */
   lastAliveAt?: number | undefined;
@@ -199,7 +202,8 @@ async function settleRecording(deps: RecoveryDeps, live: LiveRecordingRow): Prom
       return { live, kept: null };
     }
     ({ size } = await blobs.completePartial(live.blobKey, plan.size, plan.header));
-    durationMs = plan.durationMs;
+    // Whole milliseconds, as stored: a crash cuts between frames, so this one may not be.
+    durationMs = Math.floor(plan.durationMs);
   } else {
     // Finished and renamed, but its row was never stored; its header was already patched.
     const finished = await blobs.stat(live.blobKey);
@@ -208,7 +212,7 @@ async function settleRecording(deps: RecoveryDeps, live: LiveRecordingRow): Prom
       return { live, kept: null };
     }
     size = finished.size;
-    durationMs = ((size - WAV_HEADER_BYTES) / 2 / 8000) * 1000;
+    durationMs = Math.floor((size - WAV_HEADER_BYTES) / BYTES_PER_MS);
   }
   const row = await store.recordings.create({
     recordingId: live.recordingId,

@@ -19,6 +19,9 @@ interface Holder {
   startedAt: string;
 }
 
+/** Lock files this process holds: its own pid in one means a second Belay here, not a past life. */
+const heldHere = new Set<string>();
+
 /** A process that held the folder and died without releasing it: start-up has its work to finish. */
 export interface DeadHolder extends Holder {
   /** The last heartbeat (lock mtime), epoch ms: the process was alive then. */
@@ -39,6 +42,7 @@ export interface DataDirLock {
  */
 export async function lockDataDir(dataDir: string, role: string): Promise<DataDirLock> {
   const lockPath = path.join(dataDir, LOCK_FILE);
+  if (heldHere.has(lockPath)) throw inUse(dataDir, await readHolder(lockPath));
   const mine: Holder = { pid: process.pid, hostname: hostname(), role, startedAt: new Date().toISOString() };
   const text = JSON.stringify(mine);
   // Written whole under another name first, then linked or renamed: the lock is never half written.
@@ -69,6 +73,7 @@ export async function lockDataDir(dataDir: string, role: string): Promise<DataDi
   } finally {
     await rm(temp, { force: true });
   }
+  heldHere.add(lockPath);
   const heartbeat = setInterval(() => {
     const now = new Date();
     utimes(lockPath, now, now).catch(() => undefined);
@@ -80,6 +85,7 @@ export async function lockDataDir(dataDir: string, role: string): Promise<DataDi
     release() {
       released ??= (async () => {
         clearInterval(heartbeat);
+        heldHere.delete(lockPath);
         // Only our own lock: never one a later process took over after deciding we were gone.
         if ((await readFile(lockPath, "utf8").catch(() => "")) === text) await rm(lockPath, { force: true });
       })();
