@@ -241,7 +241,7 @@ async function settleRecording(deps: RecoveryDeps, live: LiveRecordingRow): Prom
 async function endCall(deps: RecoveryDeps, row: CallRow): Promise<CallRow> {
   const { store, clock, logger, lastAliveAt } = deps;
   const evidence = Math.max(row.startTime ?? 0, row.connectTime ?? 0, row.dateUpdated, lastAliveAt ?? 0);
-  const endTime = Math.min(clock.now(), evidence);
+  const endTime = Math.floor(Math.min(clock.now(), evidence));
   const status: CallStatus = row.connectTime !== null || row.status === "inProgress" ? "completed" : "failed";
   const ended = await store.calls.update(row.accountId, row.callId, {
     status,

@@ -103,7 +103,7 @@ async function readHolder(lockPath: string): Promise<DeadHolder | undefined> {
       hostname: String(parsed.hostname ?? ""),
       role: String(parsed.role ?? "unknown"),
       startedAt: String(parsed.startedAt ?? ""),
-      lastAliveAt: info.mtimeMs,
+      lastAliveAt: Math.floor(info.mtimeMs),
     };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
