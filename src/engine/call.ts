@@ -136,16 +136,18 @@ export class Call {
       }),
     );
     // Started in the same turn as the call's row, so the two share a commit: a call stored as
-    // live always has what start-up needs to end it after a crash.
-    const noted = clock.track(
-      store.live.addCall({
-        callId: this.facts.callId,
-        accountId: this.facts.accountId,
-        statusCallbackUrl: this.spec.statusCallbackUrl,
-        connectUrl: this.spec.dial && typeof this.spec.firstUrl === "string" ? this.spec.firstUrl : null,
-      }),
-    );
-    noted.catch(() => undefined);
+    // live has what start-up needs to end it after a crash. Without it the call still runs (start-
+    // up then finds it by its status, and its application's status URL).
+    const noted = clock
+      .track(
+        store.live.addCall({
+          callId: this.facts.callId,
+          accountId: this.facts.accountId,
+          statusCallbackUrl: this.spec.statusCallbackUrl,
+          connectUrl: this.spec.dial && typeof this.spec.firstUrl === "string" ? this.spec.firstUrl : null,
+        }),
+      )
+      .catch((err: unknown) => this.log.warn({ err }, "could not note the call as live"));
     creating.then(this.created.resolve, this.created.reject);
     await creating;
     await noted;

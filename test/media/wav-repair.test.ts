@@ -50,7 +50,7 @@ async function abandonedRecording(pcm: Int16Array, key = KEY): Promise<string> {
   ) {
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return join(blobs.root, ...key.split("/")) + ".partial";
+  return `${join(blobs.root, ...key.split("/"))}.partial`;
 }
 
 describe("planWavRepair", () => {
