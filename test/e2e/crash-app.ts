@@ -85,6 +85,8 @@ function describeHits(hits: Hit[]): string {
 
 export interface StreamingCall {
   events: TimelineEvent[];
+  /** When the test process read an event off the stream (performance.now()). */
+  arrivalOf(event: TimelineEvent): number;
   /** Resolves with the first event that matches, as soon as it has streamed in. */
   waitFor<T extends TimelineEvent["type"]>(
     type: T,
@@ -97,6 +99,7 @@ export interface StreamingCall {
 /** POSTs /belay/v1/virtual-calls and reads the timeline as it streams. */
 export function streamVirtualCall(apiUrl: string, authorization: string, body: object): StreamingCall {
   const events: TimelineEvent[] = [];
+  const arrivals = new Map<TimelineEvent, number>();
   const waiters = new Set<() => void>();
   const closed = (async () => {
     const response = await fetch(`${apiUrl}/belay/v1/virtual-calls`, {
@@ -114,7 +117,10 @@ export function streamVirtualCall(apiUrl: string, authorization: string, body: o
         for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
           const line = JSON.parse(pending.slice(0, nl)) as TimelineEvent | { type: "result" };
           pending = pending.slice(nl + 1);
-          if (line.type !== "result") events.push(line as TimelineEvent);
+          if (line.type !== "result") {
+            events.push(line as TimelineEvent);
+            arrivals.set(line as TimelineEvent, performance.now());
+          }
           for (const wake of [...waiters]) wake();
         }
       }
@@ -125,6 +131,7 @@ export function streamVirtualCall(apiUrl: string, authorization: string, body: o
   closed.catch(() => undefined);
   return {
     events,
+    arrivalOf: (event) => arrivals.get(event) ?? Number.NaN,
     closed: closed.catch(() => undefined),
     waitFor(type, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {

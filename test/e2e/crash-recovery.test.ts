@@ -155,7 +155,7 @@ test("after kill -9, a restart ends every call, keeps the recordings and sends e
     (h) => h.path === "/status" && callerOf(h) === "STATUS",
   );
   const midStarted = await mid.waitFor("recordingStarted");
-  const midStartedAt = performance.now();
+  const midStartedAt = mid.arrivalOf(midStarted);
   const midPartial = path.join(
     folder.dir,
     "blobs",
