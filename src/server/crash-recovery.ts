@@ -1,23 +1,11 @@
 import type { Logger } from "pino";
-import { DEFAULTS } from "../contract/defaults.js";
 import type { Clock } from "../engine/clock.js";
-import type { AppClient, WebhookBody } from "../engine/ports.js";
-import { recordingUrl } from "../engine/recorder.js";
-import { planWavRepair } from "../media/wav-repair.js";
-import { WAV_HEADER_BYTES } from "../media/wav-write.js";
+import type { AppClient } from "../engine/ports.js";
 import type { BlobStore, PartialBlobs } from "../store/blob-store.js";
 import { ACTIVE_CALL_STATUSES } from "../store/sql/calls.js";
-import type {
-  CallRow,
-  CallStatus,
-  LiveCallRow,
-  LiveRecordingRow,
-  RecordingRow,
-  Store,
-} from "../store/types.js";
-
-/** 8000 samples a second of 2 bytes each. */
-const BYTES_PER_MS = 16;
+import type { CallRow, CallStatus, LiveCallRow, Store } from "../store/types.js";
+import { type SettledRecording, settleRecording } from "./recover-recording.js";
+import { callBody, recordBody } from "./recovered-webhooks.js";
 
 /** The reason a call left live by a process that died ends with (docs/operations/crash-recovery.md). */
 export const CRASH_END_REASON = "internalError";
@@ -29,12 +17,6 @@ export interface RecoveryDeps {
   logger: Logger;
   /** When the process that left the work was last alive (its lock's heartbeat), if known. */
   lastAliveAt?: number | undefined;
-}
-
-interface SettledRecording {
-  live: LiveRecordingRow;
-  /** The recording as kept; null when no audio had reached the disk. */
-  kept: RecordingRow | null;
 }
 
 interface SettledCall {
@@ -180,58 +162,6 @@ export class CrashRecovery {
   }
 }
 
-async function settleRecording(deps: RecoveryDeps, live: LiveRecordingRow): Promise<SettledRecording> {
-  const { store, blobs, clock, logger } = deps;
-  const existing = await store.recordings.getAnyAccount(live.recordingId);
-  if (existing) {
-    // It was stored just before the crash: only its live row was left.
-    await blobs.deletePartial(live.blobKey);
-    return { live, kept: existing };
-  }
-  let size: number;
-  let durationMs: number;
-  const partial = await blobs.inspectPartial(live.blobKey, WAV_HEADER_BYTES);
-  if (partial) {
-    const plan = planWavRepair(partial.head, partial.size);
-    if (plan.kind === "empty") {
-      await blobs.deletePartial(live.blobKey);
-      logger.warn(
-        { recordingId: live.recordingId, callId: live.callId, bytes: partial.size },
-        `recording ${live.recordingId} left by a crash has no audio (${plan.why}): none is kept`,
-      );
-      return { live, kept: null };
-    }
-    ({ size } = await blobs.completePartial(live.blobKey, plan.size, plan.header));
-    // Whole milliseconds, as stored: a crash cuts between frames, so this one may not be.
-    durationMs = Math.floor(plan.durationMs);
-  } else {
-    // Finished and renamed, but its row was never stored; its header was already patched.
-    const finished = await blobs.stat(live.blobKey);
-    if (!finished || finished.size <= WAV_HEADER_BYTES) {
-      if (finished) await blobs.delete(live.blobKey);
-      return { live, kept: null };
-    }
-    size = finished.size;
-    durationMs = Math.floor((size - WAV_HEADER_BYTES) / BYTES_PER_MS);
-  }
-  const row = await store.recordings.create({
-    recordingId: live.recordingId,
-    accountId: live.accountId,
-    callId: live.callId,
-    conferenceId: null,
-    blobKey: live.blobKey,
-    sizeBytes: size,
-    durationMs,
-    privacyMode: live.privacyMode,
-    deleteAt: live.privacyMode ? clock.now() + DEFAULTS.privacyRetentionMs : null,
-  });
-  logger.warn(
-    { recordingId: live.recordingId, callId: live.callId, durationMs, sizeBytes: size },
-    `recording ${live.recordingId} left by a crash is kept: ${(durationMs / 1000).toFixed(2)} s of audio reached the disk`,
-  );
-  return { live, kept: row };
-}
-
 /**
  * Ends a call its process left live. endTime is the last moment that process is known to have been
  * alive (the lock's heartbeat, or the call's last stored change), never the restart, which may
@@ -264,39 +194,4 @@ async function sentSince(store: Store, callId: string, requestType: string, sinc
 async function applicationStatusUrl(store: Store, row: CallRow): Promise<string | null> {
   if (!row.applicationId) return null;
   return (await store.applications.get(row.accountId, row.applicationId))?.statusCallbackUrl ?? null;
-}
-
-function callBody(row: CallRow, requestType: string, extra: Record<string, unknown> = {}): WebhookBody {
-  return {
-    requestType,
-    accountId: row.accountId,
-    callId: row.callId,
-    from: row.from,
-    to: row.to,
-    callStatus: row.status,
-    direction: row.direction,
-    conferenceId: null,
-    queueId: null,
-    parentCallId: row.parentCallId,
-    ...extra,
-  };
-}
-
-/** As after a hang-up (docs/recording.md): termReason hangup, callStatus completed; nulls when no audio. */
-function recordBody(
-  call: CallRow,
-  live: LiveRecordingRow,
-  kept: RecordingRow | null,
-  publicUrl: string,
-): WebhookBody {
-  return callBody(call, "record", {
-    callStatus: "completed",
-    recordingFormat: "audio/wav",
-    termReason: "hangup",
-    privacyMode: live.privacyMode,
-    recordingId: kept ? kept.recordingId : null,
-    recordingUrl: kept ? recordingUrl(publicUrl, kept.accountId, kept.recordingId) : null,
-    recordingSize: kept ? String(kept.sizeBytes) : "0",
-    recordingDurationSec: kept ? Math.ceil(kept.durationMs / 1000) : 0,
-  });
 }
