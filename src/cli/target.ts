@@ -64,7 +64,9 @@ export async function resolveTarget(options: TargetOptions, env = process.env): 
     return { kind: "remote", baseUrl: apiUrl, accountId: id, authorization: basic(id, key) };
   }
   // stdout carries the command's output (e.g. --json): the in-process Belay logs to stderr.
-  const belay = await createBelay(config, belayLogger(config.logLevel, 2));
+  const belay = await createBelay(config, belayLogger(config.logLevel, 2), {
+    role: "a belay command's in-process Belay",
+  });
   const baseUrl = await belay.listen();
   // Credentials given for an account are checked by the in-process API like any client's;
   // without them the command acts as the data folder's default account.

@@ -140,8 +140,22 @@ export class Call {
         endTime: null,
       }),
     );
+    // Started in the same turn as the call's row, so the two share a commit: a call stored as
+    // live has what start-up needs to end it after a crash. Without it the call still runs (start-
+    // up then finds it by its status, and its application's status URL).
+    const noted = clock
+      .track(
+        store.live.addCall({
+          callId: this.facts.callId,
+          accountId: this.facts.accountId,
+          statusCallbackUrl: this.spec.statusCallbackUrl,
+          connectUrl: this.spec.dial && typeof this.spec.firstUrl === "string" ? this.spec.firstUrl : null,
+        }),
+      )
+      .catch((err: unknown) => this.log.warn({ err }, "could not note the call as live"));
     creating.then(this.created.resolve, this.created.reject);
     await creating;
+    await noted;
     this.emit({
       type: "started",
       callId: this.id,
@@ -411,6 +425,7 @@ export class Call {
         this.webhookBody("callStatus", { callEndedReason: reason }),
       );
     }
+    await this.forgetLive();
     this.log.info({ status, reason, durationMs: endTime - this.startedAt }, message ?? "call ended");
     this.emit({ type: "ended", status, reason });
     return message === undefined
@@ -435,6 +450,16 @@ export class Call {
       } catch (again) {
         this.log.error({ err: again }, "the disk is full: the call's end could not be stored");
       }
+    }
+  }
+
+  /** The call has ended and its notifications are stored: start-up has nothing left to finish. */
+  private async forgetLive(): Promise<void> {
+    try {
+      await this.deps.clock.track(this.deps.store.live.removeCall(this.id));
+    } catch (err) {
+      // Harmless: start-up finds the call ended with its callStatus stored, and drops the row.
+      this.log.warn({ err }, "could not clear the call's live marker");
     }
   }
 

@@ -3,7 +3,7 @@ import { newId } from "../contract/ids.js";
 import { isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
-import type { BlobStore } from "../store/blob-store.js";
+import type { BlobStore, BlobWriter } from "../store/blob-store.js";
 import type { RecordingRow, Store } from "../store/types.js";
 import { type Clock, RealClock } from "./clock.js";
 
@@ -29,22 +29,31 @@ export class Recorder {
     private readonly callId: string,
   ) {}
 
-  async open(): Promise<RecordingSink> {
+  /**
+   * Notes the recording as live (with where its webhook goes), then creates its file: a crash from
+   * here on leaves what start-up needs to keep the audio and tell the app, and a file on disk
+   * always has its row (start-up removes any other unfinished file as an orphan).
+   */
+  async open(webhook: { actionUrl: string; privacyMode: boolean }): Promise<RecordingSink> {
     const recordingId = newId("RE");
     const blobKey = recordingBlobKey(this.accountId, recordingId);
-    const blob = await this.deps.clock.track(this.deps.blobs.create(blobKey));
+    const ids = { recordingId, blobKey, accountId: this.accountId, callId: this.callId };
+    const { clock, blobs, store } = this.deps;
+    await clock.track(store.live.addRecording({ ...ids, ...webhook }));
+    let blob: BlobWriter;
+    try {
+      blob = await clock.track(blobs.create(blobKey));
+    } catch (err) {
+      await clock.track(store.live.removeRecording(recordingId)).catch(() => undefined);
+      throw err;
+    }
     const failed = new WriteFailure();
     const writer = new WavWriter(blob, {
-      chunkBytes: this.deps.clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
+      chunkBytes: clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
       onWriteError: (err) => failed.report(err),
     });
-    await this.deps.clock.track(writer.start());
-    return new RecordingSink(this.deps, writer, failed, {
-      recordingId,
-      blobKey,
-      accountId: this.accountId,
-      callId: this.callId,
-    });
+    await clock.track(writer.start());
+    return new RecordingSink(this.deps, writer, failed, ids);
   }
 }
 
@@ -100,18 +109,23 @@ export class RecordingSink {
 
   /**
    * Makes the file durable, then stores its metadata: only then is it downloadable. A file whose
-   * row cannot be stored is deleted, so no recording exists without its row.
+   * row cannot be stored is deleted, so no recording exists without its row. Then it stops being
+   * live (a crash in between leaves both rows: start-up sees the recording row and keeps it).
    */
   async finish(privacyMode: boolean): Promise<FinishedRecording> {
     const { sizeBytes, durationMs, cutShort } = await this.deps.clock.track(this.writer.finish());
     const completedAt = this.deps.clock.now();
+    let row: RecordingRow;
     try {
-      const row = await this.storeRow(privacyMode, sizeBytes, durationMs, completedAt);
-      return { row, cutShort };
+      row = await this.storeRow(privacyMode, sizeBytes, durationMs, completedAt);
     } catch (err) {
       await this.deps.clock.track(this.deps.blobs.delete(this.ids.blobKey)).catch(() => undefined);
+      await this.forgetLive().catch(() => undefined);
       throw err;
     }
+    // A marker left behind is harmless: start-up finds the recording's row and drops it.
+    await this.forgetLive().catch(() => undefined);
+    return { row, cutShort };
   }
 
   private storeRow(
@@ -135,7 +149,13 @@ export class RecordingSink {
     return onceMoreIfDiskFull(() => this.deps.clock.track(this.deps.store.recordings.create(row)));
   }
 
-  abort(): Promise<void> {
-    return this.writer.abort();
+  /** Throws the file away; the recording is no longer live. */
+  async abort(): Promise<void> {
+    await this.writer.abort();
+    await this.forgetLive();
+  }
+
+  private forgetLive(): Promise<void> {
+    return this.deps.clock.track(this.deps.store.live.removeRecording(this.ids.recordingId));
   }
 }

@@ -48,13 +48,15 @@ export function encodeWav(pcm: Int16Array, sampleRate: number = SAMPLE_RATE): Ui
 }
 
 /**
- * Bytes handed to the blob per write: 2 s of 8 kHz audio. Each write is a round trip to the file
- * system's thread pool, which costs about 0.1 ms of CPU however small the write (measured on the
- * benchmark machine, docs/benchmarks.md), so fewer, larger writes are cheaper; holding more than
- * a couple of seconds per call would cost memory instead. At least the local blob store's
- * coalescing size, so chunks go to the file without being copied again.
+ * Bytes handed to the blob per write: 1 s of 8 kHz audio. What is not yet handed over is what a
+ * crash of the process loses (docs/operations/crash-recovery.md), so this is the bound: at most
+ * 1.02 s of the caller's last words. Each write is a round trip to the file system's thread pool,
+ * about 0.045 ms of CPU whatever its size from 8 to 32 KB (measured, see that page), so a second
+ * per write costs a recording 0.045 ms of CPU a second; 2 s halved that and doubled the loss.
+ * At least the local blob store's coalescing size, so chunks go to the file without being copied
+ * again.
  */
-export const WAV_CHUNK_BYTES = 32 * 1024;
+export const WAV_CHUNK_BYTES = 16 * 1024;
 
 /**
  * A recording on a simulated clock arrives thousands of times faster than real time and is gone
@@ -80,7 +82,7 @@ export interface FinishedWav {
 
 /**
  * Streams a recording into a blob as a 16-bit mono WAV. The header and the frames are gathered into
- * one chunk that goes to `blob.write` when full (about every 2 s of audio), one write at a time and
+ * one chunk that goes to `blob.write` when full (about every second of audio), one write at a time and
  * in order, so append() never waits and memory stays at a chunk or two however long the recording.
  * A failed write is kept: later audio is dropped, and finish() aborts the blob and throws that
  * error, except for a full disk (BLOB_DISK_FULL): then finish() keeps the whole milliseconds of

@@ -15,6 +15,8 @@ import type { AccountRow, Store } from "../store/types.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
 import { WebhookTargetPolicy } from "../webhooks/target-policy.js";
 import type { BelayConfig } from "./config.js";
+import { CrashRecovery } from "./crash-recovery.js";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { ensureDefaultAccount } from "./default-account.js";
 import { DeliveryLogPruner } from "./delivery-log-pruner.js";
 import { DiskGuard } from "./disk-guard.js";
@@ -68,12 +70,39 @@ export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
   );
 }
 
-/** The composition root: config → store → engine → webhooks → API. */
-export async function createBelay(config: BelayConfig, logger?: Logger): Promise<Belay> {
+export interface CreateBelayOptions {
+  /** What this process is, named in the data folder's lock (e.g. `belay serve`). */
+  role?: string;
+}
+
+/**
+ * The composition root: config → lock → store → crash recovery → engine → webhooks → API. The
+ * data folder is locked for this process until close(): a second Belay on it is DATA_DIR_IN_USE.
+ */
+export async function createBelay(
+  config: BelayConfig,
+  logger?: Logger,
+  options: CreateBelayOptions = {},
+): Promise<Belay> {
   const log = logger ?? belayLogger(config.logLevel);
   // First: a bad certificate path stops Belay before it has opened anything.
   const tls = config.tls ? await readTls(config.tls) : undefined;
   await mkdir(config.dataDir, { recursive: true });
+  const lock = await lockDataDir(config.dataDir, options.role ?? "belay");
+  try {
+    return await assemble(config, log, tls, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function assemble(
+  config: BelayConfig,
+  log: Logger,
+  tls: { cert: Buffer; key: Buffer } | undefined,
+  lock: DataDirLock,
+): Promise<Belay> {
   const clock = config.clock ?? new RealClock();
   // dateCreated and dateUpdated on the same clock as deadlines such as a recording's deleteAt.
   const disk = diskGuardFor(config, clock, log);
@@ -86,6 +115,23 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
     onDiskFull,
     diskIsFull: () => disk?.isFull() ?? false,
   });
+  // Before any call can start: everything live in the store or on disk is a dead process's.
+  const recovery = await CrashRecovery.settle({
+    store,
+    blobs,
+    clock,
+    logger: log,
+    lastAliveAt: lock.previous?.lastAliveAt,
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if (!recovery.empty) {
+    log.warn(
+      { ...recovery.summary, previousPid: lock.previous?.pid ?? null },
+      "finishing what a Belay process that died left on this data folder",
+    );
+  }
   const account = await ensureDefaultAccount(store, config.credentials);
   const speech = await loadSpeechEngine();
   if (!speech) log.warn("no speech engine: install the optional dependency espeak-ng for Say");
@@ -139,6 +185,8 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
   app.startOutbox();
   privacy.start();
   deliveryLog.start();
+  // The webhooks recovery owes go out once recordingUrl's base is known (after listening).
+  let recovered: Promise<void> | undefined;
 
   return {
     config,
@@ -162,6 +210,8 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       const port = typeof address === "object" && address ? address.port : config.port;
       webhookPolicy.addOwnPort(port, "HTTP");
       baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${port}`;
+      recovered ??= recovery.notify(app, baseUrl);
+      await recovered;
       return baseUrl;
     },
     async close() {
@@ -177,6 +227,7 @@ export async function createBelay(config: BelayConfig, logger?: Logger): Promise
       await app.close();
       await closeApi(api);
       await store.close();
+      await lock.release();
     },
   };
 }

@@ -52,3 +52,15 @@ export interface BlobStore {
   open(key: string): Promise<BlobReader>;
   delete(key: string): Promise<boolean>;
 }
+
+/**
+ * Blobs a writer left unfinished when its process died, for start-up to keep or remove
+ * (docs/operations/crash-recovery.md). Only used while no writer can be live.
+ */
+export interface PartialBlobs {
+  listPartials(): Promise<string[]>;
+  inspectPartial(key: string, headBytes: number): Promise<{ size: number; head: Uint8Array } | undefined>;
+  /** Cuts it to `size`, writes `head` at its start, and makes it durable and visible under `key`. */
+  completePartial(key: string, size: number, head: Uint8Array): Promise<{ size: number }>;
+  deletePartial(key: string): Promise<boolean>;
+}

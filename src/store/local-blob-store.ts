@@ -1,15 +1,12 @@
 import type { Dirent } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { BelayError, isDiskFullError } from "../errors.js";
 import { assertValidBlobKey, PARTIAL_SUFFIX } from "./blob-key.js";
-import type { BlobReader, BlobStat, BlobStore, BlobWriter, ByteRange } from "./blob-store.js";
+import type { BlobReader, BlobStat, BlobStore, BlobWriter, ByteRange, PartialBlobs } from "./blob-store.js";
 import { LocalBlobWriter } from "./local-blob-writer.js";
 import { DirectorySyncs, syncDirectory } from "./sync-directory.js";
-
-/** A `.partial` untouched this long belongs to a writer that died (live writers flush every few s). */
-export const STALE_PARTIAL_AGE_MS = 60 * 60 * 1000;
 
 const MISSING = new Set(["ENOENT", "ENOTDIR"]);
 const KNOWN_FOLDERS_MAX = 10_000;
@@ -37,7 +34,7 @@ export interface DiskFullSignals {
  * Blobs as files under one folder: key `a/b/c.wav` is `<root>/a/b/c.wav`. A blob being written is
  * `<path>.partial` until its writer finishes, so readers never see half a recording.
  */
-export class LocalBlobStore implements BlobStore {
+export class LocalBlobStore implements BlobStore, PartialBlobs {
   readonly root: string;
   private readonly rootPrefix: string;
   /**
@@ -164,37 +161,83 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Removes `.partial` files left by writers that died with the process (a crash mid-recording).
-   * Run at startup; only files untouched for `olderThanMs` (default an hour) go, so a writer
-   * still working in another process keeps its file. Resolves with the number removed.
+   * Keys of the blobs whose writer never finished or aborted: after a crash, the files it was
+   * writing. Only safe to act on while no writer is live (start-up, under the data-folder lock).
    */
-  async sweepStalePartials(options: { olderThanMs?: number; now?: number } = {}): Promise<number> {
-    const cutoff = (options.now ?? Date.now()) - (options.olderThanMs ?? STALE_PARTIAL_AGE_MS);
-    return this.sweepFolder(this.root, cutoff);
+  async listPartials(): Promise<string[]> {
+    const keys: string[] = [];
+    await this.collectPartials(this.root, [], keys);
+    return keys.sort();
   }
 
-  private async sweepFolder(folder: string, cutoff: number): Promise<number> {
+  /** Size and first `headBytes` bytes of an unfinished blob; undefined when there is none. */
+  async inspectPartial(
+    key: string,
+    headBytes: number,
+  ): Promise<{ size: number; head: Uint8Array } | undefined> {
+    let file: FileHandle;
+    try {
+      file = await open(this.pathOf(key) + PARTIAL_SUFFIX, "r");
+    } catch (err) {
+      if (MISSING.has(errnoCode(err) ?? "")) return undefined;
+      throw err;
+    }
+    try {
+      const { size } = await file.stat();
+      const head = new Uint8Array(Math.min(headBytes, size));
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      return { size, head: head.subarray(0, bytesRead) };
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * Finishes an unfinished blob as its writer would have: cut to `size` bytes, `head` written at
+   * the start, fdatasynced, renamed into place, folder synced. Resolves with the final size.
+   */
+  async completePartial(key: string, size: number, head: Uint8Array): Promise<{ size: number }> {
+    const finalPath = this.pathOf(key);
+    const partialPath = finalPath + PARTIAL_SUFFIX;
+    const file = await open(partialPath, "r+");
+    try {
+      await file.truncate(size);
+      await file.write(head, 0, head.byteLength, 0);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await rename(partialPath, finalPath);
+    await this.syncFolder(dirname(finalPath));
+    return { size };
+  }
+
+  /** Removes an unfinished blob; false when there was none. */
+  async deletePartial(key: string): Promise<boolean> {
+    try {
+      await unlink(this.pathOf(key) + PARTIAL_SUFFIX);
+      return true;
+    } catch (err) {
+      if (MISSING.has(errnoCode(err) ?? "")) return false;
+      throw err;
+    }
+  }
+
+  private async collectPartials(folder: string, segments: string[], keys: string[]): Promise<void> {
     let entries: Dirent[];
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (err) {
-      if (MISSING.has(errnoCode(err) ?? "")) return 0;
+      if (MISSING.has(errnoCode(err) ?? "")) return;
       throw err;
     }
-    let removed = 0;
     for (const entry of entries) {
-      const path = join(folder, entry.name);
       if (entry.isDirectory()) {
-        removed += await this.sweepFolder(path, cutoff);
+        await this.collectPartials(join(folder, entry.name), [...segments, entry.name], keys);
       } else if (entry.isFile() && entry.name.endsWith(PARTIAL_SUFFIX)) {
-        const info = await stat(path).catch(() => undefined);
-        if (info !== undefined && info.mtimeMs < cutoff) {
-          await rm(path, { force: true });
-          removed += 1;
-        }
+        keys.push([...segments, entry.name.slice(0, -PARTIAL_SUFFIX.length)].join("/"));
       }
     }
-    return removed;
   }
 
   private async openFile(key: string): Promise<FileHandle> {

@@ -7,9 +7,10 @@ import type { DiskFullSignals } from "./local-blob-store.js";
 
 /**
  * Frames arrive a few hundred bytes at a time; gathering them into one write per this many bytes
- * turns ~50 syscalls a second per recording into about one.
+ * turns ~50 syscalls a second per recording into about one. No more than a WAV chunk: a chunk goes
+ * straight to the file, so bytes held here never add to what a crash loses.
  */
-const COALESCE_BYTES = 32 * 1024;
+const COALESCE_BYTES = 16 * 1024;
 
 /** The write was not tried: the disk is already known to be full. */
 class DiskKnownFull extends Error {

@@ -115,6 +115,31 @@ export interface WebhookDeliveryRow {
   dateUpdated: number;
 }
 
+/**
+ * A call some process is running: what start-up needs to end it if that process died
+ * (docs/operations/crash-recovery.md). Removed when the call has ended.
+ */
+export interface LiveCallRow {
+  callId: string;
+  accountId: string;
+  /** Where its callStatus goes; null when nowhere. */
+  statusCallbackUrl: string | null;
+  /** A call Belay places: where outDialApiConnect goes if it never connects. */
+  connectUrl: string | null;
+  dateCreated: number;
+}
+
+/** A recording being written, and where its `record` webhook goes. Removed once it is stored. */
+export interface LiveRecordingRow {
+  recordingId: string;
+  accountId: string;
+  callId: string;
+  blobKey: string;
+  actionUrl: string;
+  privacyMode: boolean;
+  dateCreated: number;
+}
+
 /** How a virtual device takes a call Belay places to it. */
 export type DeviceMode = "answer" | "busy" | "noAnswer";
 
@@ -214,6 +239,8 @@ export interface CallRepo {
   list(accountId: string, filter?: CallFilter, page?: ListOptions): Promise<Page<CallRow>>;
   /** Bumps revision and dateUpdated. */
   update(accountId: string, callId: string, patch: Patch<CallRow>): Promise<CallRow | undefined>;
+  /** Every account's calls still queued, ringing or inProgress, oldest first (crash recovery). */
+  listActiveAnyAccount(): Promise<CallRow[]>;
 }
 
 export interface RecordingFilter {
@@ -255,6 +282,17 @@ export interface WebhookDeliveryRepo {
    * first; pending ones are never touched. Resolves with how many it deleted.
    */
   deleteSettledBefore(before: number, limit: number): Promise<number>;
+}
+
+/** The calls and recordings in progress, kept so a restart can finish what a crash left. */
+export interface LiveWorkRepo {
+  addCall(row: Omit<LiveCallRow, "dateCreated">): Promise<void>;
+  removeCall(callId: string): Promise<void>;
+  listCalls(): Promise<LiveCallRow[]>;
+  /** Durable when it returns, like a finished recording's row: a power cut cannot orphan the file. */
+  addRecording(row: Omit<LiveRecordingRow, "dateCreated">): Promise<void>;
+  removeRecording(recordingId: string): Promise<void>;
+  listRecordings(): Promise<LiveRecordingRow[]>;
 }
 
 export interface DeviceRepo {
@@ -313,6 +351,7 @@ export interface Store {
   readonly deliveries: WebhookDeliveryRepo;
   readonly devices: DeviceRepo;
   readonly sipDialogs: SipDialogRepo;
+  readonly live: LiveWorkRepo;
   close(): Promise<void>;
   /**
    * Told when the disk runs low (true) or has room again (false), so the store can give back

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { isBelayError } from "../../src/errors.js";
-import { LocalBlobStore, STALE_PARTIAL_AGE_MS } from "../../src/store/local-blob-store.js";
+import { LocalBlobStore } from "../../src/store/local-blob-store.js";
 import { tempDir } from "./helpers.js";
 
 const KEY = `recordings/AC${"1".repeat(40)}/RE${"2".repeat(40)}.wav`;
@@ -331,27 +331,39 @@ describe("LocalBlobStore", () => {
     }
   });
 
-  test("sweepStalePartials removes only .partial files untouched for an hour", async () => {
-    const now = Date.now();
-    const folder = join(blobs.root, "recordings", "AC1");
-    await mkdir(folder, { recursive: true });
-    const stale = join(folder, "RE1.wav.partial");
-    const fresh = join(folder, "RE2.wav.partial");
-    const oldFinished = join(folder, "RE3.wav");
-    for (const path of [stale, fresh, oldFinished]) await writeFile(path, "x");
-    const longAgo = (now - STALE_PARTIAL_AGE_MS - 60_000) / 1000;
-    await utimes(stale, longAgo, longAgo);
-    await utimes(oldFinished, longAgo, longAgo);
-    const tenMinutesAgo = (now - 10 * 60_000) / 1000;
-    await utimes(fresh, tenMinutesAgo, tenMinutesAgo);
-    assert.equal(await blobs.sweepStalePartials({ now }), 1);
-    assert.deepEqual((await readdir(folder)).sort(), ["RE2.wav.partial", "RE3.wav"]);
-    await stat(fresh);
-    assert.equal(await blobs.sweepStalePartials({ now, olderThanMs: 5 * 60_000 }), 1);
-    assert.deepEqual(await readdir(folder), ["RE3.wav"]);
+  test("unfinished blobs: listed by key, inspected, completed in place or deleted", async () => {
+    const other = `recordings/AC${"1".repeat(40)}/RE${"3".repeat(40)}.wav`;
+    const writer = await blobs.create(KEY);
+    await writer.write(pattern(0, 40_000));
+    const second = await blobs.create(other);
+    await second.write(pattern(0, 10));
+    // A finished blob is not unfinished.
+    const done = await blobs.create(`recordings/AC${"1".repeat(40)}/done.wav`);
+    await done.write(pattern(0, 5));
+    await done.finish();
+    assert.deepEqual(await blobs.listPartials(), [KEY, other]);
+
+    const seen = await blobs.inspectPartial(KEY, 44);
+    assert.equal(seen?.size, 40_000);
+    assert.deepEqual(seen?.head, pattern(0, 44));
+    // Ten bytes wait in the writer's memory: on disk there is nothing yet.
+    assert.deepEqual(await blobs.inspectPartial(other, 44), { size: 0, head: new Uint8Array(0) });
+    assert.equal(await blobs.inspectPartial(`recordings/AC${"1".repeat(40)}/none.wav`, 44), undefined);
+
+    const head = new Uint8Array(44).fill(7);
+    assert.deepEqual(await blobs.completePartial(KEY, 30_001, head), { size: 30_001 });
+    const bytes = await readFile(join(blobs.root, ...KEY.split("/")));
+    assert.equal(bytes.length, 30_001, "cut to the size asked");
+    assert.deepEqual(new Uint8Array(bytes.subarray(0, 44)), head);
+    assert.deepEqual(new Uint8Array(bytes.subarray(44)), pattern(44, 30_001 - 44), "the rest untouched");
+    assert.equal((await blobs.stat(KEY))?.size, 30_001, "visible under its key");
+
+    assert.equal(await blobs.deletePartial(other), true);
+    assert.equal(await blobs.deletePartial(other), false);
+    assert.deepEqual(await blobs.listPartials(), []);
   });
 
-  test("sweepStalePartials on a root that does not exist yet removes nothing", async () => {
-    assert.equal(await new LocalBlobStore(join(temp.dir, "absent")).sweepStalePartials(), 0);
+  test("listPartials on a root that does not exist yet is empty", async () => {
+    assert.deepEqual(await new LocalBlobStore(join(temp.dir, "absent")).listPartials(), []);
   });
 });

@@ -65,6 +65,7 @@ describe("openSqliteStore", () => {
       assert.deepEqual(applied, [
         { name: "0001_initial" },
         { name: "0002_devices" },
+        { name: "0003_recovery" },
         { name: "0004_sip_dialogs" },
         { name: "0005_delivery_retention" },
       ]);
@@ -101,6 +102,7 @@ describe("openSqliteStore", () => {
       assert.deepEqual(await migrateToLatest(db, "sqlite"), [
         "0001_initial",
         "0002_devices",
+        "0003_recovery",
         "0004_sip_dialogs",
         "0005_delivery_retention",
       ]);
@@ -112,6 +114,8 @@ describe("openSqliteStore", () => {
         "calls",
         "devices",
         "incoming_phone_numbers",
+        "live_calls",
+        "live_recordings",
         "recordings",
         "sip_dialogs",
         "webhook_deliveries",

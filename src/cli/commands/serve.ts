@@ -127,7 +127,7 @@ export function registerServe(program: Command): void {
           : {}),
         ...minFreeDiskOf(flags.minFreeDisk),
       });
-      const belay = await createBelay(config);
+      const belay = await createBelay(config, undefined, { role: "belay serve" });
       const url = await belay.listen();
       const serverFile = path.join(config.dataDir, SERVER_FILE);
       await writeFile(serverFile, JSON.stringify({ url, pid: process.pid }));

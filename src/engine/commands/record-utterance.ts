@@ -25,7 +25,9 @@ export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, 
   const options = withDefaults(DEFAULTS.recordUtterance, attrs);
   // The file is opened while the beep plays, so recording starts the moment the beep ends however
   // slow the disk is: in real time a late start loses the caller's first frames.
-  const opening = signal.aborted ? undefined : ctx.recorder.open();
+  const opening = signal.aborted
+    ? undefined
+    : ctx.recorder.open({ actionUrl: attrs.actionUrl, privacyMode: options.privacyMode });
   // Awaited only after the beep: a failure must not count as unhandled meanwhile.
   opening?.catch(() => undefined);
   if (options.playBeep && !signal.aborted) await ctx.play(BEEP, signal);

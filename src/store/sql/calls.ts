@@ -133,6 +133,16 @@ export class SqlCallRepo implements CallRepo {
     return { items: rows.map(callFromColumns), total: decodeInt64(counted.total) };
   }
 
+  async listActiveAnyAccount(): Promise<CallRow[]> {
+    const rows = await this.db
+      .selectFrom("calls")
+      .selectAll()
+      .where("status", "in", ACTIVE_CALL_STATUSES)
+      .orderBy("seq", "asc")
+      .execute();
+    return rows.map(callFromColumns);
+  }
+
   async update(accountId: string, callId: string, patch: Patch<CallRow>): Promise<CallRow | undefined> {
     const { callId: newId, accountId: newAccount, dateUpdated: _ignored, ...changes } = patch;
     assertUnchanged("callId", newId, callId);

@@ -152,6 +152,26 @@ export interface SipDialogsTable {
   date_created: Int64;
 }
 
+/** A call a process is running (docs/operations/crash-recovery.md). */
+export interface LiveCallsTable {
+  call_id: string;
+  account_id: string;
+  status_callback_url: string | null;
+  connect_url: string | null;
+  date_created: Int64;
+}
+
+/** A recording being written. */
+export interface LiveRecordingsTable {
+  recording_id: string;
+  account_id: string;
+  call_id: string;
+  blob_key: string;
+  action_url: string;
+  privacy_mode: Flag;
+  date_created: Int64;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -161,6 +181,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   devices: DevicesTable;
   sip_dialogs: SipDialogsTable;
+  live_calls: LiveCallsTable;
+  live_recordings: LiveRecordingsTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

@@ -5,6 +5,7 @@ import { SqlApplicationRepo } from "./applications.js";
 import { SqlCallRepo } from "./calls.js";
 import { SqlWebhookDeliveryRepo } from "./deliveries.js";
 import { SqlDeviceRepo } from "./devices.js";
+import { SqlLiveWorkRepo } from "./live-work.js";
 import { SqlPhoneNumberRepo } from "./numbers.js";
 import { SqlRecordingRepo } from "./recordings.js";
 import type { Database } from "./schema.js";
@@ -52,6 +53,7 @@ export function createSqlStore(
     deliveries: new SqlWebhookDeliveryRepo(db, now),
     devices: new SqlDeviceRepo(db, now),
     sipDialogs: new SqlSipDialogRepo(db, now),
+    live: new SqlLiveWorkRepo(db, now, durability.durably),
     close() {
       closing ??= db.destroy().finally(() => durability.close());
       return closing;

@@ -3,6 +3,7 @@ import { BelayError } from "../../../errors.js";
 import type { SqlDialectName } from "../schema.js";
 import { initialMigration } from "./0001_initial.js";
 import { devicesMigration } from "./0002_devices.js";
+import { recoveryMigration } from "./0003_recovery.js";
 import { sipDialogsMigration } from "./0004_sip_dialogs.js";
 import { deliveryRetentionMigration } from "./0005_delivery_retention.js";
 
@@ -13,6 +14,7 @@ export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
       return {
         "0001_initial": initialMigration(dialect),
         "0002_devices": devicesMigration(dialect),
+        "0003_recovery": recoveryMigration(),
         "0004_sip_dialogs": sipDialogsMigration(dialect),
         "0005_delivery_retention": deliveryRetentionMigration(),
       };
