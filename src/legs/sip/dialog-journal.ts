@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SipDialogKey, SipDialogRepo } from "../../store/types.js";
+import type { SipDialogKey, SipDialogRepo, SipDialogRow } from "../../store/types.js";
 import type { Dialog, SavedDialog } from "./dialog.js";
 
 /** Belay's call a dialog belongs to, written beside it. */
@@ -90,18 +90,7 @@ function rowOf(saved: SavedDialog) {
 }
 
 /** A stored row as restore() takes it. */
-export function savedOf(row: {
-  sipCallId: string;
-  localTag: string;
-  remoteTag: string;
-  localUri: string;
-  remoteUri: string;
-  remoteTarget: string;
-  routeSet: string[];
-  localCseq: number;
-  destinationAddress: string;
-  destinationPort: number;
-}): SavedDialog {
+export function savedOf(row: Omit<SipDialogRow, "callId" | "accountId">): SavedDialog {
   return {
     callId: row.sipCallId,
     localTag: row.localTag,
