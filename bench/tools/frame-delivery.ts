@@ -7,9 +7,10 @@
  *
  * A diagnostic for docs/virtual-calls.md, not one of the benchmarks: it prints, and saves nothing.
  */
-import { SimulatedClock } from "../../src/engine/clock.js";
+
 import { VirtualLeg } from "../../src/legs/virtual/virtual-leg.js";
 import { FRAME_MS } from "../../src/media/frame.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { numberOption } from "../lib/args.js";
 import { timesLimited } from "../lib/limited.js";
 

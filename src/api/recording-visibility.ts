@@ -1,5 +1,5 @@
-import type { Clock } from "../engine/clock.js";
 import type { RecordingRow, Store } from "../store/types.js";
+import type { Clock } from "../time/clock.js";
 import { apiError } from "./errors.js";
 
 /**

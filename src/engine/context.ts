@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
 import type { CallDirection, CallStatus } from "../store/types.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../time/clock.js";
 import type { MediaBus } from "./media-bus.js";
 import type { PerclOutcome, WebhookBody } from "./ports.js";
 import type { Recorder } from "./recorder.js";

@@ -2,9 +2,9 @@ import type { Logger } from "pino";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { Store } from "../store/types.js";
+import type { Clock } from "../time/clock.js";
 import type { AudioService } from "./audio-service.js";
 import { Call, type CallOutcome, type CallSpec } from "./call.js";
-import type { Clock } from "./clock.js";
 import type { AppClient } from "./ports.js";
 
 export interface EngineLimits {

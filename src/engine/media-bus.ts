@@ -1,5 +1,5 @@
 import { FRAME_MS, type Frame } from "../media/frame.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../time/clock.js";
 
 /** Returns true when it ran to the end synchronously: no promise settled, no I/O started. */
 type FrameHandler = (frame: Frame) => boolean;

@@ -5,7 +5,7 @@ import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
 import type { BlobStore, BlobWriter } from "../store/blob-store.js";
 import type { RecordingRow, Store } from "../store/types.js";
-import { type Clock, RealClock } from "./clock.js";
+import { type Clock, RealClock } from "../time/clock.js";
 
 export interface RecorderDeps {
   store: Store;

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
-import type { Clock } from "../engine/clock.js";
 import { BelayError } from "../errors.js";
+import type { Clock } from "../time/clock.js";
 import { parseRange, parseRangeList } from "../webhooks/target-policy.js";
 import { type FreeSpaceProbe, type MinFreeDisk, parseMinFreeDisk } from "./disk-space.js";
 import { parseDuration } from "./duration.js";

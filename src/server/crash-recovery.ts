@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { Clock } from "../engine/clock.js";
 import type { AppClient } from "../engine/ports.js";
 import type { BlobStore, PartialBlobs } from "../store/blob-store.js";
 import { ACTIVE_CALL_STATUSES } from "../store/sql/calls.js";
 import type { CallRow, CallStatus, LiveCallRow, Store } from "../store/types.js";
+import type { Clock } from "../time/clock.js";
 import { type SettledRecording, settleRecording } from "./recover-recording.js";
 import { callBody, recordBody } from "./recovered-webhooks.js";
 

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../engine/clock.js";
 import type { WebhookDeliveryRepo } from "../store/types.js";
+import type { Clock, Timer } from "../time/clock.js";
 
 /**
  * Rows deleted per statement: SQLite runs on the event loop, so each delete must be short for the

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../engine/clock.js";
+import type { Clock, Timer } from "../time/clock.js";
 import type { DiskReserve } from "./disk-reserve.js";
 import { type FreeSpaceProbe, formatBytes, type MinFreeDisk, minFreeBytes } from "./disk-space.js";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../engine/clock.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { RecordingRow, Store } from "../store/types.js";
+import type { Clock, Timer } from "../time/clock.js";
 
 /**
  * Deletes privacyMode recordings (file, then metadata) once their two minutes are up. The

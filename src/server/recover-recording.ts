@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
-import type { Clock } from "../engine/clock.js";
 import { planWavRepair } from "../media/wav-repair.js";
 import { WAV_HEADER_BYTES } from "../media/wav-write.js";
 import type { BlobStore, PartialBlobs } from "../store/blob-store.js";
 import type { LiveRecordingRow, RecordingRow, Store } from "../store/types.js";
+import type { Clock } from "../time/clock.js";
 
 /** 8000 samples a second of 2 bytes each. */
 const BYTES_PER_MS = 16;

@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
 import { normalizeE164 } from "../contract/e164.js";
 import { newId } from "../contract/ids.js";
-import type { Clock } from "../engine/clock.js";
 import type { Engine } from "../engine/engine.js";
 import { openRtpSession } from "../legs/sip/rtp/session.js";
 import { createSdpNegotiator } from "../legs/sip/sdp/negotiator.js";
 import { type InboundDecision, SipService } from "../legs/sip/sip-service.js";
 import type { SipTimers } from "../legs/sip/timers.js";
 import type { Store } from "../store/types.js";
+import type { Clock } from "../time/clock.js";
 import type { BelayConfig } from "./config.js";
 import type { DiskGuard } from "./disk-guard.js";
 import { routeInbound } from "./inbound-route.js";

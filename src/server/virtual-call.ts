@@ -1,10 +1,10 @@
 import { newId } from "../contract/ids.js";
 import type { CallOutcome } from "../engine/call.js";
-import { type Clock, SimulatedClock } from "../engine/clock.js";
 import type { Engine } from "../engine/engine.js";
 import type { TimelineListener } from "../engine/timeline.js";
 import type { CallerScript } from "../legs/virtual/script.js";
 import { VirtualLeg } from "../legs/virtual/virtual-leg.js";
+import { type Clock, SimulatedClock } from "../time/clock.js";
 import type { CallRouting } from "./inbound-route.js";
 
 export interface VirtualCallRequest {

@@ -9,10 +9,10 @@ import { newId } from "../contract/ids.js";
 import type { PerclCommand } from "../contract/percl/index.js";
 import { signPayload } from "../contract/signature.js";
 import { serializeWebhook } from "../contract/webhooks.js";
-import type { Clock } from "../engine/clock.js";
 import type { AppClient, WebhookTarget } from "../engine/ports.js";
 import { BelayError, onceMoreIfDiskFull } from "../errors.js";
 import type { WebhookDeliveryRepo } from "../store/types.js";
+import type { Clock } from "../time/clock.js";
 import { classifyPerclReply, displayUrl, type PerclReply } from "./classify.js";
 import type { Resolver } from "./guarded-connector.js";
 import {

@@ -10,8 +10,8 @@
  * at-least-once and apps drop duplicates by the Belay-Delivery-Id header.
  */
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../engine/clock.js";
 import type { WebhookDeliveryRepo, WebhookDeliveryRow } from "../store/types.js";
+import type { Clock, Timer } from "../time/clock.js";
 import { retryDelayMs } from "./backoff.js";
 import { displayUrl } from "./classify.js";
 import { type PostResult, refusalFields } from "./http-post.js";

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { DEFAULTS } from "../../src/contract/defaults.js";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { type ScriptedApp, startBelay, startScriptedApp, type TestBelay, tempDir } from "../e2e/harness.js";
 import { assertApiError, call, get, recordingRoutes, seedCall } from "./helpers.js";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { newApiKey, newId } from "../../src/contract/ids.js";
 import { parseRfc1123 } from "../../src/contract/rest.js";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import type { AccountRow } from "../../src/store/types.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import {
   basicAuth,
   createAccount,

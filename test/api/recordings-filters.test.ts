@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { newId } from "../../src/contract/ids.js";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import type { AccountRow } from "../../src/store/types.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import {
   basicAuth,
   createAccount,

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import { after, before, test } from "node:test";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { FRAME_SAMPLES } from "../../src/media/frame.js";
 import { readWav } from "../../src/media/wav-read.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { call } from "../api/helpers.js";
 import { toInt16, whiteNoise } from "../media/signals.js";
 import {

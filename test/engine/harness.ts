@@ -14,7 +14,6 @@ import { newId } from "../../src/contract/ids.js";
 import { type PerclCommand, parsePercl } from "../../src/contract/percl/index.js";
 import { type AudioService, createAudioService } from "../../src/engine/audio-service.js";
 import type { CallOutcome } from "../../src/engine/call.js";
-import { type Clock, SimulatedClock } from "../../src/engine/clock.js";
 import { DEFAULT_LIMITS, Engine, type EngineLimits } from "../../src/engine/engine.js";
 import type {
   AppClient,
@@ -34,6 +33,7 @@ import type { BlobStore } from "../../src/store/blob-store.js";
 import { LocalBlobStore } from "../../src/store/local-blob-store.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
 import type { CallRow, RecordingRow, Store } from "../../src/store/types.js";
+import { type Clock, SimulatedClock } from "../../src/time/clock.js";
 import { toInt16, whiteNoise } from "../media/signals.js";
 
 export const APP = "http://app.test";

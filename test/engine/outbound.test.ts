@@ -4,13 +4,13 @@ import pino from "pino";
 import { newId } from "../../src/contract/ids.js";
 import { createAudioService } from "../../src/engine/audio-service.js";
 import type { Call, CallOutcome } from "../../src/engine/call.js";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { dialDigitsSteps } from "../../src/engine/dial-digits.js";
 import { DEFAULT_LIMITS, Engine } from "../../src/engine/engine.js";
 import type { TimelineEvent } from "../../src/engine/timeline.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
 import { type CalleeAnswer, VirtualCallee } from "../../src/legs/virtual/virtual-callee.js";
 import type { CallRow } from "../../src/store/types.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import {
   type AppRequest,
   appUrl,

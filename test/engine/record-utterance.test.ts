@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { DEFAULTS } from "../../src/contract/defaults.js";
-import { RealClock } from "../../src/engine/clock.js";
 import type { WebhookBody } from "../../src/engine/ports.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
 import { FRAME_MS, FRAME_SAMPLES } from "../../src/media/frame.js";
@@ -12,6 +11,7 @@ import { beep } from "../../src/media/tones.js";
 import { WAV_HEADER_BYTES } from "../../src/media/wav-write.js";
 import { PrivacySweeper } from "../../src/server/privacy-sweeper.js";
 import type { BlobStore } from "../../src/store/blob-store.js";
+import { RealClock } from "../../src/time/clock.js";
 import {
   appUrl,
   type CallRun,

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { AudioService } from "../../src/engine/audio-service.js";
-import { RealClock } from "../../src/engine/clock.js";
 import type { HeardClip } from "../../src/legs/virtual/virtual-leg.js";
 import { FRAME_MS, FRAME_SAMPLES } from "../../src/media/frame.js";
 import { loadSpeechEngine, type SpeechEngine } from "../../src/media/tts.js";
+import { RealClock } from "../../src/time/clock.js";
 import { assertEnded, EngineHarness, eventsOf } from "./harness.js";
 
 let h: EngineHarness;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { VirtualLeg } from "../../src/legs/virtual/virtual-leg.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 
 describe("VirtualLeg on a simulated clock", () => {
   test("frames that follow each other in one callback keep their own times around other timers", async () => {

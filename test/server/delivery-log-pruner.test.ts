@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, test } from "node:test";
 import pino from "pino";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { resolveConfig } from "../../src/server/config.js";
 import { DeliveryLogPruner } from "../../src/server/delivery-log-pruner.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { startBelay } from "../e2e/harness.js";
 import { id, newAccount, newDelivery, openTestStore, type TestStore } from "../store/helpers.js";
 

@@ -3,13 +3,13 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { isBelayError } from "../../src/errors.js";
 import { RESERVE_FILE } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
 import { DISK_RETRY_AFTER_SEC, DiskGuard, reserveBytesFor } from "../../src/server/disk-guard.js";
 import { DiskReserve } from "../../src/server/disk-reserve.js";
 import { type FreeSpace, parseMinFreeDisk } from "../../src/server/disk-space.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { assertApiError, call } from "../api/helpers.js";
 import { describeRun, runCli } from "../cli/run-cli.js";
 import {

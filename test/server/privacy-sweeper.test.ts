@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import pino from "pino";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { PrivacySweeper } from "../../src/server/privacy-sweeper.js";
 import { LocalBlobStore } from "../../src/store/local-blob-store.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import {
   id,
   newAccount,

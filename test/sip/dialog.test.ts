@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import pino from "pino";
-import { RealClock } from "../../src/engine/clock.js";
 import type { LegListener } from "../../src/engine/leg.js";
 import { Dialog } from "../../src/legs/sip/dialog.js";
 import { parseSipMessage } from "../../src/legs/sip/message/parse.js";
@@ -12,6 +11,7 @@ import type { RtpMedia, RtpStats } from "../../src/legs/sip/rtp/types.js";
 import { createSdpNegotiator } from "../../src/legs/sip/sdp/negotiator.js";
 import type { MediaPlan } from "../../src/legs/sip/sdp/types.js";
 import { SipService } from "../../src/legs/sip/sip-service.js";
+import { RealClock } from "../../src/time/clock.js";
 import { PeerCall } from "./sip-call-peer.js";
 import { peerRequest } from "./sip-text.js";
 import { sdpOffer, UdpPeer } from "./udp-peer.js";

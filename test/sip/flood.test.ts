@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import pino from "pino";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import { SIP_INPUT_LOG_LIMIT } from "../../src/legs/sip/log-limiter.js";
 import type { SipResponse } from "../../src/legs/sip/message/types.js";
 import { createSdpNegotiator } from "../../src/legs/sip/sdp/negotiator.js";
 import { SipService } from "../../src/legs/sip/sip-service.js";
 import { RFC3261_TIMERS, transactionTimeout } from "../../src/legs/sip/timers.js";
 import type { ServerTransactionLimits } from "../../src/legs/sip/transaction-layer.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { UdpPeer } from "./udp-peer.js";
 
 /**

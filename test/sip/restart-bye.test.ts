@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { RealClock } from "../../src/engine/clock.js";
 import { serializeSipMessage } from "../../src/legs/sip/message/serialize.js";
 import { parseVia } from "../../src/legs/sip/message/via.js";
 import { responseFor } from "../../src/legs/sip/responses.js";
@@ -11,6 +10,7 @@ import { type Belay, createBelay, DATABASE_FILE } from "../../src/server/belay.j
 import { resolveConfig } from "../../src/server/config.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
 import type { SipDialogRow, Store } from "../../src/store/types.js";
+import { RealClock } from "../../src/time/clock.js";
 import { tempDir } from "../e2e/harness.js";
 import { LogCapture } from "./log-capture.js";
 import { freeUdpPort, UdpPeer } from "./udp-peer.js";

@@ -1,11 +1,11 @@
 import dgram from "node:dgram";
 import { once } from "node:events";
 import pino, { type Logger } from "pino";
-import type { Clock, Timer } from "../../src/engine/clock.js";
 import { type RtpPacket, serializeRtp } from "../../src/legs/sip/rtp/packet.js";
 import { openRtpSession, type RtpSession } from "../../src/legs/sip/rtp/session.js";
 import type { MediaPlan } from "../../src/legs/sip/sdp/types.js";
 import { encodeAlaw, encodeUlaw } from "../../src/media/g711.js";
+import type { Clock, Timer } from "../../src/time/clock.js";
 
 export const HOST = "127.0.0.1";
 export const RANGE = { min: 40000, max: 40999 };

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { RealClock } from "../../src/engine/clock.js";
 import { serializeRtp } from "../../src/legs/sip/rtp/packet.js";
 import { openRtpSession } from "../../src/legs/sip/rtp/session.js";
 import { decodeAlaw, decodeUlaw } from "../../src/media/g711.js";
+import { RealClock } from "../../src/time/clock.js";
 import {
   type AudioStream,
   audioPacket,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import pino from "pino";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import type { ClientTransactionUser } from "../../src/legs/sip/client-transaction.js";
 import { createHeaders } from "../../src/legs/sip/message/headers.js";
 import { parseSipMessage } from "../../src/legs/sip/message/parse.js";
@@ -13,6 +12,7 @@ import type { ServerTransaction } from "../../src/legs/sip/server-transaction.js
 import { RFC3261_TIMERS } from "../../src/legs/sip/timers.js";
 import { TransactionLayer, type TransactionUser } from "../../src/legs/sip/transaction-layer.js";
 import type { Endpoint } from "../../src/legs/sip/transport.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { peerRequest, sipText } from "./sip-text.js";
 
 /**

@@ -5,8 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
-import type { Clock } from "../../src/engine/clock.js";
 import type { WebhookDeliveryRepo, WebhookDeliveryRow } from "../../src/store/types.js";
+import type { Clock } from "../../src/time/clock.js";
 
 export const ACCOUNT_ID = `AC${"1".repeat(40)}`;
 export const CALL_ID = `CA${"2".repeat(40)}`;

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { setImmediate as setImmediatePromise } from "node:timers/promises";
 import freeClimbSDK from "@freeclimb/sdk";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import type { WebhookTarget } from "../../src/engine/ports.js";
 import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
 import type { WebhookDeliveryRepo } from "../../src/store/types.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { type AppClientOptions, createAppClient } from "../../src/webhooks/app-client.js";
 import {
   ACCOUNT_ID,

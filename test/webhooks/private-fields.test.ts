@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import type { WebhookTarget } from "../../src/engine/ports.js";
 import { isBelayError } from "../../src/errors.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { createAppClient } from "../../src/webhooks/app-client.js";
 import {
   ACCOUNT_ID,

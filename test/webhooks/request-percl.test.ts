@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import freeClimbSDK from "@freeclimb/sdk";
-import { SimulatedClock } from "../../src/engine/clock.js";
 import type { WebhookTarget } from "../../src/engine/ports.js";
+import { SimulatedClock } from "../../src/time/clock.js";
 import { createAppClient } from "../../src/webhooks/app-client.js";
 import {
   ACCOUNT_ID,

@@ -1,5 +1,5 @@
 import { DEFAULTS } from "../../contract/defaults.js";
-import type { Timer } from "../clock.js";
+import type { Timer } from "../../time/clock.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { continueWith } from "./continue-with.js";
 import { pause } from "./pause.js";

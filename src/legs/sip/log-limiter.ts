@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../../engine/clock.js";
+import type { Clock, Timer } from "../../time/clock.js";
 
 export interface LogLimit {
   /** Lines of one kind written per window; the rest are counted. */

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from "../../engine/clock.js";
+import type { Clock, Timer } from "../../time/clock.js";
 import type { SipRequest, SipResponse } from "./message/types.js";
 import { type SipTimers, transactionTimeout } from "./timers.js";
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { Clock } from "../../engine/clock.js";
 import type { Leg, LegListener } from "../../engine/leg.js";
+import type { Clock } from "../../time/clock.js";
 import type { Dialog, LocalIdentity } from "./dialog.js";
 import type { DialogJournal, DialogOwner } from "./dialog-journal.js";
 import type { SipRequest, SipResponse } from "./message/types.js";

@@ -1,5 +1,5 @@
-import type { Timer } from "../../engine/clock.js";
 import type { DialOutcome, DialRequest, OutboundLeg } from "../../engine/leg.js";
+import type { Timer } from "../../time/clock.js";
 import type { ClientTransaction } from "./client-transaction.js";
 import { Dialog } from "./dialog.js";
 import { createHeaders } from "./message/headers.js";

@@ -1,5 +1,5 @@
 import type { CallEndedReason } from "../../contract/webhooks.js";
-import type { Timer } from "../../engine/clock.js";
+import type { Timer } from "../../time/clock.js";
 import { Dialog } from "./dialog.js";
 import type { SipRequest } from "./message/types.js";
 import { responseFor } from "./responses.js";

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
-import type { Clock } from "../../engine/clock.js";
 import type { OutboundLeg } from "../../engine/leg.js";
 import { isBelayError } from "../../errors.js";
 import type { SipDialogRepo } from "../../store/types.js";
+import type { Clock } from "../../time/clock.js";
 import type { LocalIdentity } from "./dialog.js";
 import { DialogJournal, type DialogOwner } from "./dialog-journal.js";
 import { byeLeftDialogs } from "./left-dialogs.js";

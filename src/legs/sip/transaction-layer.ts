@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Clock } from "../../engine/clock.js";
+import type { Clock } from "../../time/clock.js";
 import {
   type ClientTransaction,
   type ClientTransactionUser,

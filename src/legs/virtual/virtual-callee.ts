@@ -1,5 +1,5 @@
-import type { Clock } from "../../engine/clock.js";
 import type { DialOutcome, DialRequest, OutboundLeg } from "../../engine/leg.js";
+import type { Clock } from "../../time/clock.js";
 import type { CallerScript } from "./script.js";
 import { VirtualLeg } from "./virtual-leg.js";
 

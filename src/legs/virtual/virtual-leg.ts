@@ -1,6 +1,6 @@
-import { type Clock, RAN_TO_COMPLETION, type Timer } from "../../engine/clock.js";
 import type { Leg, LegListener } from "../../engine/leg.js";
 import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from "../../media/frame.js";
+import { type Clock, RAN_TO_COMPLETION, type Timer } from "../../time/clock.js";
 import { type CallerScript, type KeyPress, keyPresses } from "./script.js";
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;

@@ -1,5 +1,5 @@
-import type { Clock, Timer } from "../../../engine/clock.js";
 import { alawEncode, ulawEncode } from "../../../media/g711.js";
+import type { Clock, Timer } from "../../../time/clock.js";
 import { EVENT_PAYLOAD_BYTES, writeEventPayload } from "./dtmf.js";
 import { RTP_HEADER_BYTES, writeRtpHeader } from "./packet.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MAX_TIMERS_PER_TURN, RAN_TO_COMPLETION, SimulatedClock } from "../../src/engine/clock.js";
+import { MAX_TIMERS_PER_TURN, RAN_TO_COMPLETION, SimulatedClock } from "../../src/time/clock.js";
 
 /** Resolves after `ms` of real time: I/O the simulated clock knows nothing about. */
 function realDelay(ms: number): Promise<void> {
