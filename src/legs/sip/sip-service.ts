@@ -271,7 +271,10 @@ export class SipService {
     }
     const refusal = this.options.refusal?.();
     if (refusal) {
-      logger.warn({ callId: request.headers.get("Call-ID"), reason: refusal.message }, "INVITE refused: 503");
+      this.refusalLog.warn(
+        { callId: request.headers.get("Call-ID"), reason: refusal.message },
+        "INVITE refused: 503",
+      );
       refuse(503, refusal.phrase, { "Retry-After": String(refusal.retryAfterSec) });
       return;
     }
