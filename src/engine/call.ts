@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
-import { BelayError, isDiskFullError } from "../errors.js";
+import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
 import { executeCommand } from "./commands/index.js";
 import type { CallFacts, CommandContext, CommandResult, DistributiveOmit } from "./context.js";
@@ -439,17 +439,13 @@ export class Call {
    * webhook goes out all the same, so the app hears how its call ended.
    */
   private async storeEnd(end: { status: CallStatus; endTime: number; callEndedReason: CallEndedReason }) {
-    const write = () =>
-      this.deps.clock.track(this.deps.store.calls.update(this.facts.accountId, this.id, end));
     try {
-      await write();
+      await onceMoreIfDiskFull(() =>
+        this.deps.clock.track(this.deps.store.calls.update(this.facts.accountId, this.id, end)),
+      );
     } catch (err) {
       if (!isDiskFullError(err)) throw err;
-      try {
-        await write();
-      } catch (again) {
-        this.log.error({ err: again }, "the disk is full: the call's end could not be stored");
-      }
+      this.log.error({ err }, "the disk is full: the call's end could not be stored");
     }
   }
 
