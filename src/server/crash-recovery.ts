@@ -1,8 +1,13 @@
 import type { Logger } from "pino";
 import type { AppClient } from "../engine/ports.js";
 import type { BlobStore, PartialBlobs } from "../store/blob-store.js";
-import { ACTIVE_CALL_STATUSES } from "../store/sql/calls.js";
-import type { CallRow, CallStatus, LiveCallRow, Store } from "../store/types.js";
+import {
+  ACTIVE_CALL_STATUSES,
+  type CallRow,
+  type CallStatus,
+  type LiveCallRow,
+  type Store,
+} from "../store/types.js";
 import type { Clock } from "../time/clock.js";
 import { type SettledRecording, settleRecording } from "./recover-recording.js";
 import { callBody, recordBody } from "./recovered-webhooks.js";

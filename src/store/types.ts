@@ -14,6 +14,9 @@ export type CallStatus =
   | "busy"
   | "noAnswer";
 
+/** Calls not yet finished: FreeClimb's `active=true`, and what a crash leaves live. */
+export const ACTIVE_CALL_STATUSES: readonly CallStatus[] = ["queued", "ringing", "inProgress"];
+
 export type CallDirection = "inbound" | "outboundAPI" | "outboundDial";
 
 export interface AccountRow {

@@ -8,7 +8,15 @@ import {
   sql,
   type Updateable,
 } from "kysely";
-import type { CallFilter, CallRepo, CallRow, CallStatus, ListOptions, Page, Patch } from "../types.js";
+import {
+  ACTIVE_CALL_STATUSES,
+  type CallFilter,
+  type CallRepo,
+  type CallRow,
+  type ListOptions,
+  type Page,
+  type Patch,
+} from "../types.js";
 import { decodeInt64, decodeNullableInt64, insertedRow } from "./codec.js";
 import { CompiledShapes } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
@@ -16,9 +24,6 @@ import type { CallsTable, Database } from "./schema.js";
 import { assertUnchanged, translateWriteError } from "./sql-errors.js";
 
 type CallFields = Omit<CallRow, "dateCreated" | "dateUpdated" | "revision">;
-
-/** FreeClimb's `active=true`: calls not yet finished. (`active=false` does not filter.) */
-export const ACTIVE_CALL_STATUSES: readonly CallStatus[] = ["queued", "ringing", "inProgress"];
 
 function callFromColumns(c: Selectable<CallsTable>): CallRow {
   return {
