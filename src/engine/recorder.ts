@@ -74,12 +74,6 @@ class WriteFailure {
   }
 }
 
-/** A finished recording: its row, and whether a full disk cut it short. */
-export interface FinishedRecording {
-  row: RecordingRow;
-  cutShort: boolean;
-}
-
 export class RecordingSink {
   constructor(
     private readonly deps: RecorderDeps,
@@ -112,8 +106,8 @@ export class RecordingSink {
    * row cannot be stored is deleted, so no recording exists without its row. Then it stops being
    * live (a crash in between leaves both rows: start-up sees the recording row and keeps it).
    */
-  async finish(privacyMode: boolean): Promise<FinishedRecording> {
-    const { sizeBytes, durationMs, cutShort } = await this.deps.clock.track(this.writer.finish());
+  async finish(privacyMode: boolean): Promise<RecordingRow> {
+    const { sizeBytes, durationMs } = await this.deps.clock.track(this.writer.finish());
     const completedAt = this.deps.clock.now();
     let row: RecordingRow;
     try {
@@ -125,7 +119,7 @@ export class RecordingSink {
     }
     // A marker left behind is harmless: start-up finds the recording's row and drops it.
     await this.forgetLive().catch(() => undefined);
-    return { row, cutShort };
+    return row;
   }
 
   private storeRow(

@@ -1,8 +1,9 @@
 import { DEFAULTS } from "../../contract/defaults.js";
 import { isDiskFullError } from "../../errors.js";
 import { beep } from "../../media/tones.js";
+import type { RecordingRow } from "../../store/types.js";
 import type { CommandContext } from "../context.js";
-import type { FinishedRecording, RecordingSink } from "../recorder.js";
+import type { RecordingSink } from "../recorder.js";
 import { continueWith } from "./continue-with.js";
 import type { CommandHandler } from "./types.js";
 import { type CaptureEnd, UtteranceCapture } from "./utterance-capture.js";
@@ -184,16 +185,15 @@ async function finishRecording(
       recordingDurationSec: 0,
     });
   }
-  let finished: FinishedRecording;
+  let row: RecordingRow;
   try {
-    finished = await sink.finish(privacyMode);
+    row = await sink.finish(privacyMode);
   } catch (err) {
     if (!isDiskFullError(err)) throw err;
     // Nothing of it could be kept (not one sample reached the disk, or its row did not fit).
     ctx.log.warn({ err, recordingId: sink.recordingId }, "the disk is full: the recording is lost");
     return finishRecording(ctx, undefined, false, privacyMode, termReason);
   }
-  const { row } = finished;
   const url = ctx.recordingUrl(row.recordingId);
   const durationSec = Math.ceil(row.durationMs / 1000);
   ctx.emit({
