@@ -9,11 +9,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { directRouting } from "../src/calls/inbound-route.js";
+import { runVirtualCall } from "../src/calls/virtual-call.js";
 import { SIMULATED_WAV_CHUNK_BYTES } from "../src/media/wav-write.js";
 import { createBelay } from "../src/server/belay.js";
 import { resolveConfig } from "../src/server/config.js";
-import { directRouting } from "../src/server/inbound-route.js";
-import { runVirtualCall } from "../src/server/virtual-call.js";
 import { startAppProcess } from "./lib/app-process.js";
 import { hasFlag, numberOption } from "./lib/args.js";
 import { measureIoFloor } from "./lib/io-floor.js";

@@ -11,10 +11,10 @@ import {
   validatorCompiler,
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import type { CallAdmission } from "../calls/admission.js";
+import type { OutboundSip } from "../calls/outbound-call.js";
 import type { Engine } from "../engine/engine.js";
 import { type BelayError, isBelayError } from "../errors.js";
-import type { DiskGuard } from "../server/disk-guard.js";
-import type { OutboundSip } from "../server/outbound-call.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { apiError, apiErrorStatus } from "./errors.js";
@@ -38,7 +38,7 @@ export interface ApiDeps {
   /** POST /Calls dials non-device numbers here when SIP outbound is configured. */
   sip?: OutboundSip | undefined;
   /** Free disk space against --min-free-disk; undefined when that is off. */
-  disk?: DiskGuard | undefined;
+  disk?: CallAdmission | undefined;
 }
 
 declare module "fastify" {

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { CallAdmission, DiskHealth, DiskRefusal } from "../calls/admission.js";
 import type { Clock, Timer } from "../time/clock.js";
 import type { DiskReserve } from "./disk-reserve.js";
 import { type FreeSpaceProbe, formatBytes, type MinFreeDisk, minFreeBytes } from "./disk-space.js";
@@ -12,23 +13,6 @@ export const MAX_RESERVE_BYTES = 64 * 1024 * 1024;
 /** A quarter of the threshold, at most MAX_RESERVE_BYTES: 64 MB under the default 256 MB. */
 export function reserveBytesFor(minFreeBytes: number): number {
   return Math.min(MAX_RESERVE_BYTES, Math.floor(minFreeBytes / 4));
-}
-
-/** Why new calls are turned away while the disk is low. */
-export interface DiskRefusal {
-  message: string;
-  retryAfterSec: number;
-  freeBytes: number;
-  minFreeBytes: number;
-}
-
-/** What /healthz shows of the disk. */
-export interface DiskHealth {
-  freeBytes: number;
-  minFreeBytes: number;
-  reserveBytes: number;
-  reserveHeld: boolean;
-  acceptingCalls: boolean;
 }
 
 export interface DiskGuardDeps {
@@ -46,7 +30,7 @@ export interface DiskGuardDeps {
  * under --min-free-disk, taking them again by itself once there is room. Holds the disk reserve
  * while there is room and gives it up when a write finds the disk full (docs/operations/disk-space.md).
  */
-export class DiskGuard {
+export class DiskGuard implements CallAdmission {
   private timer: Timer | undefined;
   private checking: Promise<void> | undefined;
   private free = Number.POSITIVE_INFINITY;

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { routeInbound } from "../calls/inbound-route.js";
 import { normalizeE164 } from "../contract/e164.js";
 import { newId } from "../contract/ids.js";
 import type { Engine } from "../engine/engine.js";
@@ -10,7 +11,6 @@ import type { Store } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
 import type { BelayConfig } from "./config.js";
 import type { DiskGuard } from "./disk-guard.js";
-import { routeInbound } from "./inbound-route.js";
 
 /**
  * SIP wired to the rest of Belay: an inbound INVITE is routed like a virtual call (the number,

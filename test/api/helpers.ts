@@ -3,9 +3,9 @@
  * seed data run through the engine against a scripted app over real HTTP, as any call does.
  */
 import assert from "node:assert/strict";
+import { directRouting } from "../../src/calls/inbound-route.js";
+import { runVirtualCall } from "../../src/calls/virtual-call.js";
 import type { Belay } from "../../src/server/belay.js";
-import { directRouting } from "../../src/server/inbound-route.js";
-import { runVirtualCall } from "../../src/server/virtual-call.js";
 import { authOf, FROM, type ScriptedApp, TO } from "../e2e/harness.js";
 
 export interface Injected {

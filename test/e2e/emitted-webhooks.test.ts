@@ -4,11 +4,11 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { directRouting } from "../../src/calls/inbound-route.js";
+import { runVirtualCall } from "../../src/calls/virtual-call.js";
 import { verifySignature } from "../../src/contract/signature.js";
 import { type Belay, createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
-import { directRouting } from "../../src/server/inbound-route.js";
-import { runVirtualCall } from "../../src/server/virtual-call.js";
 import { validate } from "../helpers/openapi.js";
 
 /**

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { placeOutboundCall } from "../../calls/outbound-call.js";
 import { apiErrorBodySchema, callListSchema, callResultSchema } from "../../contract/rest.js";
 import { CALL_STATUSES } from "../../contract/webhooks.js";
 import { RING_TIMEOUT_SEC } from "../../engine/dial.js";
 import { DIAL_DIGITS_PATTERN } from "../../engine/dial-digits.js";
-import { placeOutboundCall } from "../../server/outbound-call.js";
 import type { ApplicationRow, CallFilter, CallRow, CallStatus } from "../../store/types.js";
 import type { ApiDeps } from "../app.js";
 import { assertTakingCalls } from "../call-admission.js";

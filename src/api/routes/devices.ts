@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { saveDeviceAudio } from "../../calls/device-audio.js";
 import { apiErrorBodySchema, paginationSchema } from "../../contract/rest.js";
 import { isBelayError } from "../../errors.js";
-import { saveDeviceAudio } from "../../server/device-audio.js";
 import type { ApiDeps } from "../app.js";
 import { apiError } from "../errors.js";
 import { envelope, listOptions, pageRequest } from "../paging.js";

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { type CallRouting, directRouting, routeInbound } from "../../calls/inbound-route.js";
+import { runVirtualCall } from "../../calls/virtual-call.js";
 import type { TimelineEvent } from "../../engine/timeline.js";
-import { type CallRouting, directRouting, routeInbound } from "../../server/inbound-route.js";
-import { runVirtualCall } from "../../server/virtual-call.js";
 import type { ApiDeps } from "../app.js";
 import { assertTakingCalls } from "../call-admission.js";
 import { apiError } from "../errors.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { routeInbound } from "../../src/calls/inbound-route.js";
 import { normalizeE164 } from "../../src/contract/e164.js";
-import { routeInbound } from "../../src/server/inbound-route.js";
 import { newAccount, newApplication, newNumber, openTestStore, type TestStore } from "../store/helpers.js";
 
 describe("normalizeE164", () => {
