@@ -30,6 +30,8 @@ export const REQUEST_TYPES = [
   "addToConferenceNotification",
   "conferenceRecordingStatus",
   "conferenceCallControl",
+  // Not in the OpenAPI enum, but the name its Webhook discriminator and CallControlWebhook use.
+  "callControl",
   "messageDelivery",
   "messageStatus",
 ] as const;
@@ -146,6 +148,12 @@ export const callStatusWebhookSchema = z.strictObject({
   ...callFields,
   requestType: z.literal("callStatus"),
   callEndedReason: z.enum(CALL_ENDED_REASONS),
+  /** StartRecordCall's recording of the whole call, when it ran (docs/conferences.md). */
+  recordingId: id("RE").optional(),
+  recordingUrl: z.string().refine(isAbsoluteHttpUrl, "must be an absolute http(s) URL").optional(),
+  recordingSize: z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a decimal byte count").optional(),
+  recordingFormat: z.literal("audio/wav").optional(),
+  recordingDurationSec: z.int().min(0).optional(),
 });
 export type CallStatusWebhook = z.infer<typeof callStatusWebhookSchema>;
 
@@ -173,6 +181,95 @@ export const outDialStartWebhookSchema = z.strictObject({
 });
 export type OutDialStartWebhook = z.infer<typeof outDialStartWebhookSchema>;
 
+/** OpenAPI ConferenceStatus. */
+export const CONFERENCE_STATUSES = ["empty", "populated", "inProgress", "terminated"] as const;
+export type ConferenceStatus = (typeof CONFERENCE_STATUSES)[number];
+
+/** OpenAPI MachineType. */
+export const MACHINE_TYPES = ["answering machine", "fax modem"] as const;
+export type MachineType = (typeof MACHINE_TYPES)[number];
+
+/** To OutDial's `ifMachineUrl` when the new leg was answered by a machine; PerCL continues it. */
+export const machineDetectedWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("machineDetected"),
+  direction: z.literal("outboundDial"),
+  machineType: z.enum(MACHINE_TYPES),
+});
+export type MachineDetectedWebhook = z.infer<typeof machineDetectedWebhookSchema>;
+
+/** To CreateConference's `actionUrl`, for the creating call: the PerCL continues that call. */
+export const createConferenceWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("createConference"),
+  conferenceId: id("CF"),
+  status: z.enum(CONFERENCE_STATUSES),
+});
+export type CreateConferenceWebhook = z.infer<typeof createConferenceWebhookSchema>;
+
+/**
+ * Conference-level notifications to its `statusCallbackUrl`. The call fields are those of the
+ * call whose action caused the change (a participant joining or leaving, the call that ran
+ * TerminateConference); a change no call caused (the REST API, an idle conference ending) has
+ * none, since FreeClimb types them as non-null strings (docs/conferences.md).
+ */
+const conferenceEventFields = {
+  accountId: id("AC"),
+  conferenceId: id("CF"),
+  status: z.enum(CONFERENCE_STATUSES),
+  callId: id("CA").optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  callStatus: z.enum(CALL_STATUSES).optional(),
+  direction: z.enum(CALL_DIRECTIONS).optional(),
+  queueId: id("QU").nullable().optional(),
+  parentCallId: id("CA").nullable().optional(),
+};
+
+export const conferenceStatusWebhookSchema = z.strictObject({
+  ...conferenceEventFields,
+  requestType: z.literal("conferenceStatus"),
+});
+export type ConferenceStatusWebhook = z.infer<typeof conferenceStatusWebhookSchema>;
+
+/** After a recorded conference ends: its recording, an ordinary Recording resource. */
+export const conferenceRecordingStatusWebhookSchema = z.strictObject({
+  ...conferenceEventFields,
+  requestType: z.literal("conferenceRecordingStatus"),
+  recordingId: id("RE"),
+  recordingUrl: z.string().refine(isAbsoluteHttpUrl, "must be an absolute http(s) URL"),
+  recordingSize: z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a decimal byte count"),
+  recordingFormat: z.literal("audio/wav"),
+  recordingDurationSec: z.int().min(0),
+});
+export type ConferenceRecordingStatusWebhook = z.infer<typeof conferenceRecordingStatusWebhookSchema>;
+
+/** To AddToConference's `notificationUrl` once the call is in the conference. */
+export const addToConferenceNotificationWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("addToConferenceNotification"),
+  conferenceId: id("CF"),
+  status: z.enum(CONFERENCE_STATUSES),
+});
+export type AddToConferenceNotificationWebhook = z.infer<typeof addToConferenceNotificationWebhookSchema>;
+
+/** To AddToConference's `leaveConferenceUrl` when the call has left; PerCL continues it unless it hung up. */
+export const leaveConferenceWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("leaveConference"),
+  conferenceId: id("CF"),
+});
+export type LeaveConferenceWebhook = z.infer<typeof leaveConferenceWebhookSchema>;
+
+/** To AddToConference's `callControlUrl` when the participant keyed its `callControlSequence`. */
+export const callControlWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("callControl"),
+  conferenceId: id("CF"),
+  digits: z.string(),
+});
+export type CallControlWebhook = z.infer<typeof callControlWebhookSchema>;
+
 export const webhookSchema = z.discriminatedUnion("requestType", [
   inboundCallWebhookSchema,
   recordWebhookSchema,
@@ -182,6 +279,13 @@ export const webhookSchema = z.discriminatedUnion("requestType", [
   outDialApiConnectWebhookSchema,
   outDialConnectWebhookSchema,
   outDialStartWebhookSchema,
+  machineDetectedWebhookSchema,
+  createConferenceWebhookSchema,
+  conferenceStatusWebhookSchema,
+  conferenceRecordingStatusWebhookSchema,
+  addToConferenceNotificationWebhookSchema,
+  leaveConferenceWebhookSchema,
+  callControlWebhookSchema,
 ]);
 export type Webhook = z.infer<typeof webhookSchema>;
 

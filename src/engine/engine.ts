@@ -4,8 +4,9 @@ import type { BlobStore } from "../store/blob-store.js";
 import type { Store } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
 import type { AudioService } from "./audio-service.js";
-import { Call, type CallOutcome, type CallSpec } from "./call.js";
-import type { AppClient } from "./ports.js";
+import { Call, type CallHost, type CallOutcome, type CallSpec } from "./call.js";
+import { ConferenceRegistry } from "./conference/registry.js";
+import type { AppClient, Dialer } from "./ports.js";
 
 export interface EngineLimits {
   /** A call that runs this long is ended with `maxDuration`. */
@@ -22,6 +23,8 @@ export interface EngineDeps {
   /** Base of every URL Belay hands out (recordingUrl). */
   publicUrl: string;
   limits: EngineLimits;
+  /** Where OutDial finds its legs; without it OutDial fails the new call with the reason. */
+  dialer?: Dialer;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = { maxCallDurationMs: 4 * 60 * 60 * 1000 };
@@ -29,8 +32,18 @@ export const DEFAULT_LIMITS: EngineLimits = { maxCallDurationMs: 4 * 60 * 60 * 1
 /** Runs calls and knows which are live, so they can be listed, hung up, or drained on shutdown. */
 export class Engine {
   private readonly live = new Map<string, { call: Call; done: Promise<CallOutcome> }>();
+  /** The live conferences, on whichever clock each one's calls share. */
+  readonly conferences: ConferenceRegistry;
+  private readonly host: CallHost;
 
-  constructor(readonly deps: EngineDeps) {}
+  constructor(readonly deps: EngineDeps) {
+    this.conferences = new ConferenceRegistry(deps);
+    this.host = {
+      conferences: this.conferences,
+      dialer: deps.dialer,
+      start: (spec, clock) => this.start(spec, { clock }),
+    };
+  }
 
   /**
    * Starts a call. `clock` runs this one call on its own clock (a virtual call on simulated time);
@@ -41,7 +54,7 @@ export class Engine {
     options: { clock?: Clock; onCreated?: (call: Call) => void } = {},
   ): { call: Call; done: Promise<CallOutcome> } {
     const deps = options.clock ? { ...this.deps, clock: options.clock } : this.deps;
-    const call = new Call(deps, spec);
+    const call = new Call(deps, spec, this.host);
     options.onCreated?.(call);
     const done = call.run().finally(() => this.live.delete(call.id));
     const entry = { call, done };
@@ -67,5 +80,10 @@ export class Engine {
     const entries = [...this.live.values()];
     for (const { call } of entries) call.hangup("callCanceled");
     await Promise.allSettled(entries.map((e) => e.done));
+    // Calls placed while ending (an OutDial just started) end too; then conferences nobody is in.
+    const late = [...this.live.values()];
+    for (const { call } of late) call.hangup("callCanceled");
+    await Promise.allSettled(late.map((e) => e.done));
+    await this.conferences.shutdown();
   }
 }

@@ -3,6 +3,9 @@
  * src/store, src/media); the engine imports only these shapes.
  */
 
+import type { Clock } from "../time/clock.js";
+import type { OutboundLeg } from "./leg.js";
+
 /** What Belay sends to an app: a webhook body from src/contract/webhooks.ts. */
 export type WebhookBody = { requestType: string; [field: string]: unknown };
 
@@ -49,4 +52,24 @@ export interface AppClient<Script> {
    * retried with backoff; the reply is ignored. Resolves once it is safely stored, not delivered.
    */
   notify(target: WebhookTarget): Promise<void>;
+}
+
+/** What an OutDial asks for: a leg that reaches `to`. */
+export interface DialRequestFor {
+  accountId: string;
+  /** The new call's id (CA…). */
+  callId: string;
+  from: string;
+  to: string;
+  /** The clock the new call runs on: its parent's. */
+  clock: Clock;
+}
+
+/**
+ * Finds the leg for a call Belay places (src/calls: a virtual device, or SIP through
+ * --sip-outbound). Never fails: a destination nothing can reach gets a leg whose dial() fails
+ * with the reason, so the call ends `failed` as a number that does not exist would.
+ */
+export interface Dialer {
+  outboundLeg(request: DialRequestFor): Promise<OutboundLeg>;
 }

@@ -21,12 +21,16 @@ export function recordingUrl(publicUrl: string, accountId: string, recordingId: 
   return `${publicUrl.replace(/\/+$/, "")}/apiserver/Accounts/${accountId}/Recordings/${recordingId}/Download`;
 }
 
-/** Opens recordings for one call. The WAV streams to the blob store frame by frame. */
+/**
+ * Opens recordings for one call, or for a conference (then `callId` is the call it is filed
+ * under). The WAV streams to the blob store frame by frame.
+ */
 export class Recorder {
   constructor(
     private readonly deps: RecorderDeps,
     private readonly accountId: string,
     private readonly callId: string,
+    private readonly conferenceId: string | null = null,
   ) {}
 
   /**
@@ -53,7 +57,7 @@ export class Recorder {
       onWriteError: (err) => failed.report(err),
     });
     await clock.track(writer.start());
-    return new RecordingSink(this.deps, writer, failed, ids);
+    return new RecordingSink(this.deps, writer, failed, { ...ids, conferenceId: this.conferenceId });
   }
 }
 
@@ -79,7 +83,13 @@ export class RecordingSink {
     private readonly deps: RecorderDeps,
     private readonly writer: WavWriter,
     private readonly failure: WriteFailure,
-    readonly ids: { recordingId: string; blobKey: string; accountId: string; callId: string },
+    readonly ids: {
+      recordingId: string;
+      blobKey: string;
+      accountId: string;
+      callId: string;
+      conferenceId: string | null;
+    },
   ) {}
 
   /** Calls `listener` once the disk turns out full (now, if it already has): recording should stop. */
@@ -132,7 +142,7 @@ export class RecordingSink {
       recordingId: this.ids.recordingId,
       accountId: this.ids.accountId,
       callId: this.ids.callId,
-      conferenceId: null,
+      conferenceId: this.ids.conferenceId,
       blobKey: this.ids.blobKey,
       sizeBytes,
       durationMs,

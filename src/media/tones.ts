@@ -26,6 +26,24 @@ export function beep(): Int16Array {
   return beepSamples.slice();
 }
 
+/** A conference's entry and exit beeps: rising and falling, 150 ms at -12 dBFS, under the talk. */
+const CONFERENCE_BEEP_PEAK = dbfsToPeak(-12);
+const CONFERENCE_BEEP_MS = 150;
+let entryBeepSamples: Int16Array | undefined;
+let exitBeepSamples: Int16Array | undefined;
+
+/** Played to a conference when a participant enters (shared: read-only). */
+export function entryBeep(): Int16Array {
+  entryBeepSamples ??= tone([880], CONFERENCE_BEEP_PEAK, CONFERENCE_BEEP_MS);
+  return entryBeepSamples;
+}
+
+/** Played to a conference when a participant leaves (shared: read-only). */
+export function exitBeep(): Int16Array {
+  exitBeepSamples ??= tone([440], CONFERENCE_BEEP_PEAK, CONFERENCE_BEEP_MS);
+  return exitBeepSamples;
+}
+
 /** A standard DTMF digit (0-9, *, #, A-D) for `durationMs`. */
 export function dtmfTone(digit: string, durationMs = 100): Int16Array {
   const key = digit.toUpperCase();

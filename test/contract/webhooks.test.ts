@@ -142,7 +142,7 @@ function label(c: Case): string {
 }
 
 function withContext(body: Webhook): Webhook {
-  return { ...body, conferenceId: newId("CF"), queueId: newId("QU"), parentCallId: newId("CA") };
+  return { ...body, conferenceId: newId("CF"), queueId: newId("QU"), parentCallId: newId("CA") } as Webhook;
 }
 
 describe("webhook bodies against FreeClimb's OpenAPI", () => {

@@ -1,7 +1,7 @@
 import type { DialOutcome, DialRequest, OutboundLeg } from "../../engine/leg.js";
 import type { Clock } from "../../time/clock.js";
 import type { CallerScript } from "./script.js";
-import { VirtualLeg } from "./virtual-leg.js";
+import { VirtualLeg, type VirtualLegOptions } from "./virtual-leg.js";
 
 /** How a virtual callee takes the call. `unreachable`: there is nothing to ring (no such device). */
 export type CalleeAnswer =
@@ -21,8 +21,9 @@ export class VirtualCallee extends VirtualLeg implements OutboundLeg {
     clock: Clock,
     script: CallerScript,
     private readonly answers: CalleeAnswer,
+    options: VirtualLegOptions = {},
   ) {
-    super(clock, script);
+    super(clock, script, options);
   }
 
   async dial(request: DialRequest): Promise<DialOutcome> {

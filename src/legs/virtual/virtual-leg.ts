@@ -1,4 +1,4 @@
-import type { Leg, LegListener } from "../../engine/leg.js";
+import type { FrameSource, Leg, LegListener } from "../../engine/leg.js";
 import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from "../../media/frame.js";
 import { type Clock, RAN_TO_COMPLETION, type Timer } from "../../time/clock.js";
 import { type CallerScript, type KeyPress, keyPresses } from "./script.js";
@@ -12,6 +12,20 @@ export interface HeardClip {
   samples: number;
 }
 
+/** One frame a stream sent to the virtual party, and when it started playing (ms since answer). */
+export interface HeardFrame {
+  atMs: number;
+  frame: Int16Array;
+}
+
+export interface VirtualLegOptions {
+  /**
+   * Keep every streamed frame in `heardFrames` (tests compare them sample by sample). Off by
+   * default: a device in a long conference would otherwise hold 16 KB per second.
+   */
+  keepHeard?: boolean;
+}
+
 /**
  * A scripted caller: speaks a WAV, presses keys and hangs up at set times, on whichever clock the
  * call runs. Frame k covers [20k, 20k+20) ms after answer and is delivered at its end; a key
@@ -21,6 +35,9 @@ export class VirtualLeg implements Leg {
   readonly kind = "virtual";
   readonly heard: HeardClip[] = [];
   readonly heardDigits: Array<{ digits: string; atMs: number }> = [];
+  readonly heardFrames: HeardFrame[] = [];
+  /** While streaming: the source one frame is pulled from per frame delivered. */
+  private source: FrameSource | undefined;
   private listener: LegListener | undefined;
   private readonly presses: KeyPress[];
   private nextPress = 0;
@@ -34,8 +51,14 @@ export class VirtualLeg implements Leg {
   constructor(
     protected readonly clock: Clock,
     private readonly script: CallerScript,
+    private readonly options: VirtualLegOptions = {},
   ) {
     this.presses = keyPresses(script);
+  }
+
+  /** When the call was answered, on the clock; frame k of the script is delivered 20(k+1) ms later. */
+  get answeredAtMs(): number {
+    return this.answeredAt;
   }
 
   listen(listener: LegListener): void {
@@ -54,6 +77,17 @@ export class VirtualLeg implements Leg {
     this.heard.push({ atMs: this.sinceAnswer(), samples: pcm.length });
     const frames = Math.ceil(pcm.length / FRAME_SAMPLES);
     await this.clock.sleep(frames * FRAME_MS, signal);
+  }
+
+  /**
+   * Pulls one frame per frame the leg delivers, on the same 20 ms schedule: the frame pulled at the
+   * end of window k is what the party hears during window k+1.
+   */
+  async stream(source: FrameSource, signal: AbortSignal): Promise<void> {
+    if (this.ended || signal.aborted) return;
+    this.source = source;
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    if (this.source === source) this.source = undefined;
   }
 
   async sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void> {
@@ -117,12 +151,17 @@ export class VirtualLeg implements Leg {
     }
     const taken = this.listener.frame(this.frame(this.frameIndex));
     this.frameIndex++;
+    if (this.source) this.hear(this.source.next(), windowEnd);
     if (this.ended) return "ended";
     if (hangupAt !== undefined && hangupAt <= windowEnd) {
       this.farEndHangup();
       return "ended";
     }
     return taken && !keyPressed ? "ranToCompletion" : "held";
+  }
+
+  private hear(frame: Int16Array, atMs: number): void {
+    if (this.options.keepHeard) this.heardFrames.push({ atMs, frame: frame.slice() });
   }
 
   private farEndHangup(): void {

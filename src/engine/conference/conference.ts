@@ -1,0 +1,312 @@
+import type { Logger } from "pino";
+import type { ConferenceStatus } from "../../contract/webhooks.js";
+import { entryBeep, exitBeep } from "../../media/tones.js";
+import type { BlobStore } from "../../store/blob-store.js";
+import type { ConferenceRow, PlayBeep, Store } from "../../store/types.js";
+import type { Clock, Timer } from "../../time/clock.js";
+import type { AudioService } from "../audio-service.js";
+import type { AppClient, WebhookBody } from "../ports.js";
+import { Recorder, type RecordingSink, recordingUrl } from "../recorder.js";
+import { Mixer } from "./mixer.js";
+import { type LeaveReason, Participant, type ParticipantCall, type ParticipantFlags } from "./participant.js";
+import { LoopedAudio } from "./wait-audio.js";
+
+export interface ConferenceDeps {
+  store: Store;
+  blobs: BlobStore;
+  app: AppClient<unknown>;
+  audio: AudioService;
+  clock: Clock;
+  logger: Logger;
+  readonly publicUrl: string;
+}
+
+export interface ConferenceSettings {
+  accountId: string;
+  alias: string | null;
+  playBeep: PlayBeep;
+  record: boolean;
+  waitUrl: string | null;
+  statusCallbackUrl: string | null;
+  actionUrl: string | null;
+  /** The call that ran CreateConference; null for POST /Conferences. */
+  callId: string | null;
+}
+
+/** An empty conference nobody joins ends after this (docs/conferences.md). */
+export const CONFERENCE_IDLE_MS = 5 * 60 * 1000;
+
+/**
+ * A live conference: its participants, its mixer on the clock they share, its status
+ * (empty → populated → inProgress → terminated) and its recording. Status changes, rows and
+ * webhooks go out one at a time in the order they happened.
+ */
+export class Conference {
+  readonly mixer: Mixer;
+  private current: ConferenceStatus = "empty";
+  private settings: ConferenceSettings;
+  private readonly participants = new Map<string, Participant>();
+  private work: Promise<void> = Promise.resolve();
+  private recording: ConferenceRecording | undefined;
+  private idle: Timer | undefined;
+  private readonly log: Logger;
+  readonly ended: Promise<void>;
+  private markEnded!: () => void;
+
+  private constructor(
+    private readonly deps: ConferenceDeps,
+    readonly id: string,
+    settings: ConferenceSettings,
+  ) {
+    this.settings = { ...settings };
+    this.mixer = new Mixer(deps.clock);
+    this.log = deps.logger.child({ conferenceId: id });
+    this.ended = new Promise((resolve) => {
+      this.markEnded = resolve;
+    });
+  }
+
+  /** Stores the conference (status empty) and fetches its wait audio once, as FreeClimb does. */
+  static async create(deps: ConferenceDeps, conferenceId: string, settings: ConferenceSettings): Promise<Conference> {
+    const conference = new Conference(deps, conferenceId, settings);
+    await deps.clock.track(
+      deps.store.conferences.create({ conferenceId, ...settings, status: "empty" }),
+    );
+    await conference.loadWaitAudio();
+    conference.armIdle();
+    return conference;
+  }
+
+  get accountId(): string {
+    return this.settings.accountId;
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get status(): ConferenceStatus {
+    return this.current;
+  }
+
+  get size(): number {
+    return this.participants.size;
+  }
+
+  participant(callId: string): Participant | undefined {
+    return this.participants.get(callId);
+  }
+
+  /** Resolves once every change so far is stored and its webhooks are queued. */
+  settled(): Promise<void> {
+    return this.work;
+  }
+
+  /**
+   * Seats a call: it hears the wait audio until someone who starts the conference is in, then
+   * everyone else. undefined when the conference has ended.
+   */
+  join(call: ParticipantCall, flags: ParticipantFlags): Participant | undefined {
+    if (this.current === "terminated") return undefined;
+    this.idle?.cancel();
+    const participant = new Participant(call, this.mixer.seat(), flags);
+    this.participants.set(call.callId, participant);
+    const row = { accountId: this.accountId, conferenceId: this.id, callId: call.callId, ...flags };
+    this.enqueue(() => this.deps.store.participants.create(row).then(() => undefined));
+    if (this.current === "empty") this.setStatus("populated", call);
+    if (flags.startConfOnEnter && this.current !== "inProgress") this.start(call);
+    if (this.settings.playBeep === "always" || this.settings.playBeep === "entryOnly")
+      this.mixer.announce(entryBeep());
+    this.mixer.start();
+    return participant;
+  }
+
+  /**
+   * Lets a participant go. The last one to leave ends the conference, unless it was emptied on
+   * purpose (REST status "empty"): that one waits for new participants.
+   */
+  leave(callId: string, reason: LeaveReason): boolean {
+    const participant = this.participants.get(callId);
+    if (!participant) return false;
+    this.participants.delete(callId);
+    this.mixer.unseat(participant.seat);
+    participant.markLeft(reason);
+    this.enqueue(() =>
+      this.deps.store.participants.delete(this.accountId, this.id, callId).then(() => undefined),
+    );
+    if (this.current === "terminated") return true;
+    if (this.participants.size > 0) {
+      if (this.settings.playBeep === "always" || this.settings.playBeep === "exitOnly")
+        this.mixer.announce(exitBeep());
+      return true;
+    }
+    if (reason === "emptied") {
+      this.mixer.stop();
+      this.setStatus("empty", participant.call);
+      this.armIdle();
+    } else {
+      this.terminate(participant.call);
+    }
+    return true;
+  }
+
+  /** Every participant leaves (they hear nothing more); the conference stays, empty. */
+  empty(): void {
+    for (const callId of [...this.participants.keys()]) this.leave(callId, "emptied");
+  }
+
+  /** Ends the conference: participants leave, the recording is stored and announced. */
+  terminate(cause?: ParticipantCall): void {
+    if (this.current === "terminated") return;
+    this.idle?.cancel();
+    this.setStatus("terminated", cause);
+    for (const callId of [...this.participants.keys()]) this.leave(callId, "terminated");
+    this.mixer.stop();
+    const recording = this.recording;
+    this.recording = undefined;
+    if (recording) this.enqueue(() => this.announceRecording(recording, cause));
+    this.enqueue(async () => {
+      await this.deps.store.participants.deleteAll(this.accountId, this.id);
+    });
+    void this.work.then(() => this.markEnded());
+  }
+
+  /** Keys pressed by one participant, heard by the others that listen (dtmfPassThrough). */
+  passDigits(from: Participant, digits: string): void {
+    if (!from.flags.dtmfPassThrough) return;
+    for (const other of this.participants.values()) {
+      if (other !== from && other.flags.listen) other.call.sendDigits(digits);
+    }
+  }
+
+  /** REST: a new alias or beep setting. */
+  async update(patch: { alias?: string; playBeep?: PlayBeep }): Promise<ConferenceRow | undefined> {
+    if (patch.alias !== undefined) this.settings.alias = patch.alias;
+    if (patch.playBeep !== undefined) this.settings.playBeep = patch.playBeep;
+    await this.settled();
+    return this.deps.clock.track(this.deps.store.conferences.update(this.accountId, this.id, patch));
+  }
+
+  private start(cause: ParticipantCall): void {
+    this.mixer.setBridged(true);
+    this.setStatus("inProgress", cause);
+    if (this.settings.record && !this.recording) this.recording = this.startRecording(cause.callId);
+  }
+
+  private setStatus(status: ConferenceStatus, cause?: ParticipantCall): void {
+    this.current = status;
+    const body = this.eventBody("conferenceStatus", cause);
+    this.enqueue(async () => {
+      await this.deps.store.conferences.update(this.accountId, this.id, { status });
+      await this.notify(body, cause);
+    });
+  }
+
+  private eventBody(requestType: string, cause?: ParticipantCall, extra: object = {}): WebhookBody {
+    const { requestType: _type, conferenceId: _conference, ...callFields } = cause?.fields() ?? {};
+    return {
+      ...callFields,
+      requestType,
+      accountId: this.accountId,
+      conferenceId: this.id,
+      status: this.current,
+      ...extra,
+    };
+  }
+
+  private async notify(body: WebhookBody, cause?: ParticipantCall): Promise<void> {
+    const url = this.settings.statusCallbackUrl;
+    if (!url) return;
+    await this.deps.app.notify({ accountId: this.accountId, callId: cause?.callId ?? null, url, body });
+  }
+
+  /** Serialises stored changes and webhooks; a failure is logged and the chain goes on. */
+  private enqueue(step: () => Promise<void>): void {
+    this.work = this.work.then(() =>
+      this.deps.clock.track(step()).catch((err: unknown) => {
+        this.log.error({ err }, "a conference change could not be stored or announced");
+      }),
+    );
+  }
+
+  private armIdle(): void {
+    this.idle?.cancel();
+    this.idle = this.deps.clock.setTimeout(() => {
+      if (this.participants.size === 0) {
+        this.log.info("the conference stayed empty: it ends");
+        this.terminate();
+      }
+    }, CONFERENCE_IDLE_MS);
+  }
+
+  private async loadWaitAudio(): Promise<void> {
+    const { waitUrl } = this.settings;
+    if (!waitUrl) return;
+    try {
+      const pcm = await this.deps.clock.track(this.deps.audio.load(waitUrl, this.accountId));
+      this.mixer.setWaitAudio(new LoopedAudio(pcm));
+    } catch (err) {
+      // Participants then wait in silence: the conference itself still works.
+      this.log.warn({ err, waitUrl }, `the conference's waitUrl could not be loaded: ${String(err)}`);
+    }
+  }
+
+  private startRecording(callId: string): ConferenceRecording {
+    const filedUnder = this.settings.callId ?? callId;
+    const recorder = new Recorder(this.deps, this.accountId, filedUnder, this.id);
+    return new ConferenceRecording(this.mixer, recorder, this.settings.statusCallbackUrl, this.log);
+  }
+
+  private async announceRecording(recording: ConferenceRecording, cause?: ParticipantCall): Promise<void> {
+    const row = await recording.finish();
+    if (!row) return;
+    const body = this.eventBody("conferenceRecordingStatus", cause, {
+      recordingId: row.recordingId,
+      recordingUrl: recordingUrl(this.deps.publicUrl, this.accountId, row.recordingId),
+      recordingSize: String(row.sizeBytes),
+      recordingFormat: "audio/wav",
+      recordingDurationSec: Math.ceil(row.durationMs / 1000),
+    });
+    await this.notify(body, cause);
+  }
+}
+
+/**
+ * The conference's mix, from the moment it starts to its end, into an ordinary Recording. Frames
+ * that come while the file is being opened wait in memory, so none is lost.
+ */
+class ConferenceRecording {
+  private sink: RecordingSink | undefined;
+  private pending: Int16Array[] = [];
+  private readonly stopTap: () => void;
+  private readonly opening: Promise<RecordingSink | undefined>;
+
+  constructor(mixer: Mixer, recorder: Recorder, statusCallbackUrl: string | null, log: Logger) {
+    this.stopTap = mixer.onMix((mix) => {
+      if (!this.sink) {
+        this.pending.push(mix.slice());
+        return true;
+      }
+      return !this.sink.append(mix);
+    });
+    this.opening = recorder.open({ actionUrl: statusCallbackUrl ?? "", privacyMode: false }).then(
+      (sink) => {
+        for (const frame of this.pending) sink.append(frame);
+        this.pending = [];
+        this.sink = sink;
+        return sink;
+      },
+      (err: unknown) => {
+        log.error({ err }, "the conference recording could not be started");
+        this.stopTap();
+        return undefined;
+      },
+    );
+  }
+
+  async finish() {
+    this.stopTap();
+    const sink = await this.opening;
+    return sink?.finish(false);
+  }
+}
