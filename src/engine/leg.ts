@@ -19,6 +19,15 @@ export interface LegListener {
 }
 
 /**
+ * Frames a leg pulls while it streams: one per 20 ms of the leg's own send schedule (a conference's
+ * mix for one participant). Frames are read-only to the leg.
+ */
+export interface FrameSource {
+  /** The next 20 ms frame (160 samples at 8 kHz); a silent frame when there is nothing to send. */
+  next(): Frame;
+}
+
+/**
  * One party's media and signalling. The SIP/RTP leg and the virtual leg implement it; the engine
  * never knows which one it has.
  */
@@ -31,6 +40,11 @@ export interface Leg {
   answer(): Promise<void>;
   /** Plays 8 kHz PCM to the far end paced at 20 ms; resolves when done, or early on abort. */
   play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
+  /**
+   * Sends the source's frames to the far end, one per 20 ms, until `signal` aborts (then it
+   * resolves). Digits sent meanwhile (sendDigits) interleave with it; play() waits for it to end.
+   */
+  stream(source: FrameSource, signal: AbortSignal): Promise<void>;
   /** Sends DTMF to the far end with `pauseMs` between digits; resolves when done or aborted. */
   sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void>;
   /** Ends the call from Belay's side (answered or not). Idempotent. */
