@@ -112,6 +112,7 @@ class QuietMedia implements RtpMedia {
   }
   start(): void {}
   async play(): Promise<void> {}
+  async stream(): Promise<void> {}
   async sendDigits(): Promise<void> {}
   drain(): void {}
   stats(): RtpStats {

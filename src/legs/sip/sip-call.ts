@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Leg, LegListener } from "../../engine/leg.js";
+import type { FrameSource, Leg, LegListener } from "../../engine/leg.js";
 import type { Clock } from "../../time/clock.js";
 import type { Dialog, LocalIdentity } from "./dialog.js";
 import type { DialogJournal, DialogOwner } from "./dialog-journal.js";
@@ -63,6 +63,12 @@ export abstract class SipCall implements Leg, DialogUser {
   async play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
     if (this.over || !this.mediaStarted || signal.aborted) return;
     await this.deps.media.play(pcm, signal);
+  }
+
+  /** Resolves at once when there is no audio path (not answered yet, or the call is over). */
+  async stream(source: FrameSource, signal: AbortSignal): Promise<void> {
+    if (this.over || !this.mediaStarted || signal.aborted) return;
+    await this.deps.media.stream(source, signal);
   }
 
   async sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void> {

@@ -1,3 +1,6 @@
+import type { FrameSource } from "../../../engine/leg.js";
+import { BelayError } from "../../../errors.js";
+import { FRAME_SAMPLES } from "../../../media/frame.js";
 import { alawEncode, ulawEncode } from "../../../media/g711.js";
 import type { Clock, Timer } from "../../../time/clock.js";
 import { EVENT_PAYLOAD_BYTES, writeEventPayload } from "./dtmf.js";
@@ -8,6 +11,11 @@ import { RTP_HEADER_BYTES, writeRtpHeader } from "./packet.js";
  * a monotonic schedule (packet n at start + n × ptime, never "now + ptime"), so timer lateness is
  * caught up instead of accumulating. RTP timestamps follow the schedule's time, so a pause between
  * two plays shows as a timestamp gap and a marker bit, as silence suppression does (RFC 3551 §4.1).
+ *
+ * A stream (a conference's mix) is the one job that others do not wait behind: digits sent while
+ * it is the last job queued interleave with it (its audio is suspended while they go out), since a
+ * stream lasts until its caller aborts it. A play queued after a stream still waits for its end:
+ * the conference stops the stream before it plays anything, so one job at a time stays the rule.
  */
 
 export const DIGIT_MS = 100;
@@ -35,7 +43,12 @@ interface Job {
   readonly signal: AbortSignal;
   settle(): void;
   settled: boolean;
+  /** A stream hands back the digits it was interleaving when it ends. */
+  release?(): Job[];
 }
+
+/** Resolves a job's promise, or rejects it with why the job failed. */
+type Settle = (failure?: Error) => void;
 
 export class RtpSender {
   readonly ssrc: number;
@@ -74,7 +87,15 @@ export class RtpSender {
     return this.enqueue((settle) => new AudioJob(this, pcm, signal, settle));
   }
 
-  /** Digits already filtered to event codes 0-15. */
+  /**
+   * Sends the source's frames until `signal` aborts. Rejects only if the source throws (the
+   * stream then ends); closing the sender resolves it.
+   */
+  stream(source: FrameSource, signal: AbortSignal): Promise<void> {
+    return this.enqueue((settle) => new StreamJob(this, source, signal, settle));
+  }
+
+  /** Digits already filtered to event codes 0-15. Interleaved with a stream that is the last job. */
   sendEvents(codes: number[], pauseMs: number, signal: AbortSignal): Promise<void> {
     return this.enqueue((settle) => new DigitsJob(this, codes, pauseMs, signal, settle));
   }
@@ -84,9 +105,12 @@ export class RtpSender {
     this.closed = true;
     this.timer?.cancel();
     this.timer = undefined;
-    this.active?.settle();
+    const jobs = this.active ? [this.active, ...this.queue.splice(0)] : this.queue.splice(0);
     this.active = undefined;
-    for (const job of this.queue.splice(0)) job.settle();
+    for (const job of jobs) {
+      for (const digits of job.release?.() ?? []) digits.settle();
+      job.settle();
+    }
   }
 
   // --- used by the jobs ---
@@ -130,18 +154,23 @@ export class RtpSender {
 
   // --- scheduling ---
 
-  private enqueue(make: (settle: () => void) => Job): Promise<void> {
-    return new Promise<void>((resolve) => {
+  private enqueue(make: (settle: Settle) => Job): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       if (this.closed) {
         resolve();
         return;
       }
-      const job = make(resolve);
+      const job = make((failure) => (failure ? reject(failure) : resolve()));
       if (job.signal.aborted) {
         job.settle();
         return;
       }
       job.signal.addEventListener("abort", () => this.abort(job), { once: true });
+      const last = this.queue.at(-1) ?? this.active;
+      if (job instanceof DigitsJob && last instanceof StreamJob && !last.settled) {
+        last.interleave(job);
+        return;
+      }
       this.queue.push(job);
       if (!this.active) this.run();
     });
@@ -149,10 +178,20 @@ export class RtpSender {
 
   private abort(job: Job): void {
     job.settle();
-    if (job !== this.active) return;
+    // Digits a stream held go on by themselves, where the stream was in the queue.
+    const orphans = job.release?.() ?? [];
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1, ...orphans);
+      return;
+    }
+    // The active job, or digits inside the active stream: its next packet time may have changed.
     this.timer?.cancel();
     this.timer = undefined;
-    this.active = undefined;
+    if (job === this.active) {
+      this.active = undefined;
+      this.queue.unshift(...orphans);
+    }
     this.run();
   }
 
@@ -175,6 +214,7 @@ export class RtpSender {
       if (job.emit()) {
         job.settle();
         this.active = undefined;
+        this.queue.unshift(...(job.release?.() ?? []));
       }
     }
   }
@@ -205,15 +245,17 @@ function packetBuffer(length: number): Buffer {
 
 abstract class BaseJob {
   settled = false;
+  /** Set before the job reports itself finished: its promise rejects with it. */
+  protected failure: Error | undefined;
   constructor(
     readonly signal: AbortSignal,
-    private readonly resolve: () => void,
+    private readonly done: Settle,
   ) {}
 
   settle(): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolve();
+    this.done(this.failure);
   }
 }
 
@@ -228,7 +270,7 @@ class AudioJob extends BaseJob implements Job {
     private readonly sender: RtpSender,
     private readonly pcm: Int16Array,
     signal: AbortSignal,
-    resolve: () => void,
+    resolve: Settle,
   ) {
     super(signal, resolve);
   }
@@ -263,18 +305,22 @@ class DigitsJob extends BaseJob implements Job {
   private start = 0;
   private step = 0;
   private readonly stepsPerDigit = EVENT_PACKETS + END_REPEATS;
+  /** A stream that ends mid-digit hands the job back to the queue: it goes on where it was. */
+  began = false;
 
   constructor(
     private readonly sender: RtpSender,
-    private readonly codes: number[],
+    readonly codes: number[],
     private readonly pauseMs: number,
     signal: AbortSignal,
-    resolve: () => void,
+    resolve: Settle,
   ) {
     super(signal, resolve);
   }
 
   begin(now: number): void {
+    if (this.began) return;
+    this.began = true;
     this.start = now;
   }
 
@@ -299,5 +345,151 @@ class DigitsJob extends BaseJob implements Job {
     this.sender.sendEvent(code, this.digitStart(digit), within === 0, end, duration);
     this.step++;
     return false;
+  }
+}
+
+/** Capacity for the samples a stream has pulled and not yet sent: a 60 ms packet plus a frame. */
+const STREAM_BUFFER_SAMPLES = 60 * 8 + 2 * FRAME_SAMPLES;
+
+/**
+ * A stream: packets on a grid of slots, slot n at start + the packet times before it, each taking
+ * the next ptime of samples from the source's 20 ms frames, pulled when a packet needs them (ptime
+ * 20: one per packet; 30: two, then one; 10: one every other packet), the rest kept for the next
+ * packet, so no sample is skipped or repeated and a re-INVITE may change ptime between packets.
+ *
+ * Digits handed to it go out at the next slot: while they last, each slot's samples are still
+ * pulled but not sent (the far end hears the key instead, and the source keeps its cadence), then
+ * audio resumes at the first slot after them, its timestamp counting the time the keys took and its
+ * marker set; no packet is sent late to catch up. Digits are emitted before a slot due at the same
+ * time, so the slot at a key's end already carries audio.
+ */
+class StreamJob extends BaseJob implements Job {
+  private nextAt = 0;
+  /** Schedule time of the stream's first sample: a slot at time t starts at sample (t − origin) × 8. */
+  private origin = 0;
+  private marker = false;
+  private began = false;
+  private readonly buffer = new Int16Array(STREAM_BUFFER_SAMPLES);
+  /** Stream sample index of buffer[0], and how many samples the buffer holds. */
+  private bufferStart = 0;
+  private buffered = 0;
+  /** Digits to send, in call order; the first is under way once `digitsRunning`. */
+  private readonly digits: DigitsJob[] = [];
+  private digitsRunning = false;
+
+  constructor(
+    private readonly sender: RtpSender,
+    private readonly source: FrameSource,
+    signal: AbortSignal,
+    resolve: Settle,
+  ) {
+    super(signal, resolve);
+  }
+
+  interleave(digits: DigitsJob): void {
+    this.digits.push(digits);
+  }
+
+  release(): Job[] {
+    this.digitsRunning = false;
+    return this.digits.splice(0).filter((job) => !job.settled);
+  }
+
+  begin(now: number): void {
+    if (this.began) return;
+    this.began = true;
+    const { start, continues } = this.sender.audioStart(now);
+    this.origin = start;
+    this.nextAt = start;
+    this.marker = !continues;
+  }
+
+  due(): number {
+    const digits = this.currentDigits();
+    return digits && this.digitsRunning ? Math.min(digits.due(), this.nextAt) : this.nextAt;
+  }
+
+  emit(): boolean {
+    const digits = this.currentDigits();
+    if (digits) {
+      if (!this.digitsRunning) {
+        // Keys start where the audio sent so far ends: event and audio timestamps do not overlap.
+        digits.begin(this.nextAt);
+        this.digitsRunning = true;
+      }
+      if (digits.due() <= this.nextAt) {
+        if (digits.emit()) this.endDigits(digits);
+        return false;
+      }
+    }
+    try {
+      this.sendSlot(!this.digitsRunning);
+    } catch (err) {
+      this.failure = new BelayError(
+        "RTP_STREAM_SOURCE_FAILED",
+        "the stream's frame source threw",
+        {},
+        { cause: err },
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /** The digits job in hand (settled ones, aborted meanwhile, are dropped). */
+  private currentDigits(): DigitsJob | undefined {
+    while (this.digits.length > 0) {
+      const first = this.digits[0] as DigitsJob;
+      if (!first.settled) return first;
+      this.digits.shift();
+      if (this.digitsRunning) this.afterDigits(first);
+    }
+    return undefined;
+  }
+
+  private endDigits(digits: DigitsJob): void {
+    digits.settle();
+    this.digits.shift();
+    this.afterDigits(digits);
+  }
+
+  private afterDigits(digits: DigitsJob): void {
+    this.digitsRunning = false;
+    if (digits.codes.length > 0) this.marker = true;
+  }
+
+  /** One slot: the next ptime of samples, sent (or, while keys go out, only taken from the source). */
+  private sendSlot(send: boolean): void {
+    const ptimeMs = this.sender.ptimeMs;
+    const from = (this.nextAt - this.origin) * 8;
+    const to = from + ptimeMs * 8;
+    this.pullThrough(to);
+    if (send) {
+      this.sender.sendAudio(this.buffer, from - this.bufferStart, ptimeMs, this.nextAt, this.marker);
+      this.marker = false;
+    }
+    this.dropBefore(to);
+    this.nextAt += ptimeMs;
+  }
+
+  private pullThrough(end: number): void {
+    while (this.bufferStart + this.buffered < end) {
+      const frame = this.source.next();
+      const at = this.buffered;
+      // A frame of the wrong length would shift every later sample: take 160, padded with silence.
+      if (frame.length === FRAME_SAMPLES) this.buffer.set(frame, at);
+      else {
+        this.buffer.set(frame.subarray(0, FRAME_SAMPLES), at);
+        this.buffer.fill(0, at + Math.min(frame.length, FRAME_SAMPLES), at + FRAME_SAMPLES);
+      }
+      this.buffered += FRAME_SAMPLES;
+    }
+  }
+
+  private dropBefore(sample: number): void {
+    const drop = sample - this.bufferStart;
+    this.buffer.copyWithin(0, drop, this.buffered);
+    this.buffered -= drop;
+    this.bufferStart = sample;
   }
 }

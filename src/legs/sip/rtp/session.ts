@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type dgram from "node:dgram";
 import { isIP } from "node:net";
 import type { Logger } from "pino";
+import type { FrameSource } from "../../../engine/leg.js";
 import { BelayError } from "../../../errors.js";
 import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
 import { type Clock, RealClock, type Timer } from "../../../time/clock.js";
@@ -163,6 +164,15 @@ export class RtpSession implements RtpMedia {
       );
     }
     return this.sender.play(pcm, signal);
+  }
+
+  stream(source: FrameSource, signal: AbortSignal): Promise<void> {
+    if (!this.plan) {
+      return Promise.reject(
+        new BelayError("RTP_NOT_CONFIGURED", "RTP media has no negotiated plan to stream with"),
+      );
+    }
+    return this.sender.stream(source, signal);
   }
 
   sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void> {

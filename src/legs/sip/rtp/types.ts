@@ -1,3 +1,4 @@
+import type { FrameSource } from "../../../engine/leg.js";
 import type { Frame } from "../../../media/frame.js";
 import type { MediaPlan } from "../sdp/types.js";
 
@@ -29,6 +30,11 @@ export interface RtpMedia {
   start(handlers: { frame(frame: Frame): void; digit(digit: string): void }): void;
   /** Plays 8 kHz PCM paced at the plan's packet time from a monotonic clock; resolves when sent, or early on abort. */
   play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
+  /**
+   * Sends the source's 20 ms frames at the plan's packet time until `signal` aborts; digits sent
+   * meanwhile interleave with it, a play waits for its end.
+   */
+  stream(source: FrameSource, signal: AbortSignal): Promise<void>;
   /** RFC 4733 events for each digit, `pauseMs` apart. */
   sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void>;
   /**
