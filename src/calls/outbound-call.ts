@@ -2,6 +2,7 @@ import { newId } from "../contract/ids.js";
 import type { Call, CallOutcome } from "../engine/call.js";
 import type { Engine } from "../engine/engine.js";
 import type { OutboundLeg } from "../engine/leg.js";
+import type { DialRequestFor, Dialer } from "../engine/ports.js";
 import type { CallerScript } from "../legs/virtual/script.js";
 import { type CalleeAnswer, VirtualCallee } from "../legs/virtual/virtual-callee.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -43,13 +44,10 @@ export async function placeOutboundCall(
   deps: { engine: Engine; store: Store; blobs: BlobStore; sip?: OutboundSip | undefined },
   request: OutboundCallRequest,
 ): Promise<PlacedCall> {
-  const { engine, store, blobs } = deps;
+  const { engine, store } = deps;
   const clock = engine.deps.clock;
   const callId = newId("CA");
-  const device = await store.devices.get(request.accountId, request.to);
-  const leg = device
-    ? new VirtualCallee(clock, await deviceScript(blobs, device), answersOf(device))
-    : await nonDeviceLeg(deps.sip, clock, callId, request);
+  const leg = await createDialer(deps).outboundLeg({ ...request, callId, clock });
   const number = await store.numbers.findByNumber(request.from);
   const { call, done } = engine.start({
     accountId: request.accountId,
@@ -74,17 +72,24 @@ export async function placeOutboundCall(
   return { call, row: await call.stored, done };
 }
 
-/** Over SIP when it dials out; else a callee that cannot be reached, so the call fails with the reason. */
-async function nonDeviceLeg(
-  sip: OutboundSip | undefined,
-  clock: Engine["deps"]["clock"],
-  callId: string,
-  request: OutboundCallRequest,
-): Promise<OutboundLeg> {
-  const unreachable = (message: string) => new VirtualCallee(clock, {}, { kind: "unreachable", message });
-  if (!sip?.dialsOut) return unreachable(`no virtual device ${request.to} in this account: the call failed`);
-  const leg = await sip.outboundLeg(callId, request.from, request.to, request.accountId);
-  return typeof leg === "string" ? unreachable(`the SIP call to ${request.to} failed: ${leg}`) : leg;
+/**
+ * Where calls Belay places go, for POST /Calls and OutDial alike: `to` reaches the account's
+ * virtual device with that number; any other number is dialled over SIP when --sip-outbound is
+ * set; otherwise the leg fails the call with the reason, as a number that does not exist would.
+ */
+export function createDialer(deps: { store: Store; blobs: BlobStore; sip?: OutboundSip | undefined }): Dialer {
+  return {
+    async outboundLeg(request: DialRequestFor): Promise<OutboundLeg> {
+      const { clock } = request;
+      const device = await deps.store.devices.get(request.accountId, request.to);
+      if (device) return new VirtualCallee(clock, await deviceScript(deps.blobs, device), answersOf(device));
+      const unreachable = (message: string) => new VirtualCallee(clock, {}, { kind: "unreachable", message });
+      if (!deps.sip?.dialsOut)
+        return unreachable(`no virtual device ${request.to} in this account: the call failed`);
+      const leg = await deps.sip.outboundLeg(request.callId, request.from, request.to, request.accountId);
+      return typeof leg === "string" ? unreachable(`the SIP call to ${request.to} failed: ${leg}`) : leg;
+    },
+  };
 }
 
 function answersOf(device: DeviceRow): CalleeAnswer {

@@ -26,6 +26,15 @@ export type BelayDefaults = {
     readonly autoStart: boolean;
     readonly privacyMode: boolean;
   };
+  readonly outDial: { readonly timeoutSec: number };
+  readonly createConference: { readonly playBeep: "always"; readonly record: boolean };
+  readonly addToConference: {
+    readonly talk: boolean;
+    readonly listen: boolean;
+    readonly dtmfPassThrough: boolean;
+    readonly startConfOnEnter: boolean;
+    readonly allowCallControl: boolean;
+  };
   readonly webhookTimeoutMs: number;
   readonly maxRedirects: number;
   readonly privacyRetentionMs: number;
@@ -61,6 +70,19 @@ export const DEFAULTS: BelayDefaults = Object.freeze({
     playBeep: false,
     autoStart: false,
     privacyMode: false,
+  }),
+  // FreeClimb's OutDial page: 30 seconds of ringing before the attempt ends noAnswer.
+  outDial: Object.freeze({ timeoutSec: 30 }),
+  // OpenAPI ConferenceResult: playBeep "Defaults to always"; a conference is recorded only on request.
+  createConference: Object.freeze({ playBeep: "always" as const, record: false }),
+  // OpenAPI UpdateConferenceParticipantRequest: talk, listen and dtmfPassThrough default to true.
+  // startConfOnEnter: Belay decides true, so two participants added plainly hear each other.
+  addToConference: Object.freeze({
+    talk: true,
+    listen: true,
+    dtmfPassThrough: true,
+    startConfOnEnter: true,
+    allowCallControl: false,
   }),
   // docs/contract.md §6: one attempt, 10 s for connection and response together.
   webhookTimeoutMs: 10_000,

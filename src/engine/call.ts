@@ -1,18 +1,28 @@
 import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
+import { newId } from "../contract/ids.js";
 import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
 import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
 import { executeCommand } from "./commands/index.js";
-import type { CallFacts, CommandContext, CommandResult, DistributiveOmit } from "./context.js";
+import type { Clock } from "../time/clock.js";
+import type { ConferenceRegistry } from "./conference/registry.js";
+import type {
+  CallFacts,
+  ChildCallRequest,
+  CommandContext,
+  CommandResult,
+  DistributiveOmit,
+  Membership,
+} from "./context.js";
 import { describeCommand } from "./describe-command.js";
 import { dialWithTimeout } from "./dial.js";
 import { dialDigitsSteps } from "./dial-digits.js";
 import type { EngineDeps } from "./engine.js";
 import { isOutboundLeg, type Leg } from "./leg.js";
 import { MediaBus } from "./media-bus.js";
-import type { PerclOutcome, WebhookBody } from "./ports.js";
+import type { Dialer, PerclOutcome, WebhookBody } from "./ports.js";
 import { Recorder, recordingUrl } from "./recorder.js";
 import { openingSay, SpeechPrefetch } from "./speech-prefetch.js";
 import type { TimelineEvent, TimelineListener } from "./timeline.js";
@@ -34,6 +44,13 @@ export interface CallSpec extends CallFacts {
    * timeout on the call's clock, and `sendDigits` (MakeCallRequest syntax) are sent once it answers.
    */
   dial?: { timeoutMs: number; sendDigits?: string };
+}
+
+/** What a call needs of the engine that runs it: conferences, and starting the calls it dials. */
+export interface CallHost {
+  readonly conferences: ConferenceRegistry;
+  readonly dialer: Dialer | undefined;
+  start(spec: CallSpec, clock: Clock): { call: Call; done: Promise<CallOutcome> };
 }
 
 export interface CallOutcome {
@@ -74,10 +91,13 @@ export class Call {
   readonly stored: Promise<CallRow>;
   private ending: { reason: CallEndedReason; message?: string } | undefined;
   private readonly speech: SpeechPrefetch;
+  /** The conference the call is in right now (AddToConference). */
+  private membership: Membership | undefined;
 
   constructor(
     private readonly deps: EngineDeps,
     private readonly spec: CallSpec,
+    private readonly host: CallHost,
   ) {
     this.facts = {
       accountId: spec.accountId,
@@ -116,6 +136,11 @@ export class Call {
   /** Ends the call from Belay's side (REST hang-up, shutdown, max duration). */
   hangup(reason: CallEndedReason): void {
     this.finishWith(reason);
+  }
+
+  /** An OutDial's parent ended while this call still rang: it stops ringing (callCanceled). */
+  cancelIfUnanswered(): void {
+    if (!this.answered) this.finishWith("callCanceled");
   }
 
   async run(): Promise<CallOutcome> {
@@ -243,13 +268,53 @@ export class Call {
     if (dial.sendDigits) await this.sendDialDigits(dial.sendDigits);
     if (this.ending) return;
     this.connectSent = true;
-    const first = await this.requestPercl(
-      firstUrl,
-      this.webhookBody("outDialApiConnect"),
-      this.spec.fallbackUrl,
-    );
+    const first = await this.requestPercl(firstUrl, this.webhookBody(this.connectType()), this.spec.fallbackUrl);
     if (!first.ok) this.finishWith(first.reason, first.message);
     else await this.runScripts(first.script);
+  }
+
+  /** A REST call hears outDialApiConnect; an OutDial's new leg, outDialConnect. */
+  private connectType(): "outDialApiConnect" | "outDialConnect" {
+    return this.facts.direction === "outboundDial" ? "outDialConnect" : "outDialApiConnect";
+  }
+
+  /**
+   * OutDial: a new call to `to` on this call's clock, with this call as its parent. Resolves with
+   * its id once its row exists; it rings and connects on its own. If this call ends while the new
+   * one still rings, that one is canceled.
+   */
+  private async dialOut(request: ChildCallRequest): Promise<string> {
+    const callId = newId("CA");
+    const { clock } = this.deps;
+    const dialer = this.host.dialer;
+    if (!dialer) throw new BelayError("ENGINE_NO_DIALER", "this Belay has no way to place calls");
+    const leg = await clock.track(
+      dialer.outboundLeg({ accountId: this.facts.accountId, callId, from: request.from, to: request.to, clock }),
+    );
+    const { call, done } = this.host.start(
+      {
+        accountId: this.facts.accountId,
+        callId,
+        from: request.from,
+        to: request.to,
+        direction: "outboundDial",
+        parentCallId: this.id,
+        applicationId: this.spec.applicationId,
+        phoneNumberId: null,
+        firstUrl: request.callConnectUrl,
+        fallbackUrl: null,
+        statusCallbackUrl: request.statusCallbackUrl,
+        leg,
+        dial: { timeoutMs: request.timeoutMs, ...(request.sendDigits ? { sendDigits: request.sendDigits } : {}) },
+      },
+      clock,
+    );
+    done.catch((err: unknown) => this.log.error({ err, childCallId: callId }, "the dialled call failed"));
+    const cancel = () => call.cancelIfUnanswered();
+    if (this.abort.signal.aborted) cancel();
+    else this.abort.signal.addEventListener("abort", cancel, { once: true });
+    await call.stored;
+    return callId;
   }
 
   private async sendDialDigits(text: string): Promise<void> {
@@ -344,6 +409,13 @@ export class Call {
       farEndHungUp: () => this.hungUpByFarEnd,
       answer: () => this.answer(),
       play: (pcm, signal) => this.spec.leg.play(pcm, signal ?? this.abort.signal),
+      stream: (source, signal) => this.spec.leg.stream(source, signal),
+      conferences: this.host.conferences,
+      membership: () => this.membership,
+      setMembership: (membership) => {
+        this.membership = membership;
+      },
+      dialOut: (request) => this.dialOut(request),
       sendDigits: async (digits, pauseMs, privacyMode) => {
         this.emit({ type: "sentDigits", digits: privacyMode ? null : digits });
         await this.spec.leg.sendDigits(digits, pauseMs, this.abort.signal);
@@ -367,7 +439,7 @@ export class Call {
       to: this.facts.to,
       callStatus: this.current,
       direction: this.facts.direction,
-      conferenceId: null,
+      conferenceId: this.membership?.conference.id ?? null,
       queueId: null,
       parentCallId: this.facts.parentCallId,
       ...extra,
@@ -417,7 +489,7 @@ export class Call {
     const { firstUrl, statusCallbackUrl } = this.spec;
     if (this.spec.dial && !this.connectSent && typeof firstUrl === "string") {
       this.connectSent = true;
-      await this.notifyQuietly(firstUrl, this.webhookBody("outDialApiConnect"));
+      await this.notifyQuietly(firstUrl, this.webhookBody(this.connectType()));
     }
     if (statusCallbackUrl) {
       await this.notifyQuietly(

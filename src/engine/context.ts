@@ -3,6 +3,10 @@ import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
 import type { CallDirection, CallStatus } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
+import type { Conference } from "./conference/conference.js";
+import type { Participant } from "./conference/participant.js";
+import type { ConferenceRegistry } from "./conference/registry.js";
+import type { FrameSource } from "./leg.js";
 import type { MediaBus } from "./media-bus.js";
 import type { PerclOutcome, WebhookBody } from "./ports.js";
 import type { Recorder } from "./recorder.js";
@@ -16,6 +20,22 @@ export interface CallFacts {
   readonly to: string;
   readonly direction: CallDirection;
   readonly parentCallId: string | null;
+}
+
+/** The conference a call is in, and its place there. */
+export interface Membership {
+  readonly conference: Conference;
+  readonly participant: Participant;
+}
+
+/** What OutDial asks for: the new call's ends, where its PerCL comes from, how long it rings. */
+export interface ChildCallRequest {
+  from: string;
+  to: string;
+  callConnectUrl: string;
+  statusCallbackUrl: string | null;
+  timeoutMs: number;
+  sendDigits?: string;
 }
 
 /** Everything a command may do to its call. One per call; commands hold no other references. */
@@ -34,6 +54,15 @@ export interface CommandContext {
   /** Connects the audio path (idempotent): the call becomes inProgress. */
   answer(): Promise<void>;
   play(pcm: Int16Array, signal?: AbortSignal): Promise<void>;
+  /** Streams frames to the caller (a conference's mix) until `signal` aborts. */
+  stream(source: FrameSource, signal: AbortSignal): Promise<void>;
+  /** The live conferences (CreateConference, AddToConference, …). */
+  readonly conferences: ConferenceRegistry;
+  /** The conference the call is in right now; webhooks carry its id as conferenceId. */
+  membership(): Membership | undefined;
+  setMembership(membership: Membership | undefined): void;
+  /** OutDial: places a call with this one as its parent; resolves with its id once it exists. */
+  dialOut(request: ChildCallRequest): Promise<string>;
   /** privacyMode: the timeline says digits were sent, not which. */
   sendDigits(digits: string, pauseMs: number, privacyMode?: boolean): Promise<void>;
   speak(text: string, language: string | undefined): Promise<Int16Array>;

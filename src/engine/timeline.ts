@@ -42,6 +42,10 @@ export type TimelineEvent =
   /** digits null: withheld (privacyMode). */
   | { type: "getDigits"; at: number; digits: string | null; reason: string }
   | { type: "error"; at: number; message: string }
+  /** A conference this call created, joined or left. */
+  | { type: "conference"; at: number; conferenceId: string; event: "created" | "joined" | "left" }
+  /** to null: withheld (OutDial privacyMode). */
+  | { type: "outDial"; at: number; dialCallId: string; to: string | null }
   | { type: "ended"; at: number; status: CallStatus; reason: string };
 
 export type TimelineListener = (event: TimelineEvent) => void;

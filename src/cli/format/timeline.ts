@@ -40,6 +40,10 @@ function describe(event: TimelineEvent): string {
         : `digits "${event.digits}" (${event.reason})`;
     case "error":
       return `error: ${event.message}`;
+    case "conference":
+      return `conference ${event.conferenceId} ${event.event}`;
+    case "outDial":
+      return `dialling ${event.to ?? `(${WITHHELD})`} as call ${event.dialCallId}`;
     case "ended":
       return `ended: ${event.status} (${event.reason})`;
   }

@@ -1,13 +1,21 @@
 import type { PerclCommand } from "../../contract/percl/index.js";
 import type { CommandContext, CommandResult } from "../context.js";
+import { addToConference } from "./add-to-conference.js";
+import { createConference } from "./create-conference.js";
 import { getDigits } from "./get-digits.js";
 import { hangup, reject } from "./hangup.js";
+import { outDial } from "./out-dial.js";
 import { pause } from "./pause.js";
 import { play } from "./play.js";
 import { recordUtterance } from "./record-utterance.js";
 import { redirect } from "./redirect.js";
+import { removeFromConference } from "./remove-from-conference.js";
 import { say } from "./say.js";
 import { sendDigits } from "./send-digits.js";
+import { setDtmfPassThrough } from "./set-dtmf-pass-through.js";
+import { setListen } from "./set-listen.js";
+import { setTalk } from "./set-talk.js";
+import { terminateConference } from "./terminate-conference.js";
 import type { CommandHandler, CommandName } from "./types.js";
 
 type Handlers = { [N in CommandName]?: CommandHandler<N> };
@@ -23,6 +31,14 @@ const HANDLERS: Handlers = {
   GetDigits: getDigits,
   SendDigits: sendDigits,
   RecordUtterance: recordUtterance,
+  OutDial: outDial,
+  CreateConference: createConference,
+  AddToConference: addToConference,
+  RemoveFromConference: removeFromConference,
+  TerminateConference: terminateConference,
+  SetTalk: setTalk,
+  SetListen: setListen,
+  SetDTMFPassThrough: setDtmfPassThrough,
 };
 
 export function isExecutable(name: CommandName): boolean {

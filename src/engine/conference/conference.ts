@@ -179,6 +179,22 @@ export class Conference {
     }
   }
 
+  /** New privileges for a participant (SetTalk, SetListen, SetDTMFPassThrough, REST); stored in order. */
+  changeParticipant(
+    callId: string,
+    patch: { talk?: boolean; listen?: boolean; dtmfPassThrough?: boolean },
+  ): Participant | undefined {
+    const participant = this.participants.get(callId);
+    if (!participant) return undefined;
+    if (patch.talk !== undefined) participant.setTalk(patch.talk);
+    if (patch.listen !== undefined) participant.setListen(patch.listen);
+    if (patch.dtmfPassThrough !== undefined) participant.setDtmfPassThrough(patch.dtmfPassThrough);
+    this.enqueue(async () => {
+      await this.deps.store.participants.update(this.accountId, this.id, callId, patch);
+    });
+    return participant;
+  }
+
   /** REST: a new alias or beep setting. */
   async update(patch: { alias?: string; playBeep?: PlayBeep }): Promise<ConferenceRow | undefined> {
     if (patch.alias !== undefined) this.settings.alias = patch.alias;

@@ -1,4 +1,5 @@
 import { newId } from "../../contract/ids.js";
+import { BelayError } from "../../errors.js";
 import type { ConferenceRow, ParticipantRow, PlayBeep } from "../../store/types.js";
 import { Conference, type ConferenceDeps, type ConferenceSettings } from "./conference.js";
 
@@ -79,15 +80,9 @@ export class ConferenceRegistry {
   ): Promise<ConferenceChange<ParticipantRow>> {
     const found = await this.find(accountId, conferenceId);
     if (!found.ok) return found;
-    const participant = found.row.participant(callId);
-    if (!participant) return this.participantNotFound(conferenceId, callId);
-    if (patch.talk !== undefined) participant.setTalk(patch.talk);
-    if (patch.listen !== undefined) participant.setListen(patch.listen);
-    if (patch.dtmfPassThrough !== undefined) participant.setDtmfPassThrough(patch.dtmfPassThrough);
+    if (!found.row.changeParticipant(callId, patch)) return this.participantNotFound(conferenceId, callId);
     await found.row.settled();
-    const row = await this.deps.clock.track(
-      this.deps.store.participants.update(accountId, conferenceId, callId, patch),
-    );
+    const row = await this.deps.store.participants.get(accountId, conferenceId, callId);
     return row ? { ok: true, row } : this.participantNotFound(conferenceId, callId);
   }
 
@@ -115,7 +110,7 @@ export class ConferenceRegistry {
   private async row(conference: Conference): Promise<ConferenceRow> {
     await conference.settled();
     const row = await this.deps.store.conferences.get(conference.accountId, conference.id);
-    if (!row) throw new Error(`conference ${conference.id} has no row`);
+    if (!row) throw new BelayError("CONFERENCE_ROW_MISSING", `conference ${conference.id} has no row`);
     return row;
   }
 

@@ -1,0 +1,21 @@
+import { DEFAULTS } from "../../contract/defaults.js";
+import { continueWith } from "./continue-with.js";
+import type { CommandHandler } from "./types.js";
+
+/**
+ * Places a new call (direction outboundDial, this call its parent) and hands this call back to the
+ * app at once with outDialStart; the new call rings on its own and asks `callConnectUrl` for its
+ * PerCL when it connects (outDialConnect).
+ */
+export const outDial: CommandHandler<"OutDial"> = async (attrs, ctx) => {
+  const dialCallId = await ctx.dialOut({
+    from: attrs.callingNumber,
+    to: attrs.destination,
+    callConnectUrl: attrs.callConnectUrl,
+    statusCallbackUrl: attrs.statusCallbackUrl ?? null,
+    timeoutMs: (attrs.timeout ?? DEFAULTS.outDial.timeoutSec) * 1000,
+    ...(attrs.sendDigits ? { sendDigits: attrs.sendDigits } : {}),
+  });
+  ctx.emit({ type: "outDial", dialCallId, to: attrs.privacyMode ? null : attrs.destination });
+  return continueWith(ctx, attrs.actionUrl, ctx.webhookBody("outDialStart", { dialCallId }));
+};
