@@ -12,6 +12,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { CallAdmission } from "../calls/admission.js";
+import type { ConferenceControl } from "../calls/conference-control.js";
 import type { OutboundSip } from "../calls/outbound-call.js";
 import type { Engine } from "../engine/engine.js";
 import { type BelayError, isBelayError } from "../errors.js";
@@ -23,6 +24,8 @@ import { guardRoutes } from "./route-auth.js";
 import { accountsRoutes } from "./routes/accounts.js";
 import { applicationsRoutes } from "./routes/applications.js";
 import { callRoutes } from "./routes/calls.js";
+import { conferenceParticipantRoutes } from "./routes/conference-participants.js";
+import { conferenceRoutes } from "./routes/conferences.js";
 import { devicesRoutes } from "./routes/devices.js";
 import { numbersRoutes } from "./routes/numbers.js";
 import { recordingLinksRoutes } from "./routes/recording-links.js";
@@ -39,6 +42,8 @@ export interface ApiDeps {
   sip?: OutboundSip | undefined;
   /** Free disk space against --min-free-disk; undefined when that is off. */
   disk?: CallAdmission | undefined;
+  /** The live conference engine: creating and changing conferences; without it those answer 503. */
+  conferences?: ConferenceControl | undefined;
 }
 
 declare module "fastify" {
@@ -140,6 +145,8 @@ export async function buildApi(
   await api.register(callRoutes(deps));
   await api.register(devicesRoutes(deps));
   await api.register(virtualCallRoutes(deps));
+  await api.register(conferenceRoutes(deps));
+  await api.register(conferenceParticipantRoutes(deps));
   return api;
 }
 

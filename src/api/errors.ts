@@ -20,6 +20,10 @@ const API_ERRORS = {
   RANGE_NOT_SATISFIABLE: { status: 416, code: 22 },
   INTERNAL: { status: 500, code: 0 },
   DISK_SPACE_LOW: { status: 503, code: 30 },
+  CONFERENCE_NOT_FOUND: { status: 404, code: 72 },
+  PARTICIPANT_NOT_FOUND: { status: 404, code: 73 },
+  CONFERENCE_TERMINATED: { status: 409, code: 74 },
+  CONFERENCES_UNAVAILABLE: { status: 503, code: 31 },
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

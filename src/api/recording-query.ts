@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { RecordingFilter } from "../store/types.js";
 import { idOf, pageQuery } from "./schemas.js";
 
-const DAY_MS = 24 * 3600 * 1000;
+export const DAY_MS = 24 * 3600 * 1000;
 
 /** Epoch ms of a `YYYY-MM-DD` day's start in UTC, or undefined unless that day exists. */
 export function utcDayStart(text: string): number | undefined {
@@ -25,6 +25,9 @@ export const utcDay = z
 
 /** The Calls/{CA}/Recordings query: paging and the creation day. */
 export const callRecordingsQuery = pageQuery.extend({ dateCreated: utcDay.optional() });
+
+/** The Conferences/{CF}/Recordings query: paging, the creation day and the call. */
+export const conferenceRecordingsQuery = callRecordingsQuery.extend({ callId: idOf("CA").optional() });
 
 /** The Recordings list query: FreeClimb's three filters and paging. */
 export const recordingsQuery = callRecordingsQuery.extend({

@@ -1,25 +1,43 @@
 import type { ConferenceRow, ParticipantRow, PlayBeep } from "../store/types.js";
 
+/*
+ * The port the REST API calls for anything that changes a live conference. The conference engine
+ * implements it; the API reads conferences and participants from the store and never touches the
+ * mixer itself.
+ */
+
 export interface CreateConferenceRequest {
   accountId: string;
   alias: string | null;
-  playBeep: PlayBeep;          // default "always" (OpenAPI)
-  record: boolean;             // default false
+  /** Default "always" (OpenAPI). */
+  playBeep: PlayBeep;
+  /** Default false. */
+  record: boolean;
   waitUrl: string | null;
-  statusCallbackUrl: string;   // required by the OpenAPI CreateConferenceRequest
+  /** Required by the OpenAPI CreateConferenceRequest. */
+  statusCallbackUrl: string;
 }
 
 /** Why a live change was refused: the API maps it to its error (404 / 409 ...). */
-export type ConferenceChange<T> = { ok: true; row: T } | { ok: false; code: "notFound" | "terminated"; message: string };
+export type ConferenceChange<T> =
+  | { ok: true; row: T }
+  | { ok: false; code: "notFound" | "terminated"; message: string };
 
 export interface ConferenceControl {
   /** A new conference with no participants (status empty), on Belay's clock. */
   create(request: CreateConferenceRequest): Promise<ConferenceRow>;
   /** alias / playBeep; status "terminated" ends it (participants leave), "empty" removes every participant. */
-  update(accountId: string, conferenceId: string,
-         patch: { alias?: string; playBeep?: PlayBeep; status?: "empty" | "terminated" }): Promise<ConferenceChange<ConferenceRow>>;
-  updateParticipant(accountId: string, conferenceId: string, callId: string,
-         patch: { talk?: boolean; listen?: boolean; dtmfPassThrough?: boolean }): Promise<ConferenceChange<ParticipantRow>>;
+  update(
+    accountId: string,
+    conferenceId: string,
+    patch: { alias?: string; playBeep?: PlayBeep; status?: "empty" | "terminated" },
+  ): Promise<ConferenceChange<ConferenceRow>>;
+  updateParticipant(
+    accountId: string,
+    conferenceId: string,
+    callId: string,
+    patch: { talk?: boolean; listen?: boolean; dtmfPassThrough?: boolean },
+  ): Promise<ConferenceChange<ParticipantRow>>;
   /** The participant leaves the conference (its call continues per its leaveConferenceUrl). */
   removeParticipant(accountId: string, conferenceId: string, callId: string): Promise<ConferenceChange<null>>;
 }

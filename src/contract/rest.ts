@@ -165,6 +165,46 @@ export const incomingNumberListSchema = paginationSchema.extend({
 });
 export type IncomingNumberList = z.infer<typeof incomingNumberListSchema>;
 
+/** OpenAPI `ConferenceStatus`. */
+export const CONFERENCE_STATUSES = ["empty", "populated", "inProgress", "terminated"] as const;
+/** OpenAPI `PlayBeep`: when a conference beeps as participants enter and leave. */
+export const PLAY_BEEPS = ["always", "never", "entryOnly", "exitOnly"] as const;
+
+export const conferenceResultSchema = z.object({
+  ...resourceFields,
+  conferenceId: nullableString(),
+  accountId: nullableString(),
+  alias: nullableString(),
+  playBeep: z.enum(PLAY_BEEPS).nullable(),
+  record: nullableBoolean(),
+  status: z.enum(CONFERENCE_STATUSES).nullable(),
+  waitUrl: nullableString(),
+  actionUrl: nullableString(),
+  statusCallbackUrl: nullableString(),
+  subresourceUris: z.record(z.string(), z.unknown()).nullable(),
+});
+export type ConferenceResult = z.infer<typeof conferenceResultSchema>;
+
+export const conferenceListSchema = paginationSchema.extend({ conferences: z.array(conferenceResultSchema) });
+export type ConferenceList = z.infer<typeof conferenceListSchema>;
+
+export const participantResultSchema = z.object({
+  ...resourceFields,
+  accountId: nullableString(),
+  conferenceId: nullableString(),
+  callId: nullableString(),
+  talk: nullableBoolean(),
+  listen: nullableBoolean(),
+  dtmfPassThrough: nullableBoolean(),
+  startConfOnEnter: nullableBoolean(),
+});
+export type ParticipantResult = z.infer<typeof participantResultSchema>;
+
+export const participantListSchema = paginationSchema.extend({
+  participants: z.array(participantResultSchema),
+});
+export type ParticipantList = z.infer<typeof participantListSchema>;
+
 /**
  * The error body of every failed REST call, as docs/contract.md §5 specifies it. FreeClimb's
  * OpenAPI `PlatformError` names the text `call` instead of `message`; Belay sends `message`.

@@ -306,6 +306,93 @@ export interface DeviceRepo {
   delete(accountId: string, phoneNumber: string): Promise<boolean>;
 }
 
+/** OpenAPI ConferenceStatus. */
+export type ConferenceStatus = "empty" | "populated" | "inProgress" | "terminated";
+/** OpenAPI PlayBeep. */
+export type PlayBeep = "always" | "never" | "entryOnly" | "exitOnly";
+
+export interface ConferenceRow {
+  /** CF + 40 hex (src/contract/ids.ts newId("CF")). */
+  conferenceId: string;
+  accountId: string;
+  alias: string | null;
+  playBeep: PlayBeep;
+  record: boolean;
+  status: ConferenceStatus;
+  waitUrl: string | null;
+  actionUrl: string | null;
+  statusCallbackUrl: string | null;
+  /** The call that created it with CreateConference; null when created with POST /Conferences. */
+  callId: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface ParticipantRow {
+  accountId: string;
+  conferenceId: string;
+  callId: string;
+  talk: boolean;
+  listen: boolean;
+  dtmfPassThrough: boolean;
+  startConfOnEnter: boolean;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface ConferenceFilter {
+  status?: ConferenceStatus;
+  alias?: string;
+  /** Creation / update day, UTC, as [from, to) epoch ms (FreeClimb's dateCreated/dateUpdated filters). */
+  createdFrom?: number;
+  createdTo?: number;
+  updatedFrom?: number;
+  updatedTo?: number;
+}
+
+export interface ConferenceRepo {
+  create(row: Omit<ConferenceRow, "dateCreated" | "dateUpdated" | "revision">): Promise<ConferenceRow>;
+  get(accountId: string, conferenceId: string): Promise<ConferenceRow | undefined>;
+  list(accountId: string, filter?: ConferenceFilter, page?: ListOptions): Promise<Page<ConferenceRow>>;
+  /** Bumps revision and dateUpdated. */
+  update(
+    accountId: string,
+    conferenceId: string,
+    patch: Partial<Pick<ConferenceRow, "alias" | "playBeep" | "status">>,
+  ): Promise<ConferenceRow | undefined>;
+  /** Every account's conferences not terminated (crash recovery ends them). */
+  listUnterminated(): Promise<ConferenceRow[]>;
+}
+
+export interface ParticipantFilter {
+  talk?: boolean;
+  listen?: boolean;
+  dtmfPassThrough?: boolean;
+}
+
+/** A participant's row exists while its call is in the conference; it is deleted when it leaves. */
+export interface ParticipantRepo {
+  create(row: Omit<ParticipantRow, "dateCreated" | "dateUpdated" | "revision">): Promise<ParticipantRow>;
+  get(accountId: string, conferenceId: string, callId: string): Promise<ParticipantRow | undefined>;
+  list(
+    accountId: string,
+    conferenceId: string,
+    filter?: ParticipantFilter,
+    page?: ListOptions,
+  ): Promise<Page<ParticipantRow>>;
+  update(
+    accountId: string,
+    conferenceId: string,
+    callId: string,
+    patch: Partial<Pick<ParticipantRow, "talk" | "listen" | "dtmfPassThrough">>,
+  ): Promise<ParticipantRow | undefined>;
+  delete(accountId: string, conferenceId: string, callId: string): Promise<boolean>;
+  /** All participants of a conference are gone (it terminated). */
+  deleteAll(accountId: string, conferenceId: string): Promise<number>;
+}
+
 /**
  * A confirmed SIP dialog, kept while it lasts: everything an in-dialog BYE needs, so that a Belay
  * restarted after a crash can end the call on the peer's side (docs/sip.md, "After a restart").

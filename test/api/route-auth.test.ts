@@ -3,6 +3,7 @@ import { Agent } from "node:http";
 import { after, before, test } from "node:test";
 import Fastify from "fastify";
 import { guardRoutes } from "../../src/api/route-auth.js";
+import { newId } from "../../src/contract/ids.js";
 import type { AccountRow } from "../../src/store/types.js";
 import {
   authOf,
@@ -83,6 +84,21 @@ before(async () => {
       "phoneNumberId",
     ),
     phoneNumber: await created("/belay/v1/devices", { phoneNumber: DEVICE }, "phoneNumber"),
+    // From the store: creating one over REST needs the conference engine, not wired here.
+    conferenceId: (
+      await harness.belay.store.conferences.create({
+        conferenceId: newId("CF"),
+        accountId: owner,
+        alias: null,
+        playBeep: "always",
+        record: false,
+        status: "empty",
+        waitUrl: null,
+        actionUrl: null,
+        statusCallbackUrl: null,
+        callId: null,
+      })
+    ).conferenceId,
     "*": "static/index.html",
   };
   other = await createAccount(harness.belay, "other");
@@ -135,7 +151,7 @@ function refusalProblem(attempt: Attempt, response: RawResponse): string | undef
   if (![400, 401, 403, 404].includes(status)) return `status ${status}`;
   if (status === 401 && response.headers["www-authenticate"] !== 'Basic realm="Belay"')
     return "401 without a Basic challenge";
-  // A 404 must be "no such endpoint" (code 4): a resource's 404 (67–71) means a handler ran.
+  // A 404 must be "no such endpoint" (code 4): a resource's 404 (67–73) means a handler ran.
   if (status === 404 && attempt.route.method !== "HEAD" && !/"code":4,/.test(response.body))
     return `404 from a handler: ${response.body}`;
   if (attempt.credential === "other account" && status === 401) return "401 for valid credentials";

@@ -6,6 +6,8 @@ import type {
   AccountRow,
   ApplicationRow,
   CallRow,
+  ConferenceRow,
+  ParticipantRow,
   PhoneNumberRow,
   RecordingRow,
   Store,
@@ -162,6 +164,44 @@ export function newDelivery(
     lastStatus: null,
     lastError: null,
     latencyMs: null,
+    ...extra,
+  };
+}
+
+export function newConference(
+  accountId: string,
+  n: number,
+  extra: Partial<New<ConferenceRow>> = {},
+): New<ConferenceRow> {
+  return {
+    conferenceId: id("CF", n),
+    accountId,
+    alias: null,
+    playBeep: "always",
+    record: false,
+    status: "empty",
+    waitUrl: null,
+    actionUrl: null,
+    statusCallbackUrl: `http://127.0.0.1:9/conference/${n}`,
+    callId: null,
+    ...extra,
+  };
+}
+
+export function newParticipant(
+  accountId: string,
+  conferenceId: string,
+  callN: number,
+  extra: Partial<New<ParticipantRow>> = {},
+): New<ParticipantRow> {
+  return {
+    accountId,
+    conferenceId,
+    callId: id("CA", callN),
+    talk: true,
+    listen: true,
+    dtmfPassThrough: true,
+    startConfOnEnter: true,
     ...extra,
   };
 }

@@ -4,16 +4,23 @@ import { z } from "zod";
 import { apiErrorBodySchema, recordingListSchema, recordingResultSchema } from "../../contract/rest.js";
 import type { RecordingFilter } from "../../store/types.js";
 import type { ApiDeps } from "../app.js";
+import { findConference } from "../conference-lookup.js";
 import { apiError } from "../errors.js";
 import { envelope, listOptions, type PageRequest, pageRequest } from "../paging.js";
 import { presentRecording } from "../present.js";
 import { sendRecordingAudio } from "../recording-audio.js";
-import { callRecordingsQuery, recordingFilter, recordingsQuery } from "../recording-query.js";
+import {
+  callRecordingsQuery,
+  conferenceRecordingsQuery,
+  recordingFilter,
+  recordingsQuery,
+} from "../recording-query.js";
 import { findLiveRecording } from "../recording-visibility.js";
 import { accountParams, errorResponses, idOf } from "../schemas.js";
 
 const recordingParams = accountParams.extend({ recordingId: idOf("RE") });
 const callParams = accountParams.extend({ callId: idOf("CA") });
+const conferenceParams = accountParams.extend({ conferenceId: idOf("CF") });
 const wavResponse = z.any().describe("the recording, audio/wav: 16-bit PCM, mono, 8000 Hz");
 const audioResponses = {
   200: wavResponse,
@@ -88,6 +95,32 @@ export const recordingRoutes =
         const { filter, carried } = recordingFilter({ dateCreated: request.query.dateCreated });
         const path = `/Accounts/${accountId}/Calls/${callId}/Recordings`;
         return listPage(accountId, { ...filter, callId }, carried, page, path);
+      },
+    );
+
+    api.get(
+      "/apiserver/Accounts/:accountId/Conferences/:conferenceId/Recordings",
+      {
+        schema: {
+          tags: ["Conferences"],
+          summary: "List a conference's recordings, newest first",
+          description: "Filters: callId, dateCreated (a UTC day, YYYY-MM-DD).",
+          params: conferenceParams,
+          querystring: conferenceRecordingsQuery,
+          response: { 200: recordingListSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { accountId } = request.account;
+        const { conferenceId } = request.params;
+        const page = pageRequest(request.query);
+        await findConference(deps.store, accountId, conferenceId);
+        const { filter, carried } = recordingFilter({
+          callId: request.query.callId,
+          dateCreated: request.query.dateCreated,
+        });
+        const path = `/Accounts/${accountId}/Conferences/${conferenceId}/Recordings`;
+        return listPage(accountId, { ...filter, conferenceId }, carried, page, path);
       },
     );
 

@@ -1,5 +1,12 @@
 import type { ColumnType } from "kysely";
-import type { CallDirection, CallStatus, DeliveryState, DeviceMode } from "../types.js";
+import type {
+  CallDirection,
+  CallStatus,
+  ConferenceStatus,
+  DeliveryState,
+  DeviceMode,
+  PlayBeep,
+} from "../types.js";
 
 /**
  * Table types as the database sees them. Column names are snake_case; the repos map them to the
@@ -172,6 +179,39 @@ export interface LiveRecordingsTable {
   date_created: Int64;
 }
 
+/** A conference (0008_conferences); kept after it terminates, as history. */
+export interface ConferencesTable {
+  seq: Sequence;
+  conference_id: string;
+  account_id: string;
+  alias: string | null;
+  play_beep: PlayBeep;
+  record: Flag;
+  status: ConferenceStatus;
+  wait_url: string | null;
+  action_url: string | null;
+  status_callback_url: string | null;
+  call_id: string | null;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
+/** A call in a conference, while it is in it (0008_conferences). */
+export interface ConferenceParticipantsTable {
+  seq: Sequence;
+  account_id: string;
+  conference_id: string;
+  call_id: string;
+  talk: Flag;
+  listen: Flag;
+  dtmf_pass_through: Flag;
+  start_conf_on_enter: Flag;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -183,6 +223,8 @@ export interface Database {
   sip_dialogs: SipDialogsTable;
   live_calls: LiveCallsTable;
   live_recordings: LiveRecordingsTable;
+  conferences: ConferencesTable;
+  conference_participants: ConferenceParticipantsTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

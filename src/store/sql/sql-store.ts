@@ -3,10 +3,12 @@ import type { Store } from "../types.js";
 import { SqlAccountRepo } from "./accounts.js";
 import { SqlApplicationRepo } from "./applications.js";
 import { SqlCallRepo } from "./calls.js";
+import { SqlConferenceRepo } from "./conferences.js";
 import { SqlWebhookDeliveryRepo } from "./deliveries.js";
 import { SqlDeviceRepo } from "./devices.js";
 import { SqlLiveWorkRepo } from "./live-work.js";
 import { SqlPhoneNumberRepo } from "./numbers.js";
+import { SqlParticipantRepo } from "./participants.js";
 import { SqlRecordingRepo } from "./recordings.js";
 import type { Database } from "./schema.js";
 import { SqlSipDialogRepo } from "./sip-dialogs.js";
@@ -54,6 +56,8 @@ export function createSqlStore(
     devices: new SqlDeviceRepo(db, now),
     sipDialogs: new SqlSipDialogRepo(db, now),
     live: new SqlLiveWorkRepo(db, now, durability.durably),
+    conferences: new SqlConferenceRepo(db, now),
+    participants: new SqlParticipantRepo(db, now),
     close() {
       closing ??= db.destroy().finally(() => durability.close());
       return closing;
