@@ -2,7 +2,7 @@ import { newId } from "../contract/ids.js";
 import type { Call, CallOutcome } from "../engine/call.js";
 import type { Engine } from "../engine/engine.js";
 import type { OutboundLeg } from "../engine/leg.js";
-import type { DialRequestFor, Dialer } from "../engine/ports.js";
+import type { Dialer, DialRequestFor } from "../engine/ports.js";
 import type { CallerScript } from "../legs/virtual/script.js";
 import { type CalleeAnswer, VirtualCallee } from "../legs/virtual/virtual-callee.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -77,7 +77,11 @@ export async function placeOutboundCall(
  * virtual device with that number; any other number is dialled over SIP when --sip-outbound is
  * set; otherwise the leg fails the call with the reason, as a number that does not exist would.
  */
-export function createDialer(deps: { store: Store; blobs: BlobStore; sip?: OutboundSip | undefined }): Dialer {
+export function createDialer(deps: {
+  store: Store;
+  blobs: BlobStore;
+  sip?: OutboundSip | undefined;
+}): Dialer {
   return {
     async outboundLeg(request: DialRequestFor): Promise<OutboundLeg> {
       const { clock } = request;

@@ -151,7 +151,10 @@ export const callStatusWebhookSchema = z.strictObject({
   /** StartRecordCall's recording of the whole call, when it ran (docs/conferences.md). */
   recordingId: id("RE").optional(),
   recordingUrl: z.string().refine(isAbsoluteHttpUrl, "must be an absolute http(s) URL").optional(),
-  recordingSize: z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a decimal byte count").optional(),
+  recordingSize: z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, "must be a decimal byte count")
+    .optional(),
   recordingFormat: z.literal("audio/wav").optional(),
   recordingDurationSec: z.int().min(0).optional(),
 });

@@ -5,8 +5,8 @@ import type { PerclCommand } from "../contract/percl/index.js";
 import type { CallEndedReason } from "../contract/webhooks.js";
 import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
-import { executeCommand } from "./commands/index.js";
 import type { Clock } from "../time/clock.js";
+import { executeCommand } from "./commands/index.js";
 import type { ConferenceRegistry } from "./conference/registry.js";
 import type {
   CallFacts,
@@ -268,7 +268,11 @@ export class Call {
     if (dial.sendDigits) await this.sendDialDigits(dial.sendDigits);
     if (this.ending) return;
     this.connectSent = true;
-    const first = await this.requestPercl(firstUrl, this.webhookBody(this.connectType()), this.spec.fallbackUrl);
+    const first = await this.requestPercl(
+      firstUrl,
+      this.webhookBody(this.connectType()),
+      this.spec.fallbackUrl,
+    );
     if (!first.ok) this.finishWith(first.reason, first.message);
     else await this.runScripts(first.script);
   }
@@ -289,7 +293,13 @@ export class Call {
     const dialer = this.host.dialer;
     if (!dialer) throw new BelayError("ENGINE_NO_DIALER", "this Belay has no way to place calls");
     const leg = await clock.track(
-      dialer.outboundLeg({ accountId: this.facts.accountId, callId, from: request.from, to: request.to, clock }),
+      dialer.outboundLeg({
+        accountId: this.facts.accountId,
+        callId,
+        from: request.from,
+        to: request.to,
+        clock,
+      }),
     );
     const { call, done } = this.host.start(
       {
@@ -305,7 +315,10 @@ export class Call {
         fallbackUrl: null,
         statusCallbackUrl: request.statusCallbackUrl,
         leg,
-        dial: { timeoutMs: request.timeoutMs, ...(request.sendDigits ? { sendDigits: request.sendDigits } : {}) },
+        dial: {
+          timeoutMs: request.timeoutMs,
+          ...(request.sendDigits ? { sendDigits: request.sendDigits } : {}),
+        },
       },
       clock,
     );

@@ -3,8 +3,10 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { buildApi } from "../api/app.js";
+import { createDialer } from "../calls/outbound-call.js";
 import { createAudioService } from "../engine/audio-service.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
+import type { Dialer } from "../engine/ports.js";
 import { BelayError } from "../errors.js";
 import type { SipService } from "../legs/sip/sip-service.js";
 import { loadSpeechEngine } from "../media/tts.js";
@@ -148,7 +150,13 @@ async function assemble(
   });
   const scheme = config.tls ? "https" : "http";
   let baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${config.port}`;
+  // SIP starts after the engine (it hands calls to it): OutDial finds it here once it exists.
+  let sipService: SipService | undefined;
+  const dialer: Dialer = {
+    outboundLeg: (request) => createDialer({ store, blobs, sip: sipService }).outboundLeg(request),
+  };
   const engine = new Engine({
+    dialer,
     store,
     blobs,
     app,
@@ -180,8 +188,21 @@ async function assemble(
       throw err;
     },
   );
+  sipService = sip;
   if (sip) webhookPolicy.addOwnPort(sip.address.port, "SIP");
-  const api = await buildApi({ store, blobs, engine, logger: log, publicUrl: () => baseUrl, sip, disk }, tls);
+  const api = await buildApi(
+    {
+      store,
+      blobs,
+      engine,
+      logger: log,
+      publicUrl: () => baseUrl,
+      sip,
+      disk,
+      conferences: engine.conferences,
+    },
+    tls,
+  );
   app.startOutbox();
   privacy.start();
   deliveryLog.start();

@@ -21,6 +21,9 @@ export const createConference: CommandHandler<"CreateConference"> = async (attrs
     ctx.clock,
   );
   ctx.emit({ type: "conference", conferenceId: conference.id, event: "created" });
-  const body = ctx.webhookBody("createConference", { conferenceId: conference.id, status: conference.status });
+  const body = ctx.webhookBody("createConference", {
+    conferenceId: conference.id,
+    status: conference.status,
+  });
   return continueWith(ctx, attrs.actionUrl, body);
 };

@@ -9,7 +9,9 @@ export const terminateConference: CommandHandler<"TerminateConference"> = async 
     ? ctx.conferences.get(ctx.facts.accountId, attrs.conferenceId)
     : membership?.conference;
   if (!conference) {
-    const which = attrs.conferenceId ? `conference ${attrs.conferenceId} is not live` : "the call is not in a conference";
+    const which = attrs.conferenceId
+      ? `conference ${attrs.conferenceId} is not live`
+      : "the call is not in a conference";
     return notInConference(ctx, "TerminateConference", which);
   }
   conference.terminate(membership?.conference === conference ? membership.participant.call : undefined);

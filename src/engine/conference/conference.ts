@@ -67,11 +67,13 @@ export class Conference {
   }
 
   /** Stores the conference (status empty) and fetches its wait audio once, as FreeClimb does. */
-  static async create(deps: ConferenceDeps, conferenceId: string, settings: ConferenceSettings): Promise<Conference> {
+  static async create(
+    deps: ConferenceDeps,
+    conferenceId: string,
+    settings: ConferenceSettings,
+  ): Promise<Conference> {
     const conference = new Conference(deps, conferenceId, settings);
-    await deps.clock.track(
-      deps.store.conferences.create({ conferenceId, ...settings, status: "empty" }),
-    );
+    await deps.clock.track(deps.store.conferences.create({ conferenceId, ...settings, status: "empty" }));
     await conference.loadWaitAudio();
     conference.armIdle();
     return conference;

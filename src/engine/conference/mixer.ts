@@ -136,7 +136,8 @@ export class Mixer {
     }
     if (this.listeners.length === 0) return true;
     // The recording is the conference as a silent listener hears it: without the wait audio.
-    if (bedFrame) for (let s = 0; s < FRAME_SAMPLES; s++) total[s] = (total[s] as number) - (bedFrame[s] as number);
+    if (bedFrame)
+      for (let s = 0; s < FRAME_SAMPLES; s++) total[s] = (total[s] as number) - (bedFrame[s] as number);
     mixMinus(total, undefined, this.recorded);
     let synchronous = true;
     for (const listener of this.listeners) synchronous = listener(this.recorded) && synchronous;

@@ -34,6 +34,11 @@ export class ConferenceRegistry {
     return this.live.size;
   }
 
+  /** Resolves once every conference live now has ended. */
+  async drained(): Promise<void> {
+    await Promise.all([...this.live.values()].map((c) => c.ended));
+  }
+
   /** Shutdown: every conference ends (its recording is stored and announced). */
   async shutdown(): Promise<void> {
     const all = [...this.live.values()];
