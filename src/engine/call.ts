@@ -43,7 +43,7 @@ export interface CallSpec extends CallFacts {
    * Present for a call Belay places (direction outboundAPI): the leg is dialled, with a ring
    * timeout on the call's clock, and `sendDigits` (MakeCallRequest syntax) are sent once it answers.
    */
-  dial?: { timeoutMs: number; sendDigits?: string };
+  dial?: { timeoutMs: number; sendDigits?: string; privacyMode?: boolean };
 }
 
 /** What a call needs of the engine that runs it: conferences, and starting the calls it dials. */
@@ -265,7 +265,7 @@ export class Call {
     // The dial connected the audio path: the call is answered without leg.answer().
     this.answered = true;
     await this.setStatus("inProgress", { connectTime: this.deps.clock.now() });
-    if (dial.sendDigits) await this.sendDialDigits(dial.sendDigits);
+    if (dial.sendDigits) await this.sendDialDigits(dial.sendDigits, dial.privacyMode === true);
     if (this.ending) return;
     this.connectSent = true;
     const first = await this.requestPercl(
@@ -330,8 +330,8 @@ export class Call {
     return callId;
   }
 
-  private async sendDialDigits(text: string): Promise<void> {
-    this.emit({ type: "sentDigits", digits: text });
+  private async sendDialDigits(text: string, privacyMode: boolean): Promise<void> {
+    this.emit({ type: "sentDigits", digits: privacyMode ? null : text });
     for (const step of dialDigitsSteps(text)) {
       if (this.ending) return;
       if ("waitMs" in step) await this.deps.clock.sleep(step.waitMs, this.abort.signal);

@@ -36,6 +36,8 @@ export interface ChildCallRequest {
   statusCallbackUrl: string | null;
   timeoutMs: number;
   sendDigits?: string;
+  /** OutDial privacyMode: the new call's timeline withholds its sendDigits. */
+  privacyMode?: boolean;
 }
 
 /** Everything a command may do to its call. One per call; commands hold no other references. */

@@ -96,7 +96,12 @@ export async function runParty(
   // Every call the engine starts (the caller's OutDials too) is watched and awaited.
   engine.start = (spec, startOptions = {}) => {
     const started = original(spec, { ...startOptions, onCreated: (call) => watch(call) });
-    pending.push(started.done.then((outcome) => (outcomes.set(outcome.callId, outcome), outcome)));
+    pending.push(
+      started.done.then((outcome) => {
+        outcomes.set(outcome.callId, outcome);
+        return outcome;
+      }),
+    );
     return started;
   };
   const { done } = engine.start(

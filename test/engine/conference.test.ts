@@ -203,3 +203,48 @@ describe("a conference of three virtual parties", () => {
     }
   });
 });
+
+describe("a recorded conference", () => {
+  let run: PartyRun;
+  const length = sampleAt(END + 500);
+
+  before(async () => {
+    const flow = agentFlow({ record: true, playBeep: "always" });
+    run = await runParty(h, {
+      routes: flow.routes,
+      caller: { audio: voices.A, audioAtMs: SOLO.A, hangupAtMs: END },
+      devices: { [B]: device("B"), [C]: device("C") },
+    });
+  });
+
+  test("conferenceRecordingStatus names an ordinary Recording of the whole mix, beeps included", async () => {
+    const announced = run.requests.filter((r) => r.body.requestType === "conferenceRecordingStatus");
+    assert.equal(announced.length, 1);
+    const body = announced[0]?.body as WebhookBody;
+    assert.deepEqual(validate("ConferenceRecordingStatusWebhook", body), []);
+    const stored = await h.recording(String(body.recordingId));
+    assert.equal(stored.row.conferenceId, body.conferenceId);
+    assert.equal(stored.row.callId, run.callerId, "filed under the call that created the conference");
+    assert.equal(body.recordingSize, String(stored.bytes.length));
+    // The recording starts when the conference does (A joined at 0): its sample i is clock sample i.
+    const recorded = new Int16Array(length);
+    recorded.set(stored.pcm.subarray(0, length));
+    const parties = ["A", "B", "C"] as const;
+    const sent = Object.fromEntries(parties.map((p) => [p, sentTimeline(p, length)])) as Record<
+      (typeof parties)[number],
+      Int16Array
+    >;
+    const lags = parties.map((p) => lagOf(recorded, sent[p], SOLO[p]));
+    let clipped = 0;
+    for (let i = sampleAt(TOGETHER); i < sampleAt(TOGETHER + TOGETHER_MS); i++) {
+      const sum = parties.reduce((s, p, k) => s + (sent[p][i - (lags[k] as number)] ?? 0), 0);
+      if (Math.abs(sum) > 32767) clipped++;
+      assert.equal(recorded[i], clip(sum), `recording sample ${i}`);
+    }
+    assert.ok(clipped > 100, "the three loud voices clip in the recording");
+    // B's entry beep (880 Hz) is in the recording where B joined, before anyone talks.
+    const joinedB = sampleAt(ANSWER.B);
+    const beep = recorded.subarray(joinedB, joinedB + sampleAt(200));
+    assert.ok(beep.some((v) => Math.abs(v) > 3000), "the entry beep is recorded");
+  });
+});
