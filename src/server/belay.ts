@@ -65,7 +65,20 @@ export interface Belay {
  */
 export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
   return pino(
-    { level, redact: ["apiKey", "signingSecret", "*.apiKey", "*.signingSecret"] },
+    {
+      level,
+      redact: [
+        "apiKey",
+        "signingSecret",
+        "*.apiKey",
+        "*.signingSecret",
+        // The SIP trunk's password, should a config object ever reach a log line.
+        "password",
+        "sipOutboundPassword",
+        "*.password",
+        "*.sipOutboundPassword",
+      ],
+    },
     pino.destination({ dest: fd, sync: true }),
   );
 }

@@ -54,6 +54,20 @@ export async function startSip(deps: {
       const low = deps.disk?.refusal();
       return low && { phrase: "Low Disk Space", message: low.message, retryAfterSec: low.retryAfterSec };
     },
+    ...(config.sipOutboundUsername && config.sipOutboundPassword !== undefined
+      ? {
+          outboundCredentials: { username: config.sipOutboundUsername, password: config.sipOutboundPassword },
+        }
+      : {}),
+    ...(config.sipRegister
+      ? {
+          register: {
+            registrar: config.sipRegister,
+            expiresSec: config.sipRegisterExpiresSec,
+            username: config.sipOutboundUsername,
+          },
+        }
+      : {}),
     openMedia: (callLogger) =>
       openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
     inbound: {

@@ -89,10 +89,23 @@ export class AuthAttempt {
   private readonly staleUsed = new Set<string>();
   private retries = 0;
 
+  /**
+   * A preemptive first request reuses a nonce from an earlier request (a registration refresh):
+   * a challenge to it usually means that nonce is spent, so it is answered like a first one.
+   */
+  private readonly speculative: boolean;
+
   constructor(
     private readonly session: DigestSession,
     private preemptive: boolean,
-  ) {}
+  ) {
+    this.speculative = preemptive;
+  }
+
+  /** How messages name the peer. */
+  get peer(): string {
+    return this.session.peer;
+  }
 
   /**
    * Adds Authorization / Proxy-Authorization for every realm that has challenged, on a request
@@ -147,7 +160,10 @@ export class AuthAttempt {
         reason: `${peer} challenged ${MAX_RETRIES} authenticated requests in a row (${status}, realm "${firstRealm}"): given up`,
       };
     }
-    const sent = this.answered.get(cseqOf(response)?.seq ?? -1) ?? new Set<string>();
+    const sent =
+      this.speculative && this.retries === 0
+        ? new Set<string>()
+        : (this.answered.get(cseqOf(response)?.seq ?? -1) ?? new Set<string>());
     for (const [realm, challenges] of byRealm) {
       const key = realmKey(status, realm);
       const challenge = preferred(challenges) as DigestChallenge;
