@@ -29,6 +29,11 @@ export async function startSip(deps: {
 }): Promise<SipService | undefined> {
   const { config, engine, store, clock, logger } = deps;
   if (config.sipPort === 0) {
+    if (config.sipRegister)
+      logger.warn(
+        { registrar: config.sipRegister },
+        "SIP is off (--sip-port 0): no registration at the registrar",
+      );
     await warnOfLeftDialogs(store, logger);
     return undefined;
   }

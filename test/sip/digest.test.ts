@@ -76,6 +76,27 @@ describe("the digest response", () => {
       expected,
     );
   });
+
+  test("-sess: HA1 also covers the nonce and cnonce (RFC 7616 3.4.2)", () => {
+    const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+    const ha1 = sha(`${sha("u:r:p")}:n:c`);
+    const expected = sha(`${ha1}:n:00000001:c:auth:${sha("REGISTER:sip:h")}`);
+    assert.equal(
+      digestResponse({
+        algorithm: { name: "SHA-256-sess", hash: "sha256", sess: true },
+        username: "u",
+        password: "p",
+        realm: "r",
+        nonce: "n",
+        method: "REGISTER",
+        uri: "sip:h",
+        qop: "auth",
+        cnonce: "c",
+        nc: "00000001",
+      }),
+      expected,
+    );
+  });
 });
 
 describe("challenges", () => {

@@ -193,11 +193,6 @@ export class SipService {
     this.registration.start();
   }
 
-  /** Whether the trunk's registrar holds Belay's binding now (false without --sip-register). */
-  get registered(): boolean {
-    return this.registration?.isRegistered ?? false;
-  }
-
   get address(): Endpoint {
     return this.transport.local;
   }
