@@ -61,15 +61,24 @@ export interface Belay {
   close(): Promise<void>;
 }
 
+/** Fields pino writes as "[Redacted]": API credentials, and the SIP trunk's password should a config object reach a line. */
+export const LOG_REDACT = [
+  "apiKey",
+  "signingSecret",
+  "*.apiKey",
+  "*.signingSecret",
+  "password",
+  "sipOutboundPassword",
+  "*.password",
+  "*.sipOutboundPassword",
+];
+
 /**
  * Belay's log: JSON lines with credentials redacted, on stdout (fd 1) for a server, or on stderr
  * (fd 2) where stdout carries a command's own output.
  */
 export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
-  return pino(
-    { level, redact: ["apiKey", "signingSecret", "*.apiKey", "*.signingSecret"] },
-    pino.destination({ dest: fd, sync: true }),
-  );
+  return pino({ level, redact: LOG_REDACT }, pino.destination({ dest: fd, sync: true }));
 }
 
 export interface CreateBelayOptions {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
 import { BelayError } from "../errors.js";
+import { parseUri } from "../legs/sip/message/uri.js";
 import type { Clock } from "../time/clock.js";
 import { parseRange, parseRangeList } from "../webhooks/target-policy.js";
 import { type FreeSpaceProbe, type MinFreeDisk, parseMinFreeDisk } from "./disk-space.js";
@@ -51,6 +52,14 @@ export interface BelayConfig {
   diskCheckMs: number;
   /** Measures free space; statfs on the data folder unless a test injects one. */
   freeSpaceProbe?: FreeSpaceProbe;
+  /** The user name Belay answers the SIP trunk's digest challenges with (and its AOR's user). */
+  sipOutboundUsername?: string;
+  /** Its password; best from BELAY_SIP_OUTBOUND_PASSWORD (a flag shows in `ps`). Never logged. */
+  sipOutboundPassword?: string;
+  /** A registrar Belay keeps a registration at while it runs, e.g. `sip:sip.example.com`. */
+  sipRegister?: string;
+  /** The registration lifetime asked for in each REGISTER, in seconds. */
+  sipRegisterExpiresSec: number;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -72,6 +81,7 @@ export const CONFIG_DEFAULTS = {
   // Off unless asked for, so tests and in-process CLI commands write no disk reserve.
   minFreeDisk: { bytes: 0 },
   diskCheckMs: 1000,
+  sipRegisterExpiresSec: 3600,
 } as const;
 
 /** What `belay serve` listens on for SIP when neither --sip-port nor BELAY_SIP_PORT says otherwise. */
@@ -131,6 +141,10 @@ export function resolveConfig(
         ? parseMinFreeDisk("BELAY_MIN_FREE_DISK", env.BELAY_MIN_FREE_DISK)
         : { ...CONFIG_DEFAULTS.minFreeDisk }),
     diskCheckMs: options.diskCheckMs ?? CONFIG_DEFAULTS.diskCheckMs,
+    sipRegisterExpiresSec:
+      options.sipRegisterExpiresSec ??
+      positiveFrom("BELAY_SIP_REGISTER_EXPIRES", env.BELAY_SIP_REGISTER_EXPIRES) ??
+      CONFIG_DEFAULTS.sipRegisterExpiresSec,
   };
   if (!(Number.isSafeInteger(config.webhookLogRetentionMs) && config.webhookLogRetentionMs > 0)) {
     throw new BelayError(
@@ -157,7 +171,55 @@ export function resolveConfig(
   if (sipHost) config.sipHost = sipHost;
   const sipOutbound = options.sipOutbound ?? (env.BELAY_SIP_OUTBOUND || undefined);
   if (sipOutbound) config.sipOutbound = checkedOutbound(sipOutbound);
+  resolveTrunkAuth(config, options, env);
   return config;
+}
+
+/** The trunk's credentials (both or neither) and the registrar, checked before anything starts. */
+function resolveTrunkAuth(config: BelayConfig, options: Partial<BelayConfig>, env: NodeJS.ProcessEnv): void {
+  const username = options.sipOutboundUsername ?? (env.BELAY_SIP_OUTBOUND_USERNAME || undefined);
+  const password = options.sipOutboundPassword ?? (env.BELAY_SIP_OUTBOUND_PASSWORD || undefined);
+  if ((username === undefined) !== (password === undefined)) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      "the SIP trunk's user name and password go together: set --sip-outbound-username and BELAY_SIP_OUTBOUND_PASSWORD",
+    );
+  }
+  if (username !== undefined && password !== undefined) {
+    config.sipOutboundUsername = username;
+    config.sipOutboundPassword = password;
+  }
+  const register = options.sipRegister ?? (env.BELAY_SIP_REGISTER || undefined);
+  if (register) config.sipRegister = checkedRegistrar(register, username);
+  const expires = config.sipRegisterExpiresSec;
+  if (!(Number.isInteger(expires) && expires > 0))
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `sipRegisterExpiresSec must be a whole number above 0, got ${expires}`,
+    );
+}
+
+/** A sip: URI with a host; the AOR's user comes from it or from the trunk's user name. */
+function checkedRegistrar(uri: string, username: string | undefined): string {
+  let parsed: ReturnType<typeof parseUri> | undefined;
+  try {
+    parsed = parseUri(uri);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.scheme !== "sip" || !parsed.host) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `the SIP registrar "${uri}" must be a sip: URI with a host, e.g. sip:sip.example.com or sip:alice@sip.example.com:5060`,
+    );
+  }
+  if (!parsed.user && !username) {
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `the SIP registrar "${uri}" names no user to register: put one in the URI or set --sip-outbound-username`,
+    );
+  }
+  return uri;
 }
 
 /** BELAY_TLS_CERT and BELAY_TLS_KEY come as a pair: one without the other is a mistake worth stopping for. */

@@ -29,6 +29,11 @@ export async function startSip(deps: {
 }): Promise<SipService | undefined> {
   const { config, engine, store, clock, logger } = deps;
   if (config.sipPort === 0) {
+    if (config.sipRegister)
+      logger.warn(
+        { registrar: config.sipRegister },
+        "SIP is off (--sip-port 0): no registration at the registrar",
+      );
     await warnOfLeftDialogs(store, logger);
     return undefined;
   }
@@ -54,6 +59,20 @@ export async function startSip(deps: {
       const low = deps.disk?.refusal();
       return low && { phrase: "Low Disk Space", message: low.message, retryAfterSec: low.retryAfterSec };
     },
+    ...(config.sipOutboundUsername && config.sipOutboundPassword !== undefined
+      ? {
+          outboundCredentials: { username: config.sipOutboundUsername, password: config.sipOutboundPassword },
+        }
+      : {}),
+    ...(config.sipRegister
+      ? {
+          register: {
+            registrar: config.sipRegister,
+            expiresSec: config.sipRegisterExpiresSec,
+            username: config.sipOutboundUsername,
+          },
+        }
+      : {}),
     openMedia: (callLogger) =>
       openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
     inbound: {

@@ -32,6 +32,10 @@ interface ServeFlags {
   webhookAllow?: string[];
   webhookDeny?: string[];
   minFreeDisk?: string;
+  sipOutboundUsername?: string;
+  sipOutboundPassword?: string;
+  sipRegister?: string;
+  sipRegisterExpires?: string;
 }
 
 /** Repeatable flags whose values add up: `--webhook-deny 10.0.0.0/8 --webhook-deny fd00::/8`. */
@@ -88,6 +92,22 @@ export function registerServe(program: Command): void {
       "--min-free-disk <size>",
       `refuse new calls while the data folder's disk has less free: 256MB, 2G, 5%, 0 = off (default: ${SERVE_MIN_FREE_DISK})`,
     )
+    .option(
+      "--sip-outbound-username <name>",
+      "user name for the SIP trunk's digest challenges (401/407) and --sip-register",
+    )
+    .option(
+      "--sip-outbound-password <password>",
+      "its password; prefer BELAY_SIP_OUTBOUND_PASSWORD, since a flag is visible in ps",
+    )
+    .option(
+      "--sip-register <uri>",
+      "keep Belay registered at this registrar while it runs, e.g. 'sip:sip.example.com'",
+    )
+    .option(
+      "--sip-register-expires <seconds>",
+      `registration lifetime asked for (default: ${CONFIG_DEFAULTS.sipRegisterExpiresSec})`,
+    )
     .action(async (flags: ServeFlags) => {
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
         throw new BelayError("CLI_USAGE", "--tls-cert and --tls-key go together");
@@ -126,6 +146,10 @@ export function registerServe(program: Command): void {
           ? { webhookDeny: flags.webhookDeny.flatMap((v) => parseRangeList("--webhook-deny", v)) }
           : {}),
         ...minFreeDiskOf(flags.minFreeDisk),
+        ...(flags.sipOutboundUsername ? { sipOutboundUsername: flags.sipOutboundUsername } : {}),
+        ...(flags.sipOutboundPassword ? { sipOutboundPassword: flags.sipOutboundPassword } : {}),
+        ...(flags.sipRegister ? { sipRegister: flags.sipRegister } : {}),
+        ...registerExpiresOf(flags.sipRegisterExpires),
       });
       const belay = await createBelay(config, undefined, { role: "belay serve" });
       const url = await belay.listen();
@@ -160,6 +184,18 @@ function minFreeDiskOf(flag: string | undefined): { minFreeDisk?: MinFreeDisk } 
   if (flag !== undefined) return { minFreeDisk: usage(() => parseMinFreeDisk("--min-free-disk", flag)) };
   if (process.env.BELAY_MIN_FREE_DISK) return {};
   return { minFreeDisk: parseMinFreeDisk("the default", SERVE_MIN_FREE_DISK) };
+}
+
+/** --sip-register-expires: a whole number of seconds above 0. */
+function registerExpiresOf(flag: string | undefined): { sipRegisterExpiresSec?: number } {
+  if (flag === undefined) return {};
+  const seconds = Number(flag);
+  if (!(/^\d+$/.test(flag) && seconds > 0))
+    throw new BelayError(
+      "CLI_USAGE",
+      `--sip-register-expires "${flag}" must be a whole number of seconds above 0`,
+    );
+  return { sipRegisterExpiresSec: seconds };
 }
 
 /** A bad flag is a usage error (exit 2), as the other flags' are. */

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { FrameSource, Leg, LegListener } from "../../engine/leg.js";
 import type { Clock } from "../../time/clock.js";
+import { type DigestSession, isChallenge } from "./auth/digest-session.js";
 import type { Dialog, LocalIdentity } from "./dialog.js";
 import type { DialogJournal, DialogOwner } from "./dialog-journal.js";
 import type { SipRequest, SipResponse } from "./message/types.js";
@@ -183,24 +184,53 @@ export abstract class SipCall implements Leg, DialogUser {
     if (this.dialog) this.deps.journal?.confirmed(this.dialog, this.deps.owner, this.deps.logger);
   }
 
-  /** Sends BYE in the dialog; its answer (or none) changes nothing: the call is over for Belay. */
+  /** The credentials Belay answers challenges in this dialog with; only calls to the trunk have them. */
+  protected digest(): DigestSession | undefined {
+    return undefined;
+  }
+
+  /**
+   * Sends BYE in the dialog; its answer (or none) changes nothing: the call is over for Belay. A
+   * challenged BYE is sent again once with credentials, when the call has them.
+   */
   protected sendBye(): void {
     const dialog = this.dialog;
     if (!dialog) return;
-    const bye = dialog.request("BYE");
+    const attempt = this.digest()?.attempt();
     const answered = new Promise<void>((resolve) => {
-      this.deps.agent.layer.sendRequest(bye, dialog.destination(), {
-        response: (r) => {
-          if (r.status < 200) return;
-          if (r.status >= 300)
-            this.deps.logger.info({ status: r.status }, "the BYE was refused; the call is over anyway");
-          resolve();
-        },
-        timeout: () => {
-          this.deps.logger.info("no answer to the BYE; the call is over anyway");
-          resolve();
-        },
-      });
+      const send = (bye: SipRequest) => {
+        attempt?.authorize(bye);
+        this.deps.agent.layer.sendRequest(bye, dialog.destination(), {
+          response: (r) => {
+            if (r.status < 200) return;
+            if (attempt && isChallenge(r)) {
+              const verdict = attempt.challenged(r);
+              if (verdict.retry) {
+                this.deps.logger.info(
+                  { status: r.status },
+                  "the BYE was challenged: sending it again with credentials",
+                );
+                send(dialog.request("BYE"));
+                return;
+              }
+              this.deps.logger.warn(
+                { trunk: attempt.peer, realm: verdict.realm, status: r.status },
+                `SIP authentication of the BYE failed: ${verdict.reason}; the call is over anyway`,
+              );
+              resolve();
+              return;
+            }
+            if (r.status >= 300)
+              this.deps.logger.info({ status: r.status }, "the BYE was refused; the call is over anyway");
+            resolve();
+          },
+          timeout: () => {
+            this.deps.logger.info("no answer to the BYE; the call is over anyway");
+            resolve();
+          },
+        });
+      };
+      send(dialog.request("BYE"));
     });
     this.deps.trackBye?.(answered);
   }

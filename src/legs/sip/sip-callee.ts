@@ -1,5 +1,6 @@
 import type { DialOutcome, DialRequest, OutboundLeg } from "../../engine/leg.js";
 import type { Timer } from "../../time/clock.js";
+import { type AuthAttempt, type DigestSession, isChallenge } from "./auth/digest-session.js";
 import type { ClientTransaction } from "./client-transaction.js";
 import { Dialog } from "./dialog.js";
 import { createHeaders } from "./message/headers.js";
@@ -46,12 +47,16 @@ export class SipCallee extends SipCall implements OutboundLeg {
 
   private inviteTransaction: ClientTransaction | undefined;
   private cancelDeadline: Timer | undefined;
+  /** The INVITE's answers to the trunk's 401/407 challenges. */
+  private inviteAuth: AuthAttempt | undefined;
 
   constructor(
     deps: SipCallDeps,
     private readonly target: SipTarget,
     /** The INVITE's Call-ID, chosen by whoever logs it. */
     readonly sipCallId: string,
+    /** The trunk's credentials, and the challenges it sent during this call. */
+    private readonly auth: DigestSession,
   ) {
     super(deps);
   }
@@ -65,14 +70,31 @@ export class SipCallee extends SipCall implements OutboundLeg {
       this.settle = resolve;
     });
     this.invite = this.buildInvite(request.from);
+    this.inviteAuth = this.auth.attempt();
+    this.inviteAuth.authorize(this.invite);
     this.state = "calling";
     const onAbort = () => this.abort();
     request.signal.addEventListener("abort", onAbort, { once: true });
-    this.inviteTransaction = this.deps.agent.layer.sendRequest(this.invite, this.target.destination, {
-      response: (response) => this.inviteResponse(response, request),
-      timeout: () => this.resolve({ result: "noAnswer", message: "no response to the INVITE (timer B)" }),
-    });
+    this.sendInvite(this.invite, request);
     return outcome.finally(() => request.signal.removeEventListener("abort", onAbort));
+  }
+
+  private sendInvite(invite: SipRequest, request: DialRequest): void {
+    this.inviteTransaction = this.deps.agent.layer.sendRequest(invite, this.target.destination, {
+      response: (response) => {
+        // A late answer to an INVITE a challenge replaced (its transaction still absorbs copies).
+        if (invite !== this.invite) return;
+        this.inviteResponse(response, request);
+      },
+      timeout: () => {
+        if (invite === this.invite)
+          this.resolve({ result: "noAnswer", message: "no response to the INVITE (timer B)" });
+      },
+    });
+  }
+
+  protected override digest(): DigestSession {
+    return this.auth;
   }
 
   /** The dial connected the audio path already. */
@@ -131,7 +153,41 @@ export class SipCallee extends SipCall implements OutboundLeg {
       this.finish();
       return;
     }
+    if (isChallenge(response)) {
+      this.challenged(response, request);
+      return;
+    }
     this.resolve(outcomeOf(response));
+  }
+
+  /**
+   * 401/407 (already ACKed by the transaction): the INVITE again with the answers, same Call-ID
+   * and From tag, CSeq+1, a new branch (RFC 3261 22.2); or `failed` when the challenge cannot be
+   * answered or the answer was refused.
+   */
+  private challenged(response: SipResponse, request: DialRequest): void {
+    const invite = this.invite as SipRequest;
+    const attempt = this.inviteAuth as AuthAttempt;
+    const verdict = attempt.challenged(response);
+    if (!verdict.retry) {
+      this.deps.logger.warn(
+        { trunk: this.auth.peer, realm: verdict.realm, status: response.status },
+        `SIP authentication failed: ${verdict.reason}`,
+      );
+      this.resolve({ result: "failed", message: verdict.reason });
+      return;
+    }
+    const again = nextRequest(invite, this.deps.identity.via(newBranch()));
+    attempt.authorize(again);
+    this.invite = again;
+    // CANCEL waits for a provisional to this INVITE, not to the one the challenge ended.
+    this.provisional = false;
+    this.state = "calling";
+    this.deps.logger.info(
+      { status: response.status, cseq: cseqOf(again)?.seq },
+      "the trunk challenged the INVITE: sending it again with credentials",
+    );
+    this.sendInvite(again, request);
   }
 
   private accepted(response: SipResponse): void {
@@ -233,6 +289,15 @@ export class SipCallee extends SipCall implements OutboundLeg {
       body: negotiator.offer(this.localMedia),
     };
   }
+}
+
+/** The same request again, for a challenge: every header kept but a new top Via and CSeq+1. */
+export function nextRequest(request: SipRequest, via: string): SipRequest {
+  const headers = createHeaders(request.headers.entries());
+  const vias = request.headers.getAll("Via");
+  headers.set("Via", [via, ...vias.slice(1)]);
+  headers.set("CSeq", `${(cseqOf(request)?.seq ?? 1) + 1} ${request.method}`);
+  return { ...request, headers };
 }
 
 /** RFC 3261 9.1: the CANCEL copies the INVITE's Request-URI, Call-ID, From, To, Route and top Via. */

@@ -3,6 +3,7 @@ import type { OutboundLeg } from "../../engine/leg.js";
 import { isBelayError } from "../../errors.js";
 import type { SipDialogRepo } from "../../store/types.js";
 import type { Clock } from "../../time/clock.js";
+import { DigestSession, type SipCredentials } from "./auth/digest-session.js";
 import type { LocalIdentity } from "./dialog.js";
 import { DialogJournal, type DialogOwner } from "./dialog-journal.js";
 import { byeLeftDialogs } from "./left-dialogs.js";
@@ -13,6 +14,7 @@ import { serializeSipMessage } from "./message/serialize.js";
 import type { SipRequest } from "./message/types.js";
 import { parseUri } from "./message/uri.js";
 import type { SdpNegotiator } from "./negotiator.js";
+import { Registration, type RegistrationTarget } from "./registration.js";
 import { ACCEPT, responseFor } from "./responses.js";
 import type { RtpMedia } from "./rtp/types.js";
 import type { InviteServerTransaction } from "./server-transaction.js";
@@ -61,6 +63,10 @@ export interface SipServiceOptions {
   transactionLimits?: ServerTransactionLimits;
   /** Why Belay takes no new calls right now (a low disk), or undefined: an INVITE then gets 503. */
   refusal?: () => CallRefusal | undefined;
+  /** What Belay answers the outbound trunk's 401/407 challenges with; none: such calls fail. */
+  outboundCredentials?: SipCredentials;
+  /** Keep a registration at this registrar (with outboundCredentials) while SIP runs. */
+  register?: RegistrationTarget;
 }
 
 /** A reason to turn every new call away for a while. */
@@ -91,6 +97,7 @@ export class SipService {
   private readonly journal: DialogJournal | undefined;
   /** Refusals a flood of INVITEs can cause are logged at a bounded rate. */
   private readonly refusalLog: LogLimiter;
+  private registration: Registration | undefined;
 
   private constructor(
     private readonly options: SipServiceOptions,
@@ -168,7 +175,22 @@ export class SipService {
       throw err;
     }
     service.acceptCalls();
+    service.startRegistration();
     return service;
+  }
+
+  /** --sip-register: the binding at the trunk's registrar, kept until close(). */
+  private startRegistration(): void {
+    const { register } = this.options;
+    if (!register) return;
+    this.registration = new Registration(register, {
+      layer: this.layer,
+      clock: this.options.clock,
+      logger: this.options.logger,
+      advertise: { host: this.options.advertiseHost, port: this.transport.local.port },
+      auth: new DigestSession(this.options.outboundCredentials, `the registrar ${register.registrar}`),
+    });
+    this.registration.start();
   }
 
   get address(): Endpoint {
@@ -213,7 +235,10 @@ export class SipService {
       return `no RTP port: ${isBelayError(err) ? err.message : String(err)}`;
     }
     const deps = this.callDeps(logger, media, release, { callId, accountId });
-    return this.track(new SipCallee(deps, target, sipCallId));
+    const trunk = `the trunk at ${target.destination.address}:${target.destination.port}`;
+    return this.track(
+      new SipCallee(deps, target, sipCallId, new DigestSession(this.options.outboundCredentials, trunk)),
+    );
   }
 
   /** Shutdown begins: new INVITEs get 503 and no call is dialled, while live ones are hung up. */
@@ -224,6 +249,9 @@ export class SipService {
   /** After the engine has hung up every call: waits briefly for BYEs to be answered, then closes. */
   async close(): Promise<void> {
     this.closing = true;
+    // The registrar is told Belay is gone (Expires: 0) while the BYEs are answered.
+    const unregistered = this.registration?.stop();
+    if (unregistered) this.trackBye(unregistered);
     if (this.pendingByes.size > 0) {
       // The grace timer is cancelled once the BYEs are answered, so it never holds the process.
       const answered = new AbortController();
