@@ -30,24 +30,27 @@ export function planWavRepair(
     };
   }
   if (head.length < WAV_HEADER_BYTES) return { kind: "empty", why: "the header could not be read whole" };
-  const expected = wavHeader(0, sampleRate);
+  // Mono, or a call recorded with its two sides on two channels (StartRecordCall tracks "separate").
+  const channels = head[22] === 2 && head[23] === 0 ? 2 : 1;
+  const expected = wavHeader(0, sampleRate, channels);
   // Everything but the two size fields must be Belay's header byte for byte.
   for (let i = 0; i < WAV_HEADER_BYTES; i++) {
     const inSizeField = (i >= RIFF_SIZE_OFFSET && i < 8) || i >= WAV_HEADER_BYTES - 4;
     if (!inSizeField && head[i] !== expected[i]) {
       return {
         kind: "empty",
-        why: `the header is not a 16-bit mono ${sampleRate} Hz WAV (byte ${i} differs)`,
+        why: `the header is not a 16-bit ${sampleRate} Hz WAV as Belay writes them (byte ${i} differs)`,
       };
     }
   }
-  const dataBytes = Math.floor((fileSize - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE) * BYTES_PER_SAMPLE;
+  const block = BYTES_PER_SAMPLE * channels;
+  const dataBytes = Math.floor((fileSize - WAV_HEADER_BYTES) / block) * block;
   if (dataBytes === 0) return { kind: "empty", why: "less than one sample follows the header" };
-  const samples = dataBytes / BYTES_PER_SAMPLE;
+  const samples = dataBytes / block;
   return {
     kind: "repair",
     size: WAV_HEADER_BYTES + dataBytes,
-    header: wavHeader(dataBytes, sampleRate),
+    header: wavHeader(dataBytes, sampleRate, channels),
     samples,
     durationMs: (samples * 1000) / sampleRate,
   };

@@ -16,8 +16,11 @@ const BYTES_PER_SAMPLE = 2;
 const MAX_DATA_BYTES = 0xffffffff - (WAV_HEADER_BYTES - 8);
 const EMPTY = new Uint8Array(0);
 
-/** The canonical 44-byte header of a 16-bit mono PCM WAV holding `dataBytes` of samples. */
-export function wavHeader(dataBytes: number, sampleRate: number = SAMPLE_RATE): Uint8Array {
+/**
+ * The canonical 44-byte header of a 16-bit PCM WAV holding `dataBytes` of samples: mono, or two
+ * interleaved channels (a call's two sides).
+ */
+export function wavHeader(dataBytes: number, sampleRate: number = SAMPLE_RATE, channels: 1 | 2 = 1): Uint8Array {
   const header = new Uint8Array(WAV_HEADER_BYTES);
   const view = new DataView(header.buffer);
   const unknown = dataBytes === SIZE_UNKNOWN;
@@ -27,10 +30,10 @@ export function wavHeader(dataBytes: number, sampleRate: number = SAMPLE_RATE): 
   writeAscii(header, 12, "fmt ");
   view.setUint32(16, 16, true); // fmt chunk size
   view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // mono
+  view.setUint16(22, channels, true);
   view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * BYTES_PER_SAMPLE, true); // byte rate
-  view.setUint16(32, BYTES_PER_SAMPLE, true); // block align
+  view.setUint32(28, sampleRate * BYTES_PER_SAMPLE * channels, true); // byte rate
+  view.setUint16(32, BYTES_PER_SAMPLE * channels, true); // block align
   view.setUint16(34, 16, true); // bits per sample
   writeAscii(header, 36, "data");
   view.setUint32(DATA_SIZE_OFFSET, dataBytes, true);
@@ -69,6 +72,8 @@ export interface WavWriterOptions {
   /** Bytes per write to the blob (default WAV_CHUNK_BYTES); also what the writer holds in memory. */
   chunkBytes?: number;
   sampleRate?: number;
+  /** 2: each frame appended holds both channels interleaved (left, right, left, …). Default 1. */
+  channels?: 1 | 2;
   /** Told once, when a write to the blob fails: later audio is dropped. */
   onWriteError?: (err: unknown) => void;
 }
@@ -91,6 +96,7 @@ export interface FinishedWav {
 export class WavWriter {
   private readonly chunkBytes: number;
   private readonly sampleRate: number;
+  private readonly channels: 1 | 2;
   private chunk: Uint8Array;
   private chunkView: DataView;
   /** The chunk as samples; `filled` is always even (a 44-byte header, then 2-byte samples). */
@@ -114,6 +120,7 @@ export class WavWriter {
     // At least a header and a frame, so a chunk always has room for audio after the header.
     this.chunkBytes = Math.max(WAV_HEADER_BYTES + 320, Math.floor(options.chunkBytes ?? WAV_CHUNK_BYTES));
     this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
+    this.channels = options.channels ?? 1;
     this.chunk = new Uint8Array(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
     this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunkBytes >>> 1);
@@ -138,7 +145,7 @@ export class WavWriter {
   start(): Promise<void> {
     this.expectState("new", "start");
     this.state = "open";
-    this.chunk.set(wavHeader(SIZE_UNKNOWN, this.sampleRate));
+    this.chunk.set(wavHeader(SIZE_UNKNOWN, this.sampleRate, this.channels));
     this.filled = WAV_HEADER_BYTES;
     return Promise.resolve();
   }
@@ -175,7 +182,7 @@ export class WavWriter {
   async finish(): Promise<FinishedWav> {
     this.expectState("open", "finish");
     this.state = "closed";
-    const sized = wavHeader(this.written, this.sampleRate).subarray(RIFF_SIZE_OFFSET);
+    const sized = wavHeader(this.written, this.sampleRate, this.channels).subarray(RIFF_SIZE_OFFSET);
     if (this.flushedBytes === 0) this.chunk.set(sized, RIFF_SIZE_OFFSET);
     const patchInFile = this.flushedBytes > 0;
     this.flush();
@@ -202,14 +209,14 @@ export class WavWriter {
   private async keepWhatFitted(error: BelayError): Promise<FinishedWav> {
     const keptBytes = Number(error.details.keptBytes ?? 0);
     // Whole milliseconds of audio, so the duration stored and reported is a whole number of ms.
-    const unit = BYTES_PER_SAMPLE * (this.sampleRate % 1000 === 0 ? this.sampleRate / 1000 : 1);
+    const unit = BYTES_PER_SAMPLE * this.channels * (this.sampleRate % 1000 === 0 ? this.sampleRate / 1000 : 1);
     const dataBytes = Math.floor((keptBytes - WAV_HEADER_BYTES) / unit) * unit;
     try {
       if (dataBytes <= 0) throw error;
       await this.blob.truncate(WAV_HEADER_BYTES + dataBytes);
       await this.blob.writeAt(
         RIFF_SIZE_OFFSET,
-        wavHeader(dataBytes, this.sampleRate).subarray(RIFF_SIZE_OFFSET),
+        wavHeader(dataBytes, this.sampleRate, this.channels).subarray(RIFF_SIZE_OFFSET),
       );
       const { size } = await this.blob.finish();
       return { sizeBytes: size, durationMs: this.msOf(dataBytes / BYTES_PER_SAMPLE), cutShort: true };
@@ -219,8 +226,9 @@ export class WavWriter {
     }
   }
 
+  /** Samples counted across channels: a stereo second is 2 × sampleRate of them. */
   private msOf(samples: number): number {
-    return (samples * 1000) / this.sampleRate;
+    return (samples * 1000) / (this.sampleRate * this.channels);
   }
 
   /** Stops writing and throws the partial blob away. */

@@ -111,12 +111,22 @@ describe("planWavRepair", () => {
     assert.equal(planWavRepair(header.subarray(0, 20), 20).kind, "empty");
   });
 
-  test("a file that is not Belay's 16-bit mono 8 kHz WAV is not kept, and says why", () => {
-    const stereo = wavHeader(0xffffffff);
-    stereo[22] = 2;
-    const plan = planWavRepair(stereo, 1000);
+  test("a file that is not Belay's 16-bit 8 kHz WAV is not kept, and says why", () => {
+    const threeChannels = wavHeader(0xffffffff);
+    threeChannels[22] = 3;
+    const plan = planWavRepair(threeChannels, 1000);
     assert.equal(plan.kind, "empty");
-    if (plan.kind === "empty") assert.match(plan.why, /not a 16-bit mono 8000 Hz WAV \(byte 22 differs\)/);
+    if (plan.kind === "empty")
+      assert.match(plan.why, /not a 16-bit 8000 Hz WAV as Belay writes them \(byte 22 differs\)/);
     assert.equal(planWavRepair(new Uint8Array(WAV_HEADER_BYTES), 1000).kind, "empty", "zeros");
+  });
+
+  test("a two-channel recording (a call's two sides) is cut to whole left-right pairs", () => {
+    const plan = planWavRepair(wavHeader(0xffffffff, 8000, 2), WAV_HEADER_BYTES + 4 * 100 + 3);
+    assert.equal(plan.kind, "repair");
+    if (plan.kind !== "repair") return;
+    assert.equal(plan.size, WAV_HEADER_BYTES + 400);
+    assert.equal(plan.samples, 100);
+    assert.deepEqual(plan.header, wavHeader(400, 8000, 2));
   });
 });
