@@ -91,6 +91,11 @@ describe("MachineDetector on single signals", () => {
     assert.equal(dtmf.kind, "human", dtmf.reason);
   });
 
+  test("a special information tone (913.8, 1370.6, 1776.7 Hz) is taken for a beep, as docs/amd.md says", () => {
+    const verdict = runDetector(timeline([300, tone(913.8, 274), tone(1370.6, 274), tone(1776.7, 380)]));
+    assert.equal(verdict.kind === "machine" && verdict.machineType, "answering machine", verdict.reason);
+  });
+
   test("a fax's CNG (1100 Hz, 0.5 s on, 3 s off) is a fax modem when its burst ends", () => {
     const verdict = runDetector(timeline([300, tone(1100, 500), 3000, tone(1100, 500)]));
     assert.equal(verdict.kind === "machine" && verdict.machineType, "fax modem");
