@@ -3,9 +3,10 @@
  * faxes apart on the labelled synthetic set (test/media/amd-set.ts: eSpeak NG voices, tones and sox
  * noise through G.711), how soon it decides, and what a frame costs.
  *
- *   node --import tsx bench/tools/amd-accuracy.ts [--seed 14] [--verbose]
+ *   node --import tsx bench/tools/amd-accuracy.ts [--seed 14] [--rumble -40] [--verbose]
  *
  * `--seed` draws the set's timings, levels and noise (14 is the set the thresholds were chosen on);
+ * `--rumble` adds full-band brown noise at that RMS (dBFS) to every example;
  * `--verbose` lists every example, not only the ones it got wrong. Needs sox on PATH and the
  * espeak-ng package. A diagnostic for docs/amd.md, not one of the benchmarks: it prints, and saves
  * nothing.
@@ -13,17 +14,20 @@
 import { MachineDetector } from "../../src/media/amd.js";
 import { FRAME_SAMPLES } from "../../src/media/frame.js";
 import { score, TRUTHS, VERDICT_LABELS } from "../../test/media/amd-score.js";
-import { AMD_SET_SEED, type AmdExample, buildAmdSet } from "../../test/media/amd-set.js";
-import { hasFlag, numberOption } from "../lib/args.js";
+import { AMD_SET_SEED, type AmdExample, buildAmdSet, withRumble } from "../../test/media/amd-set.js";
+import { hasFlag, numberOption, option } from "../lib/args.js";
 
 const SEED = numberOption("--seed", AMD_SET_SEED);
+const RUMBLE = option("--rumble", "");
 const VERBOSE = hasFlag("--verbose");
 const TIMING_ROUNDS = 20;
 
-const examples = await buildAmdSet(SEED);
+const built = await buildAmdSet(SEED);
+const examples = RUMBLE === "" ? built : await withRumble(built, Number(RUMBLE));
 const result = score(examples);
 
-console.log(`AMD on the synthetic set, seed ${SEED}: ${examples.length} examples\n`);
+const rumble = RUMBLE === "" ? "" : `, rumble at ${RUMBLE} dBFS`;
+console.log(`AMD on the synthetic set, seed ${SEED}${rumble}: ${examples.length} examples\n`);
 console.log(`truth \\ verdict | ${VERDICT_LABELS.map((l) => l.padStart(17)).join(" | ")} | right`);
 for (const truth of TRUTHS) {
   const row = result.confusion[truth];

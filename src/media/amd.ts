@@ -1,4 +1,5 @@
 import { FRAME_MS, FRAME_SAMPLES } from "./frame.js";
+import { HighPassFilter } from "./high-pass.js";
 import { TONE_STEP_HZ, ToneAnalyser } from "./tone-analyser.js";
 import { VoiceActivityDetector } from "./vad.js";
 
@@ -71,6 +72,7 @@ export const DEFAULT_MACHINE_DETECTOR_OPTIONS: Readonly<MachineDetectorOptions> 
   cngMaxMs: 700,
 };
 
+const HIGH_PASS_HZ = 200;
 const CED_HZ = 2100;
 const CNG_HZ = 1100;
 /** Non-tonal frames an answer tone may skip and go on (CED's 180° phase reversals every 450 ms). */
@@ -80,6 +82,9 @@ export class MachineDetector {
   private readonly options: MachineDetectorOptions;
   private readonly vad: VoiceActivityDetector;
   private readonly tones = new ToneAnalyser();
+  /** Rumble and hum below the telephone band would read as speech to the VAD. */
+  private readonly highPass = new HighPassFilter(HIGH_PASS_HZ);
+  private readonly filtered = new Int16Array(FRAME_SAMPLES);
   private verdict: MachineVerdict | undefined;
   private frames = 0;
 
@@ -115,8 +120,9 @@ export class MachineDetector {
       );
     }
     this.frames++;
-    this.vad.push(frame);
-    this.trackTone(frame);
+    this.highPass.process(frame, this.filtered);
+    this.vad.push(this.filtered);
+    this.trackTone(this.filtered);
     // A tone's frames count as voice too: a beep is decided long before it could pass for a greeting.
     const decided = this.verdict ?? this.trackGreeting();
     if (decided) return decided;

@@ -242,3 +242,21 @@ function throughUlaw(signal: Float64Array): Int16Array {
     pcm[i] = Math.max(-32768, Math.min(32767, Math.round(signal[i] as number)));
   return decodeUlaw(encodeUlaw(pcm));
 }
+
+/**
+ * The examples with rumble added: sox's brown noise, not band-limited (wind, traffic, a handset
+ * that passes low frequencies), at an RMS of `dbfs`, a different stretch for each example.
+ */
+export async function withRumble(examples: readonly AmdExample[], dbfs: number): Promise<AmdExample[]> {
+  const bed = await noiseBed("brownnoise", NOISE_BED_SECONDS, true);
+  const rms = 32768 * 10 ** (dbfs / 20);
+  return examples.map((example, index) => {
+    const pcm = new Int16Array(example.pcm.length);
+    const offset = index * 7919;
+    for (let i = 0; i < pcm.length; i++) {
+      const value = (example.pcm[i] as number) + (bed[(offset + i) % bed.length] as number) * rms;
+      pcm[i] = Math.max(-32768, Math.min(32767, Math.round(value)));
+    }
+    return { ...example, pcm, description: `${example.description}, rumble at ${dbfs} dBFS` };
+  });
+}

@@ -139,25 +139,18 @@ function splitOnLongSilence(pcm: Int16Array): Int16Array[] {
 export type NoiseColour = "whitenoise" | "pinknoise" | "brownnoise";
 
 /**
- * `seconds` of sox's noise of that colour at 8 kHz in the telephone band (300-3400 Hz, as a line
- * carries the noise around the callee), normalised to an RMS of 1 (repeatable: sox -R).
+ * `seconds` of sox's noise of that colour at 8 kHz, normalised to an RMS of 1 (repeatable: sox -R).
+ * In the telephone band (300-3400 Hz, as a line carries the noise around the callee) unless
+ * `fullBand`: then brown noise is rumble, most of its power below 300 Hz.
  */
-export async function noiseBed(colour: NoiseColour, seconds: number): Promise<Float64Array> {
-  const raw = rawToInt16(
-    await sox([
-      "-R",
-      "-n",
-      ...RAW_8K,
-      "-",
-      "synth",
-      String(seconds),
-      colour,
-      "vol",
-      "0.5",
-      "sinc",
-      "300-3400",
-    ]),
-  );
+export async function noiseBed(
+  colour: NoiseColour,
+  seconds: number,
+  fullBand = false,
+): Promise<Float64Array> {
+  const band = fullBand ? [] : ["sinc", "300-3400"];
+  const synth = ["synth", String(seconds), colour, "vol", "0.5", ...band];
+  const raw = rawToInt16(await sox(["-R", "-n", ...RAW_8K, "-", ...synth]));
   let power = 0;
   for (const s of raw) power += s * s;
   const rms = Math.sqrt(power / raw.length) || 1;

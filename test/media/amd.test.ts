@@ -5,7 +5,7 @@ import { FRAME_SAMPLES, SAMPLE_RATE } from "../../src/media/frame.js";
 import { dtmfTone } from "../../src/media/tones.js";
 import { runDetector, score } from "./amd-score.js";
 import { type AmdExample, buildAmdSet } from "./amd-set.js";
-import { speakAll } from "./amd-synth.js";
+import { noiseBed, speakAll } from "./amd-synth.js";
 import { sine, toInt16, whiteNoise } from "./signals.js";
 
 const MS = SAMPLE_RATE / 1000;
@@ -85,7 +85,8 @@ describe("MachineDetector on single signals", () => {
   });
 
   test("a 60 ms tone is not a beep, nor is a DTMF digit (two tones at once)", () => {
-    assert.equal(runDetector(timeline([300, tone(1000, 60)])).kind, "unknown");
+    const blip = runDetector(timeline([300, tone(1000, 60)]));
+    assert.notEqual(blip.kind, "machine", blip.reason);
     // 400 ms of sound then silence: the cadence of a short "hello", not a machine's beep.
     const dtmf = runDetector(timeline([300, dtmfTone("5", 400)]));
     assert.equal(dtmf.kind, "human", dtmf.reason);
@@ -136,6 +137,19 @@ describe("MachineDetector on single signals", () => {
     assert.equal(verdict.kind === "machine" && verdict.machineType, "answering machine", verdict.reason);
     assert.match(verdict.reason, /greeting/);
     assert.ok(verdict.atMs < 300 + greeting.length / MS, `decided at ${verdict.atMs} ms`);
+  });
+
+  test('a "hello?" over loud rumble (full-band brown noise at -35 dBFS) is still a human', async () => {
+    const rumble = await noiseBed("brownnoise", 6, true);
+    const clean = timeline([500, hello]);
+    const rms = 32768 * 10 ** (-35 / 20);
+    const noisy = toInt16(Array.from(clean, (s, i) => s + (rumble[i] as number) * rms));
+    assert.equal(runDetector(noisy).kind, "human", runDetector(noisy).reason);
+    // The rumble alone is no one at all.
+    assert.equal(
+      runDetector(toInt16(Array.from(clean, (_, i) => (rumble[i] as number) * rms))).kind,
+      "unknown",
+    );
   });
 
   test("speech that starts at 4.5 s is too late to judge: unknown at 5 s", () => {
