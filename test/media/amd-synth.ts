@@ -98,7 +98,10 @@ const RAW_8K = ["-t", "raw", "-r", "8000", "-e", "signed", "-b", "16", "-c", "1"
 
 /** Each text spoken by `voice`, as 8 kHz telephone-band PCM, trimmed of silence at both ends. */
 export async function speakAll(voice: Voice, texts: readonly string[]): Promise<Int16Array[]> {
-  const ssml = `<speak>${texts.join(`<break time="${BREAK_MS}ms"/>`)}</speak>`;
+  const escaped = texts.map((text) =>
+    text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"),
+  );
+  const ssml = `<speak>${escaped.join(`<break time="${BREAK_MS}ms"/>`)}</speak>`;
   const wav = await espeak([
     "-m",
     "-v",
