@@ -21,6 +21,7 @@ import { dialWithTimeout } from "./dial.js";
 import { dialDigitsSteps } from "./dial-digits.js";
 import type { EngineDeps } from "./engine.js";
 import { isOutboundLeg, type Leg } from "./leg.js";
+import { detectMachine } from "./machine-detection.js";
 import { MediaBus } from "./media-bus.js";
 import type { Dialer, PerclOutcome, WebhookBody } from "./ports.js";
 import { Recorder, recordingUrl } from "./recorder.js";
@@ -43,7 +44,14 @@ export interface CallSpec extends CallFacts {
    * Present for a call Belay places (direction outboundAPI): the leg is dialled, with a ring
    * timeout on the call's clock, and `sendDigits` (MakeCallRequest syntax) are sent once it answers.
    */
-  dial?: { timeoutMs: number; sendDigits?: string; privacyMode?: boolean };
+  dial?: { timeoutMs: number; sendDigits?: string; privacyMode?: boolean; machine?: MachineHandling };
+}
+
+/** OutDial's ifMachine: what to do when the callee turns out to be a machine (docs/amd.md). */
+export interface MachineHandling {
+  ifMachine: "redirect" | "hangup";
+  /** Where `machineDetected` asks for PerCL (redirect); callConnectUrl when absent. */
+  ifMachineUrl: string | null;
 }
 
 /** What a call needs of the engine that runs it: conferences, and starting the calls it dials. */
@@ -267,6 +275,7 @@ export class Call {
     await this.setStatus("inProgress", { connectTime: this.deps.clock.now() });
     if (dial.sendDigits) await this.sendDialDigits(dial.sendDigits, dial.privacyMode === true);
     if (this.ending) return;
+    if (dial.machine && (await this.answeredByMachine(dial.machine, firstUrl))) return;
     this.connectSent = true;
     const first = await this.requestPercl(
       firstUrl,
@@ -275,6 +284,34 @@ export class Call {
     );
     if (!first.ok) this.finishWith(first.reason, first.message);
     else await this.runScripts(first.script);
+  }
+
+  /**
+   * ifMachine: listens to the callee (after sendDigits, so it judges whoever the digits reached).
+   * A human, or no verdict by the detector's deadline, goes on to outDialConnect as usual; a
+   * machine is hung up on (machineDetected) or handed to ifMachineUrl, and callConnectUrl is not
+   * asked. True when the call was handled here.
+   */
+  private async answeredByMachine(machine: MachineHandling, connectUrl: string): Promise<boolean> {
+    const verdict = await detectMachine(this.media, this.abort.signal);
+    if (!verdict || this.ending) return true;
+    this.emit({
+      type: "machineDetection",
+      verdict: verdict.kind,
+      machineType: verdict.kind === "machine" ? verdict.machineType : null,
+      reason: verdict.reason,
+    });
+    if (verdict.kind !== "machine") return false;
+    this.connectSent = true;
+    if (machine.ifMachine === "hangup") {
+      this.finishWith("machineDetected");
+      return true;
+    }
+    const body = this.webhookBody("machineDetected", { machineType: verdict.machineType });
+    const first = await this.requestPercl(machine.ifMachineUrl ?? connectUrl, body);
+    if (!first.ok) this.finishWith(first.reason, first.message);
+    else await this.runScripts(first.script);
+    return true;
   }
 
   /** A REST call hears outDialApiConnect; an OutDial's new leg, outDialConnect. */
@@ -318,6 +355,8 @@ export class Call {
         dial: {
           timeoutMs: request.timeoutMs,
           ...(request.sendDigits ? { sendDigits: request.sendDigits } : {}),
+          ...(request.privacyMode ? { privacyMode: true } : {}),
+          ...(request.machine ? { machine: request.machine } : {}),
         },
       },
       clock,

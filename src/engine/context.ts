@@ -38,6 +38,8 @@ export interface ChildCallRequest {
   sendDigits?: string;
   /** OutDial privacyMode: the new call's timeline withholds its sendDigits. */
   privacyMode?: boolean;
+  /** OutDial ifMachine: answering-machine detection once the new call answers. */
+  machine?: { ifMachine: "redirect" | "hangup"; ifMachineUrl: string | null };
 }
 
 /** Everything a command may do to its call. One per call; commands hold no other references. */

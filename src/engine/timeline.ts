@@ -44,6 +44,14 @@ export type TimelineEvent =
   | { type: "error"; at: number; message: string }
   /** A conference this call created, joined or left. */
   | { type: "conference"; at: number; conferenceId: string; event: "created" | "joined" | "left" }
+  /** OutDial ifMachine: what the detector heard once the new call answered. */
+  | {
+      type: "machineDetection";
+      at: number;
+      verdict: "human" | "machine" | "unknown";
+      machineType: string | null;
+      reason: string;
+    }
   /** to null: withheld (OutDial privacyMode). */
   | { type: "outDial"; at: number; dialCallId: string; to: string | null }
   | { type: "ended"; at: number; status: CallStatus; reason: string };

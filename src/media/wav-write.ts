@@ -20,7 +20,11 @@ const EMPTY = new Uint8Array(0);
  * The canonical 44-byte header of a 16-bit PCM WAV holding `dataBytes` of samples: mono, or two
  * interleaved channels (a call's two sides).
  */
-export function wavHeader(dataBytes: number, sampleRate: number = SAMPLE_RATE, channels: 1 | 2 = 1): Uint8Array {
+export function wavHeader(
+  dataBytes: number,
+  sampleRate: number = SAMPLE_RATE,
+  channels: 1 | 2 = 1,
+): Uint8Array {
   const header = new Uint8Array(WAV_HEADER_BYTES);
   const view = new DataView(header.buffer);
   const unknown = dataBytes === SIZE_UNKNOWN;
@@ -209,7 +213,8 @@ export class WavWriter {
   private async keepWhatFitted(error: BelayError): Promise<FinishedWav> {
     const keptBytes = Number(error.details.keptBytes ?? 0);
     // Whole milliseconds of audio, so the duration stored and reported is a whole number of ms.
-    const unit = BYTES_PER_SAMPLE * this.channels * (this.sampleRate % 1000 === 0 ? this.sampleRate / 1000 : 1);
+    const unit =
+      BYTES_PER_SAMPLE * this.channels * (this.sampleRate % 1000 === 0 ? this.sampleRate / 1000 : 1);
     const dataBytes = Math.floor((keptBytes - WAV_HEADER_BYTES) / unit) * unit;
     try {
       if (dataBytes <= 0) throw error;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { validate } from "../helpers/openapi.js";
+import { speakAll } from "../media/amd-synth.js";
 import { runParty } from "./conference-harness.js";
 import { appUrl, EngineHarness } from "./harness.js";
 
@@ -74,14 +75,74 @@ describe("OutDial", () => {
     assert.equal(child?.status, "canceled");
   });
 
-  test("ifMachine is refused with a reason, not ignored", async () => {
-    const run = await runParty(h, {
-      routes: { "/voice": () => [outDial({ ifMachine: "hangup" })] },
-      caller: {},
-      devices: {},
+  describe("ifMachine: answering-machine detection on the answered agent", () => {
+    let hello: Int16Array;
+    let greeting: Int16Array;
+    before(async () => {
+      const clips = await speakAll({ name: "en-us", speed: 165, pitch: 50 }, [
+        "Hello?",
+        "Hi, you have reached Sam and Alex. We cannot take your call right now, please leave a message after the tone.",
+      ]);
+      [hello, greeting] = clips as [Int16Array, Int16Array];
     });
-    assert.equal(run.outcome.reason, "perclProcessingError");
-    assert.match(run.outcome.message ?? "", /ifMachine/);
-    assert.equal(run.outcomes.size, 1, "nothing was dialled");
+
+    const agentSaying = (audio: Int16Array) => ({
+      [AGENT]: {
+        script: { audio, audioAtMs: 300, hangupAtMs: 20_000 },
+        answers: { kind: "answer" as const, afterMs: 2000 },
+      },
+    });
+
+    test("a human's short hello: outDialConnect as usual", async () => {
+      const run = await runParty(h, {
+        routes: {
+          "/voice": () => [outDial({ ifMachine: "hangup" })],
+          "/started": () => [{ Pause: { length: 30_000 } }],
+          "/connect": () => [{ Hangup: {} }],
+        },
+        caller: {},
+        devices: agentSaying(hello),
+      });
+      const connect = run.requests.find((r) => r.body.requestType === "outDialConnect");
+      assert.equal(connect?.kind, "percl");
+      assert.equal(connect?.body.callStatus, "inProgress");
+      const child = [...run.timelines.entries()].find(([id]) => id !== run.callerId)?.[1] ?? [];
+      const verdict = child.find((e) => e.type === "machineDetection");
+      assert.equal(verdict?.type === "machineDetection" ? verdict.verdict : undefined, "human");
+    });
+
+    test("a machine's greeting with ifMachine hangup: the agent's call ends machineDetected", async () => {
+      const run = await runParty(h, {
+        routes: {
+          "/voice": () => [outDial({ ifMachine: "hangup" })],
+          "/started": () => [{ Pause: { length: 30_000 } }],
+        },
+        caller: {},
+        devices: agentSaying(greeting),
+      });
+      assert.equal(run.requests.filter((r) => r.body.requestType === "outDialConnect").length, 0);
+      const childStatus = run.requests.find((r) => r.url === appUrl("/child-status"));
+      assert.equal(childStatus?.body.callEndedReason, "machineDetected");
+      assert.equal(childStatus?.body.callStatus, "completed");
+    });
+
+    test("a machine with ifMachine redirect: machineDetected to ifMachineUrl, whose PerCL runs", async () => {
+      const run = await runParty(h, {
+        routes: {
+          "/voice": () => [outDial({ ifMachine: "redirect", ifMachineUrl: appUrl("/machine") })],
+          "/started": () => [{ Pause: { length: 30_000 } }],
+          "/machine": () => [{ Say: { text: "sorry we missed you" } }],
+        },
+        caller: {},
+        devices: agentSaying(greeting),
+      });
+      const detected = run.requests.find((r) => r.body.requestType === "machineDetected");
+      assert.ok(detected);
+      assert.equal(detected.url, appUrl("/machine"));
+      assert.equal(detected.body.machineType, "answering machine");
+      assert.deepEqual(validate("MachineDetectedWebhook", detected.body), []);
+      const childStatus = run.requests.find((r) => r.url === appUrl("/child-status"));
+      assert.equal(childStatus?.body.callEndedReason, "appHangup", "the Say ran, then the script ended");
+    });
   });
 });

@@ -8,12 +8,6 @@ import type { CommandHandler } from "./types.js";
  * PerCL when it connects (outDialConnect).
  */
 export const outDial: CommandHandler<"OutDial"> = async (attrs, ctx) => {
-  if (attrs.ifMachine) {
-    // Refused rather than ignored: an app that relies on it would otherwise talk to machines unaware.
-    const message = "OutDial ifMachine (answering-machine detection) is not supported by Belay yet";
-    ctx.log.error({ command: "OutDial" }, message);
-    return { kind: "end", reason: "perclProcessingError", message };
-  }
   const dialCallId = await ctx.dialOut({
     from: attrs.callingNumber,
     to: attrs.destination,
@@ -22,6 +16,9 @@ export const outDial: CommandHandler<"OutDial"> = async (attrs, ctx) => {
     timeoutMs: (attrs.timeout ?? DEFAULTS.outDial.timeoutSec) * 1000,
     ...(attrs.sendDigits ? { sendDigits: attrs.sendDigits } : {}),
     ...(attrs.privacyMode ? { privacyMode: true } : {}),
+    ...(attrs.ifMachine
+      ? { machine: { ifMachine: attrs.ifMachine, ifMachineUrl: attrs.ifMachineUrl ?? null } }
+      : {}),
   });
   ctx.emit({ type: "outDial", dialCallId, to: attrs.privacyMode ? null : attrs.destination });
   return continueWith(ctx, attrs.actionUrl, ctx.webhookBody("outDialStart", { dialCallId }));
