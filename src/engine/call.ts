@@ -6,6 +6,7 @@ import type { CallEndedReason } from "../contract/webhooks.js";
 import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
+import { CallRecording } from "./call-recording.js";
 import { executeCommand } from "./commands/index.js";
 import type { ConferenceRegistry } from "./conference/registry.js";
 import type {
@@ -20,7 +21,7 @@ import { describeCommand } from "./describe-command.js";
 import { dialWithTimeout } from "./dial.js";
 import { dialDigitsSteps } from "./dial-digits.js";
 import type { EngineDeps } from "./engine.js";
-import { isOutboundLeg, type Leg } from "./leg.js";
+import { type FrameSource, isOutboundLeg, type Leg } from "./leg.js";
 import { detectMachine } from "./machine-detection.js";
 import { MediaBus } from "./media-bus.js";
 import type { Dialer, PerclOutcome, WebhookBody } from "./ports.js";
@@ -101,6 +102,8 @@ export class Call {
   private readonly speech: SpeechPrefetch;
   /** The conference the call is in right now (AddToConference). */
   private membership: Membership | undefined;
+  /** StartRecordCall's recording, until the call ends. */
+  private callRecording: CallRecording | undefined;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -460,8 +463,9 @@ export class Call {
       status: () => this.current,
       farEndHungUp: () => this.hungUpByFarEnd,
       answer: () => this.answer(),
-      play: (pcm, signal) => this.spec.leg.play(pcm, signal ?? this.abort.signal),
-      stream: (source, signal) => this.spec.leg.stream(source, signal),
+      play: (pcm, signal) => this.play(pcm, signal ?? this.abort.signal),
+      stream: (source, signal) => this.spec.leg.stream(this.heardThrough(source), signal),
+      recordCall: (channels) => this.recordCall(channels),
       conferences: this.host.conferences,
       membership: () => this.membership,
       setMembership: (membership) => {
@@ -480,6 +484,70 @@ export class Call {
       notify: (url, body) => this.notify(url, body),
       emit: (event) => this.emit(event),
     };
+  }
+
+  /** Plays to the party; StartRecordCall's recording hears it from now until it stops. */
+  private async play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
+    const stopped = this.callRecording?.played(pcm, this.deps.clock.now());
+    try {
+      await this.spec.leg.play(pcm, signal);
+    } finally {
+      stopped?.(this.deps.clock.now());
+    }
+  }
+
+  /** A stream's frames, also told to StartRecordCall's recording as the leg takes them. */
+  private heardThrough(source: FrameSource): FrameSource {
+    return {
+      next: () => {
+        const frame = source.next();
+        this.callRecording?.streamedFrame(frame, this.deps.clock.now());
+        return frame;
+      },
+    };
+  }
+
+  /**
+   * StartRecordCall: records the call from now to its end (docs/conferences.md). False when a
+   * recording already runs (one per call).
+   */
+  private async recordCall(channels: 1 | 2): Promise<boolean> {
+    if (this.callRecording || this.ending) return false;
+    const recorder = new Recorder(this.deps, this.facts.accountId, this.id);
+    const sink = await recorder.open(
+      { actionUrl: this.spec.statusCallbackUrl ?? "", privacyMode: false },
+      { channels },
+    );
+    if (this.ending) {
+      await sink.abort();
+      return false;
+    }
+    const recording = new CallRecording(sink, channels);
+    this.callRecording = recording;
+    this.media.tap((frame) => recording.said(frame, this.deps.clock.now()));
+    this.emit({ type: "recordingStarted", recordingId: recording.recordingId });
+    return true;
+  }
+
+  /** The call's recording made durable and stored: the fields its callStatus carries. */
+  private async finishCallRecording(): Promise<Record<string, unknown>> {
+    const recording = this.callRecording;
+    if (!recording) return {};
+    this.callRecording = undefined;
+    try {
+      const row = await recording.finish();
+      return {
+        recordingId: row.recordingId,
+        recordingUrl: recordingUrl(this.deps.publicUrl, this.facts.accountId, row.recordingId),
+        recordingSize: String(row.sizeBytes),
+        recordingFormat: "audio/wav",
+        recordingDurationSec: Math.ceil(row.durationMs / 1000),
+      };
+    } catch (err) {
+      this.log.error({ err }, "the call's recording (StartRecordCall) could not be stored");
+      this.emit({ type: "error", message: `the call's recording could not be stored: ${String(err)}` });
+      return {};
+    }
   }
 
   private webhookBody(requestType: string, extra: Record<string, unknown> = {}): WebhookBody {
@@ -534,6 +602,7 @@ export class Call {
     const { reason, message } = this.ending ?? { reason: "internalError" as CallEndedReason };
     this.media.releaseBufferedDigits();
     if (!this.hungUpByFarEnd) this.spec.leg.hangup();
+    const recorded = await this.finishCallRecording();
     const status = finalStatus(this.answered, reason);
     this.current = status;
     const endTime = this.deps.clock.now();
@@ -546,7 +615,7 @@ export class Call {
     if (statusCallbackUrl) {
       await this.notifyQuietly(
         statusCallbackUrl,
-        this.webhookBody("callStatus", { callEndedReason: reason }),
+        this.webhookBody("callStatus", { callEndedReason: reason, ...recorded }),
       );
     }
     await this.forgetLive();

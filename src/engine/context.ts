@@ -60,6 +60,11 @@ export interface CommandContext {
   play(pcm: Int16Array, signal?: AbortSignal): Promise<void>;
   /** Streams frames to the caller (a conference's mix) until `signal` aborts. */
   stream(source: FrameSource, signal: AbortSignal): Promise<void>;
+  /**
+   * StartRecordCall: records the call from now to its end, said and heard mixed (1 channel) or
+   * side by side (2); its fields go in the callStatus webhook. False if one already runs.
+   */
+  recordCall(channels: 1 | 2): Promise<boolean>;
   /** The live conferences (CreateConference, AddToConference, …). */
   readonly conferences: ConferenceRegistry;
   /** The conference the call is in right now; webhooks carry its id as conferenceId. */

@@ -31,6 +31,8 @@ export interface DigitListening {
  */
 export class MediaBus {
   private frameHandler: FrameHandler | undefined;
+  /** Listeners that see every frame, whoever else takes it (StartRecordCall). */
+  private readonly taps: FrameHandler[] = [];
   private frameHandlerSince = 0;
   private digitHandler: DigitHandler | undefined;
   private digitsPrivate = false;
@@ -46,6 +48,15 @@ export class MediaBus {
     this.frameHandlerSince = this.clock.now();
     return () => {
       if (this.frameHandler === handler) this.frameHandler = undefined;
+    };
+  }
+
+  /** Sees every frame the caller sends from now on, alongside whichever command listens. */
+  tap(handler: FrameHandler): () => void {
+    this.taps.push(handler);
+    return () => {
+      const i = this.taps.indexOf(handler);
+      if (i >= 0) this.taps.splice(i, 1);
     };
   }
 
@@ -72,10 +83,12 @@ export class MediaBus {
 
   /** True when the frame was dropped, or taken by a handler that ran to the end synchronously. */
   deliverFrame(frame: Frame): boolean {
+    let synchronous = true;
+    for (const tap of this.taps) synchronous = tap(frame) && synchronous;
     const frameStart = this.clock.now() - FRAME_MS;
     if (this.frameHandler && frameStart >= this.frameHandlerSince - FRAME_MS / 2)
-      return this.frameHandler(frame);
-    return true;
+      return this.frameHandler(frame) && synchronous;
+    return synchronous;
   }
 
   deliverDigit(digit: string): void {

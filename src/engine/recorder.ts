@@ -38,7 +38,10 @@ export class Recorder {
    * here on leaves what start-up needs to keep the audio and tell the app, and a file on disk
    * always has its row (start-up removes any other unfinished file as an orphan).
    */
-  async open(webhook: { actionUrl: string; privacyMode: boolean }): Promise<RecordingSink> {
+  async open(
+    webhook: { actionUrl: string; privacyMode: boolean },
+    format: { channels?: 1 | 2 } = {},
+  ): Promise<RecordingSink> {
     const recordingId = newId("RE");
     const blobKey = recordingBlobKey(this.accountId, recordingId);
     const ids = { recordingId, blobKey, accountId: this.accountId, callId: this.callId };
@@ -54,6 +57,7 @@ export class Recorder {
     const failed = new WriteFailure();
     const writer = new WavWriter(blob, {
       chunkBytes: clock instanceof RealClock ? WAV_CHUNK_BYTES : SIMULATED_WAV_CHUNK_BYTES,
+      channels: format.channels ?? 1,
       onWriteError: (err) => failed.report(err),
     });
     await clock.track(writer.start());

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { absoluteUrl, count, dtmfKey, flag } from "./fields.js";
+import { absoluteUrl, count, dtmfKey, flag, oneOf } from "./fields.js";
 
 /** Recording the caller: the blocking RecordUtterance and the background StartRecordCall. */
 
@@ -14,6 +14,15 @@ export const recordUtteranceAttrs = z.object({
 });
 export type RecordUtteranceAttrs = z.output<typeof recordUtteranceAttrs>;
 
-/** FreeClimb defines no attributes for StartRecordCall. */
-export const startRecordCallAttrs = z.object({});
+/** Belay extension: how a call's two sides are recorded (docs/conferences.md). */
+export const RECORD_TRACKS = ["mixed", "separate"] as const;
+export type RecordTracks = (typeof RECORD_TRACKS)[number];
+
+/**
+ * FreeClimb's StartRecordCall has no attributes. `tracks` is Belay's: "separate" keeps what the
+ * party says and what it hears on two channels, as transcription pipelines ask for.
+ */
+export const startRecordCallAttrs = z.object({
+  tracks: oneOf(RECORD_TRACKS).optional(),
+});
 export type StartRecordCallAttrs = z.output<typeof startRecordCallAttrs>;

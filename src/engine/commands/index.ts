@@ -15,6 +15,7 @@ import { sendDigits } from "./send-digits.js";
 import { setDtmfPassThrough } from "./set-dtmf-pass-through.js";
 import { setListen } from "./set-listen.js";
 import { setTalk } from "./set-talk.js";
+import { startRecordCall } from "./start-record-call.js";
 import { terminateConference } from "./terminate-conference.js";
 import type { CommandHandler, CommandName } from "./types.js";
 
@@ -39,6 +40,7 @@ const HANDLERS: Handlers = {
   SetTalk: setTalk,
   SetListen: setListen,
   SetDTMFPassThrough: setDtmfPassThrough,
+  StartRecordCall: startRecordCall,
 };
 
 export function isExecutable(name: CommandName): boolean {
