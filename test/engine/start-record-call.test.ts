@@ -4,7 +4,7 @@ import type { WebhookBody } from "../../src/engine/ports.js";
 import { validate } from "../helpers/openapi.js";
 import { toInt16, whiteNoise } from "../media/signals.js";
 import { runParty } from "./conference-harness.js";
-import { appUrl, EngineHarness, joined, sampleAt } from "./harness.js";
+import { appUrl, EngineHarness, sampleAt } from "./harness.js";
 
 /**
  * StartRecordCall on a caller who then talks with an agent through a conference: the recording
