@@ -292,6 +292,19 @@ export const webhookSchema = z.discriminatedUnion("requestType", [
 ]);
 export type Webhook = z.infer<typeof webhookSchema>;
 
+/** One webhook's body by its requestType, e.g. `WebhookOf<"record">`. */
+export type WebhookOf<T extends Webhook["requestType"]> = Extract<Webhook, { requestType: T }>;
+
+/** The fields every call webhook starts from (docs/contract.md §1). */
+export type CallFields = Omit<CallWebhookFields, "requestType">;
+
+/**
+ * What a call webhook adds to the call fields: its own fields, required as its schema says, plus
+ * any call field it narrows (createConference's non-null conferenceId).
+ */
+export type WebhookExtra<T extends Webhook["requestType"]> = Omit<WebhookOf<T>, keyof CallWebhookFields> &
+  Partial<Pick<WebhookOf<T>, Extract<keyof CallFields, keyof WebhookOf<T>>>>;
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
 import type { PerclCommand } from "../contract/percl/index.js";
-import type { CallEndedReason } from "../contract/webhooks.js";
+import type { CallEndedReason, CallFields, WebhookExtra, WebhookOf } from "../contract/webhooks.js";
 import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
@@ -11,10 +11,12 @@ import { executeCommand } from "./commands/index.js";
 import type { ConferenceRegistry } from "./conference/registry.js";
 import type {
   CallFacts,
+  CallWebhookType,
   ChildCallRequest,
   CommandContext,
   CommandResult,
   DistributiveOmit,
+  ExtraArgs,
   Membership,
 } from "./context.js";
 import { describeCommand } from "./describe-command.js";
@@ -479,7 +481,8 @@ export class Call {
       speak: (text, language) => deps.clock.track(this.speech.audio(text, language)),
       loadAudio: (url) => deps.clock.track(deps.audio.load(url, this.facts.accountId)),
       recordingUrl: (recordingId) => recordingUrl(deps.publicUrl, this.facts.accountId, recordingId),
-      webhookBody: (requestType, extra) => this.webhookBody(requestType, extra),
+      webhookBody: (requestType, ...extra) => this.webhookBody(requestType, ...extra),
+      callFields: () => this.callFields(),
       requestPercl: (url, body, privateFields) => this.requestPercl(url, body, null, privateFields),
       notify: (url, body) => this.notify(url, body),
       emit: (event) => this.emit(event),
@@ -530,7 +533,7 @@ export class Call {
   }
 
   /** The call's recording made durable and stored: the fields its callStatus carries. */
-  private async finishCallRecording(): Promise<Record<string, unknown>> {
+  private async finishCallRecording(): Promise<Partial<WebhookExtra<"callStatus">>> {
     const recording = this.callRecording;
     if (!recording) return {};
     this.callRecording = undefined;
@@ -550,9 +553,8 @@ export class Call {
     }
   }
 
-  private webhookBody(requestType: string, extra: Record<string, unknown> = {}): WebhookBody {
+  private callFields(): CallFields {
     return {
-      requestType,
       accountId: this.facts.accountId,
       callId: this.id,
       from: this.facts.from,
@@ -562,8 +564,16 @@ export class Call {
       conferenceId: this.membership?.conference.id ?? null,
       queueId: null,
       parentCallId: this.facts.parentCallId,
-      ...extra,
     };
+  }
+
+  /**
+   * The call fields and what this webhook adds. The cast is where the call's facts meet a
+   * schema's narrower types (outDialConnect's direction is always outboundDial on such a call);
+   * the bodies are checked against the contract's schemas and FreeClimb's OpenAPI in tests.
+   */
+  private webhookBody<T extends CallWebhookType>(requestType: T, ...[extra]: ExtraArgs<T>): WebhookOf<T> {
+    return { ...this.callFields(), requestType, ...extra } as WebhookOf<T>;
   }
 
   private async notify(url: string, body: WebhookBody): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { PerclCommand } from "../contract/percl/index.js";
-import type { CallEndedReason } from "../contract/webhooks.js";
+import type { CallEndedReason, CallFields, Webhook, WebhookExtra, WebhookOf } from "../contract/webhooks.js";
 import type { CallDirection, CallStatus } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
 import type { Conference } from "./conference/conference.js";
@@ -79,8 +79,10 @@ export interface CommandContext {
   loadAudio(url: string): Promise<Int16Array>;
   /** The public URL of one of this call's recordings. */
   recordingUrl(recordingId: string): string;
-  /** A webhook body with the common call fields filled in. */
-  webhookBody(requestType: string, extra?: Record<string, unknown>): WebhookBody;
+  /** A webhook body: the call fields as they are now, and what this webhook adds (typed by its schema). */
+  webhookBody<T extends CallWebhookType>(requestType: T, ...extra: ExtraArgs<T>): WebhookOf<T>;
+  /** The call fields as they are now (a conference's webhooks carry those of the call that caused them). */
+  callFields(): CallFields;
   /**
    * Asks the app for the next PerCL script. `privateFields` of the body are privacyMode input:
    * sent to the app, never stored or logged.
@@ -101,5 +103,15 @@ export type CommandResult =
   | { kind: "end"; reason: CallEndedReason; message?: string };
 
 export const NEXT: CommandResult = Object.freeze({ kind: "next" });
+
+/** The webhooks a call sends about itself (a conference's own are built by the conference). */
+export type CallWebhookType = Exclude<
+  Webhook["requestType"],
+  "conferenceStatus" | "conferenceRecordingStatus"
+>;
+
+/** A webhook's extra fields: optional when it adds none that are required. */
+export type ExtraArgs<T extends CallWebhookType> =
+  Record<string, never> extends WebhookExtra<T> ? [extra?: WebhookExtra<T>] : [extra: WebhookExtra<T>];
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -468,13 +468,17 @@ describe("attribute names against FreeClimb's OpenAPI", () => {
     SetDTMFPassThrough: ["callId"],
     TerminateConference: ["conferenceId"],
   };
+  /** Belay's own extensions (docs/conferences.md). */
+  const EXTENSIONS: Partial<Record<PerclCommandName, string[]>> = {
+    StartRecordCall: ["tracks"],
+  };
 
   for (const name of PERCL_COMMAND_NAMES) {
     test(`${name} declares FreeClimb's attributes`, () => {
       const belay = Object.keys(PERCL_COMMAND_SCHEMAS[name].shape).sort();
       // `command` is the OpenAPI discriminator, not an attribute
       const freeclimb = schemaProperties(name).filter((p) => p !== "command");
-      assert.deepEqual(belay, [...freeclimb, ...(LEGACY[name] ?? [])].sort());
+      assert.deepEqual(belay, [...freeclimb, ...(LEGACY[name] ?? []), ...(EXTENSIONS[name] ?? [])].sort());
     });
   }
 });

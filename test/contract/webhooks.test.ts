@@ -4,10 +4,17 @@ import { describe, test } from "node:test";
 import type { z } from "zod";
 import { newId } from "../../src/contract/ids.js";
 import {
+  addToConferenceNotificationWebhookSchema,
   type CallWebhookFields,
+  callControlWebhookSchema,
   callStatusWebhookSchema,
+  conferenceRecordingStatusWebhookSchema,
+  conferenceStatusWebhookSchema,
+  createConferenceWebhookSchema,
   getDigitsWebhookSchema,
   inboundCallWebhookSchema,
+  leaveConferenceWebhookSchema,
+  machineDetectedWebhookSchema,
   outDialApiConnectWebhookSchema,
   outDialConnectWebhookSchema,
   outDialStartWebhookSchema,
@@ -22,6 +29,7 @@ import { schemaProperties, validate } from "../helpers/openapi.js";
 const accountId = newId("AC");
 const callId = newId("CA");
 const recordingId = newId("RE");
+const conferenceId = newId("CF");
 const base = "https://belay.example.com/apiserver";
 
 /** A call outside any conference or queue, not created by another call: context is all null. */
@@ -127,6 +135,65 @@ const CASES: Case[] = [
     body: { ...call, requestType: "outDialStart", dialCallId: newId("CA") },
     nullableGaps: [],
   },
+  {
+    openapi: "MachineDetectedWebhook",
+    schema: machineDetectedWebhookSchema,
+    body: {
+      ...call,
+      requestType: "machineDetected",
+      direction: "outboundDial",
+      parentCallId: newId("CA"),
+      machineType: "answering machine",
+    },
+    nullableGaps: [],
+  },
+  {
+    openapi: "CreateConferenceWebhook",
+    schema: createConferenceWebhookSchema,
+    body: { ...call, requestType: "createConference", conferenceId, status: "empty" },
+    nullableGaps: [],
+  },
+  {
+    openapi: "ConferenceStatusWebhook",
+    schema: conferenceStatusWebhookSchema,
+    body: { ...call, requestType: "conferenceStatus", conferenceId, status: "inProgress" },
+    nullableGaps: [],
+  },
+  {
+    openapi: "ConferenceRecordingStatusWebhook",
+    schema: conferenceRecordingStatusWebhookSchema,
+    // A conference ended through the REST API: no call caused it, so no call fields.
+    body: {
+      requestType: "conferenceRecordingStatus",
+      accountId,
+      conferenceId,
+      status: "terminated",
+      recordingId,
+      recordingUrl: `${base}/Accounts/${accountId}/Recordings/${recordingId}/Download`,
+      recordingSize: "160044",
+      recordingFormat: "audio/wav",
+      recordingDurationSec: 10,
+    },
+    nullableGaps: [],
+  },
+  {
+    openapi: "AddToConferenceNotificationWebhook",
+    schema: addToConferenceNotificationWebhookSchema,
+    body: { ...call, requestType: "addToConferenceNotification", conferenceId, status: "inProgress" },
+    nullableGaps: [],
+  },
+  {
+    openapi: "LeaveConferenceWebhook",
+    schema: leaveConferenceWebhookSchema,
+    body: { ...call, requestType: "leaveConference", conferenceId },
+    nullableGaps: [],
+  },
+  {
+    openapi: "CallControlWebhook",
+    schema: callControlWebhookSchema,
+    body: { ...call, requestType: "callControl", conferenceId, digits: "*9" },
+    nullableGaps: [],
+  },
 ];
 
 /**
@@ -134,7 +201,43 @@ const CASES: Case[] = [
  * docs/contract.md lists among the fields common to every call webhook; its schema does not forbid it.
  */
 const FIELD_DIFFERENCES: Record<string, { belayOnly: string[]; freeclimbOnly: string[] }> = {
-  CallStatusWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+  // StartRecordCall's recording fields (docs/conferences.md): FreeClimb puts them in callStatus
+  // without declaring them in this schema.
+  CallStatusWebhook: {
+    belayOnly: [
+      "parentCallId",
+      "recordingDurationSec",
+      "recordingFormat",
+      "recordingId",
+      "recordingSize",
+      "recordingUrl",
+    ],
+    freeclimbOnly: [],
+  },
+  // FreeClimb declares no parentCallId on its conference webhooks (Belay sends it with every call's
+  // fields), and puts recording fields on several of them "when a recording exists"; Belay sends
+  // the recording in conferenceRecordingStatus only (docs/conferences.md).
+  CreateConferenceWebhook: {
+    belayOnly: ["parentCallId"],
+    freeclimbOnly: ["recordingDurationSec", "recordingId", "recordingUrl"],
+  },
+  ConferenceStatusWebhook: {
+    belayOnly: ["parentCallId"],
+    freeclimbOnly: ["recordingDurationSec", "recordingId", "recordingUrl"],
+  },
+  AddToConferenceNotificationWebhook: {
+    belayOnly: ["parentCallId"],
+    freeclimbOnly: ["recordingDurationSec", "recordingId", "recordingUrl"],
+  },
+  ConferenceRecordingStatusWebhook: {
+    belayOnly: ["parentCallId", "recordingFormat", "recordingSize"],
+    freeclimbOnly: [],
+  },
+  LeaveConferenceWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+  CallControlWebhook: {
+    belayOnly: ["callStatus", "direction", "from", "parentCallId", "queueId", "to"],
+    freeclimbOnly: [],
+  },
 };
 
 function label(c: Case): string {

@@ -45,7 +45,7 @@ export const addToConference: CommandHandler<"AddToConference"> = async (attrs, 
   const participant = conference.join(
     {
       callId: ctx.facts.callId,
-      fields: () => ctx.webhookBody("conferenceStatus"),
+      fields: () => ctx.callFields(),
       sendDigits: (digits) => void ctx.sendDigits(digits, DEFAULTS.sendDigits.pauseMs),
     },
     {

@@ -160,10 +160,10 @@ async function finishRecording(
   termReason: TermReason,
 ) {
   const extra = {
-    recordingFormat: "audio/wav",
+    recordingFormat: "audio/wav" as const,
     termReason,
     privacyMode,
-    ...(termReason === "hangup" ? { callStatus: "completed" } : {}),
+    ...(termReason === "hangup" ? { callStatus: "completed" as const } : {}),
   };
   if (!sink || !recorded) {
     // autoStart heard no speech: the webhook still goes out so the call can go on.

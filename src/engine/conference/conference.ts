@@ -1,5 +1,16 @@
 import type { Logger } from "pino";
-import type { ConferenceStatus } from "../../contract/webhooks.js";
+import type {
+  ConferenceRecordingStatusWebhook,
+  ConferenceStatus,
+  ConferenceStatusWebhook,
+} from "../../contract/webhooks.js";
+
+/** What conferenceRecordingStatus tells of the recording. */
+type RecordingFields = Pick<
+  ConferenceRecordingStatusWebhook,
+  "recordingId" | "recordingUrl" | "recordingSize" | "recordingFormat" | "recordingDurationSec"
+>;
+
 import { entryBeep, exitBeep } from "../../media/tones.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import type { ConferenceRow, PlayBeep, Store } from "../../store/types.js";
@@ -220,16 +231,23 @@ export class Conference {
     });
   }
 
-  private eventBody(requestType: string, cause?: ParticipantCall, extra: object = {}): WebhookBody {
-    const { requestType: _type, conferenceId: _conference, ...callFields } = cause?.fields() ?? {};
-    return {
-      ...callFields,
-      requestType,
-      accountId: this.accountId,
-      conferenceId: this.id,
-      status: this.current,
-      ...extra,
-    };
+  /** A conference webhook: the fields of the call that caused it, if one did (docs/conferences.md). */
+  private eventBody(requestType: "conferenceStatus", cause?: ParticipantCall): ConferenceStatusWebhook;
+  private eventBody(
+    requestType: "conferenceRecordingStatus",
+    cause: ParticipantCall | undefined,
+    recording: RecordingFields,
+  ): ConferenceRecordingStatusWebhook;
+  private eventBody(
+    requestType: "conferenceStatus" | "conferenceRecordingStatus",
+    cause?: ParticipantCall,
+    recording?: RecordingFields,
+  ): ConferenceStatusWebhook | ConferenceRecordingStatusWebhook {
+    const { conferenceId: _own, ...callFields } = cause?.fields() ?? {};
+    const event = { ...callFields, accountId: this.accountId, conferenceId: this.id, status: this.current };
+    return recording
+      ? { ...event, requestType: "conferenceRecordingStatus", ...recording }
+      : { ...event, requestType: "conferenceStatus" };
   }
 
   private async notify(body: WebhookBody, cause?: ParticipantCall): Promise<void> {
@@ -282,7 +300,7 @@ export class Conference {
       recordingId: row.recordingId,
       recordingUrl: recordingUrl(this.deps.publicUrl, this.accountId, row.recordingId),
       recordingSize: String(row.sizeBytes),
-      recordingFormat: "audio/wav",
+      recordingFormat: "audio/wav" as const,
       recordingDurationSec: Math.ceil(row.durationMs / 1000),
     });
     await this.notify(body, cause);

@@ -1,3 +1,4 @@
+import type { CallFields } from "../../contract/webhooks.js";
 import type { MixerSeat } from "./mixer.js";
 
 /** Why a participant left its conference; it becomes the call's end reason when nothing continues it. */
@@ -14,7 +15,7 @@ export interface ParticipantFlags {
 export interface ParticipantCall {
   readonly callId: string;
   /** The call's webhook fields right now (status, from, to, …), for conference webhooks it causes. */
-  fields(): Record<string, unknown>;
+  fields(): CallFields;
   /** Plays keys another participant pressed (dtmfPassThrough). */
   sendDigits(digits: string): void;
 }
