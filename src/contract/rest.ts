@@ -69,6 +69,11 @@ export const callResultSchema = z.object({
   to: nullableString(),
   phoneNumberId: nullableString(),
   status: z.enum(CALL_STATUSES).nullable(),
+  /**
+   * `status` again, under the name FreeClimb's SDKs 3.1.3 to 4.1.x read it from (4.2 and the
+   * OpenAPI document use `status`); CallResult allows additional properties.
+   */
+  callStatus: z.enum(CALL_STATUSES).nullable(),
   startTime: nullableString(),
   connectTime: nullableString(),
   endTime: nullableString(),
