@@ -24,6 +24,8 @@ export interface AccountRow {
   apiKey: string;
   signingSecret: string;
   alias: string | null;
+  /** FreeClimb's `label`: the group the account belongs to. */
+  label: string | null;
   dateCreated: number;
   dateUpdated: number;
   revision: number;
@@ -181,13 +183,16 @@ export interface ListOptions {
 export type Patch<T> = Partial<Omit<T, "dateCreated" | "revision">>;
 
 export interface AccountRepo {
-  create(row: Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision">): Promise<AccountRow>;
+  /** `label` defaults to null. */
+  create(
+    row: Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision" | "label"> & { label?: string | null },
+  ): Promise<AccountRow>;
   get(accountId: string): Promise<AccountRow | undefined>;
   list(): Promise<AccountRow[]>;
-  /** Replaces credentials or alias; bumps revision. */
+  /** Replaces credentials, alias or label; bumps revision. */
   update(
     accountId: string,
-    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias">>,
+    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias" | "label">>,
   ): Promise<AccountRow | undefined>;
 }
 

@@ -68,6 +68,7 @@ describe("openSqliteStore", () => {
         { name: "0003_recovery" },
         { name: "0004_sip_dialogs" },
         { name: "0005_delivery_retention" },
+        { name: "0006_account_label" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
@@ -105,6 +106,7 @@ describe("openSqliteStore", () => {
         "0003_recovery",
         "0004_sip_dialogs",
         "0005_delivery_retention",
+        "0006_account_label",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();

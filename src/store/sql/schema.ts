@@ -26,6 +26,8 @@ export interface AccountsTable {
   api_key: string;
   signing_secret: string;
   alias: string | null;
+  /** Added by 0006_account_label. */
+  label: string | null;
   date_created: Int64;
   date_updated: Int64;
   revision: number;
