@@ -24,6 +24,7 @@ import { accountsRoutes } from "./routes/accounts.js";
 import { applicationsRoutes } from "./routes/applications.js";
 import { callRoutes } from "./routes/calls.js";
 import { devicesRoutes } from "./routes/devices.js";
+import { logsRoutes } from "./routes/logs.js";
 import { numbersRoutes } from "./routes/numbers.js";
 import { recordingLinksRoutes } from "./routes/recording-links.js";
 import { recordingRoutes } from "./routes/recordings.js";
@@ -138,6 +139,7 @@ export async function buildApi(
   await api.register(recordingRoutes(deps));
   await api.register(recordingLinksRoutes(deps));
   await api.register(callRoutes(deps));
+  await api.register(logsRoutes(deps));
   await api.register(devicesRoutes(deps));
   await api.register(virtualCallRoutes(deps));
   return api;

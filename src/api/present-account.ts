@@ -26,6 +26,7 @@ export function presentAccount(row: AccountRow): AccountResult {
       calls: `${uri}/Calls`,
       incomingPhoneNumbers: `${uri}/IncomingPhoneNumbers`,
       recordings: `${uri}/Recordings`,
+      logs: `${uri}/Logs`,
     },
   };
 }

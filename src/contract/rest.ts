@@ -170,6 +170,21 @@ export const incomingNumberListSchema = paginationSchema.extend({
 });
 export type IncomingNumberList = z.infer<typeof incomingNumberListSchema>;
 
+/** OpenAPI `LogResult`: `timestamp` in microseconds since the epoch. */
+export const logResultSchema = z.object({
+  timestamp: nullableInt(),
+  level: z.enum(["info", "warning", "error"]).nullable(),
+  requestId: nullableString(),
+  accountId: nullableString(),
+  callId: nullableString(),
+  message: nullableString(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+});
+export type LogResult = z.infer<typeof logResultSchema>;
+
+export const logListSchema = paginationSchema.extend({ logs: z.array(logResultSchema) });
+export type LogList = z.infer<typeof logListSchema>;
+
 /**
  * The error body of every failed REST call, as docs/contract.md §5 specifies it. FreeClimb's
  * OpenAPI `PlatformError` names the text `call` instead of `message`; Belay sends `message`.

@@ -29,6 +29,7 @@ export const DEFAULT_LIMITS: EngineLimits = { maxCallDurationMs: 4 * 60 * 60 * 1
 /** Runs calls and knows which are live, so they can be listed, hung up, or drained on shutdown. */
 export class Engine {
   private readonly live = new Map<string, { call: Call; done: Promise<CallOutcome> }>();
+  private readonly callListeners: Array<(call: Call) => void> = [];
 
   constructor(readonly deps: EngineDeps) {}
 
@@ -42,11 +43,17 @@ export class Engine {
   ): { call: Call; done: Promise<CallOutcome> } {
     const deps = options.clock ? { ...this.deps, clock: options.clock } : this.deps;
     const call = new Call(deps, spec);
+    for (const listener of this.callListeners) listener(call);
     options.onCreated?.(call);
     const done = call.run().finally(() => this.live.delete(call.id));
     const entry = { call, done };
     this.live.set(call.id, entry);
     return entry;
+  }
+
+  /** Told of every call this engine starts, before it runs (to subscribe to its timeline). */
+  onCall(listener: (call: Call) => void): void {
+    this.callListeners.push(listener);
   }
 
   get(callId: string): Call | undefined {

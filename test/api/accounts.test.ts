@@ -40,6 +40,7 @@ test("the account: AccountResult, full and active, with its subresources", async
         calls: `/Accounts/${accountId}/Calls`,
         incomingPhoneNumbers: `/Accounts/${accountId}/IncomingPhoneNumbers`,
         recordings: `/Accounts/${accountId}/Recordings`,
+        logs: `/Accounts/${accountId}/Logs`,
       },
     },
   );

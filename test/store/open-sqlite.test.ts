@@ -69,6 +69,7 @@ describe("openSqliteStore", () => {
         { name: "0004_sip_dialogs" },
         { name: "0005_delivery_retention" },
         { name: "0006_account_label" },
+        { name: "0007_call_logs" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
@@ -107,12 +108,14 @@ describe("openSqliteStore", () => {
         "0004_sip_dialogs",
         "0005_delivery_retention",
         "0006_account_label",
+        "0007_call_logs",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
       assert.deepEqual(tables, [
         "accounts",
         "applications",
+        "call_logs",
         "calls",
         "devices",
         "incoming_phone_numbers",

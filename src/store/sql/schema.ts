@@ -1,5 +1,5 @@
 import type { ColumnType } from "kysely";
-import type { CallDirection, CallStatus, DeliveryState, DeviceMode } from "../types.js";
+import type { CallDirection, CallLogLevel, CallStatus, DeliveryState, DeviceMode } from "../types.js";
 
 /**
  * Table types as the database sees them. Column names are snake_case; the repos map them to the
@@ -174,6 +174,20 @@ export interface LiveRecordingsTable {
   date_created: Int64;
 }
 
+/** A call's log entry (0007_call_logs). */
+export interface CallLogsTable {
+  seq: Sequence;
+  account_id: string;
+  call_id: string | null;
+  timestamp_us: Int64;
+  level: CallLogLevel;
+  request_id: string | null;
+  /** JSON text. */
+  metadata: string | null;
+  message: string;
+  date_created: Int64;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -185,6 +199,7 @@ export interface Database {
   sip_dialogs: SipDialogsTable;
   live_calls: LiveCallsTable;
   live_recordings: LiveRecordingsTable;
+  call_logs: CallLogsTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

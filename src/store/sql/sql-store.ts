@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Store } from "../types.js";
 import { SqlAccountRepo } from "./accounts.js";
 import { SqlApplicationRepo } from "./applications.js";
+import { SqlCallLogRepo } from "./call-logs.js";
 import { SqlCallRepo } from "./calls.js";
 import { SqlWebhookDeliveryRepo } from "./deliveries.js";
 import { SqlDeviceRepo } from "./devices.js";
@@ -54,6 +55,7 @@ export function createSqlStore(
     devices: new SqlDeviceRepo(db, now),
     sipDialogs: new SqlSipDialogRepo(db, now),
     live: new SqlLiveWorkRepo(db, now, durability.durably),
+    callLogs: new SqlCallLogRepo(db, now),
     close() {
       closing ??= db.destroy().finally(() => durability.close());
       return closing;

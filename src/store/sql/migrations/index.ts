@@ -7,6 +7,7 @@ import { recoveryMigration } from "./0003_recovery.js";
 import { sipDialogsMigration } from "./0004_sip_dialogs.js";
 import { deliveryRetentionMigration } from "./0005_delivery_retention.js";
 import { accountLabelMigration } from "./0006_account_label.js";
+import { callLogsMigration } from "./0007_call_logs.js";
 
 /** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
 export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
@@ -19,6 +20,7 @@ export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
         "0004_sip_dialogs": sipDialogsMigration(dialect),
         "0005_delivery_retention": deliveryRetentionMigration(),
         "0006_account_label": accountLabelMigration(),
+        "0007_call_logs": callLogsMigration(dialect),
       };
     },
   };
