@@ -3,9 +3,8 @@ import type { Pagination } from "../contract/rest.js";
 import type { Page } from "../store/types.js";
 import { apiError } from "./errors.js";
 import { MAX_PQL_LENGTH } from "./log-query.js";
-import { DEFAULT_PAGE_SIZE } from "./paging.js";
-
-const MAX_PAGE_SIZE = 1000;
+import { pageRequest } from "./paging.js";
+import { pageQuery } from "./schemas.js";
 
 /**
  * Where a log listing is: its offset, the snapshot it lists (entries stored after the first page
@@ -28,20 +27,12 @@ const cursorShape = z.object({
 /** `cursor` may carry a filter, so it is longer than other lists' cursors. */
 export const logPageQuery = z.object({
   cursor: z.string().max(12_000).optional().describe("opaque, from a previous page's nextPageUri"),
-  pageSize: z
-    .string()
-    .regex(/^\d{1,4}$/, "must be a whole number")
-    .optional(),
+  pageSize: pageQuery.shape.pageSize,
 });
 
+/** The page size as every list reads it (1–1000, default 100). */
 export function logPageSize(query: { pageSize?: string | undefined }): number {
-  const pageSize = query.pageSize === undefined ? DEFAULT_PAGE_SIZE : Number(query.pageSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw apiError("INVALID_REQUEST", `"pageSize" must be an integer from 1 to ${MAX_PAGE_SIZE}`, {
-      field: "pageSize",
-    });
-  }
-  return pageSize;
+  return pageRequest({ pageSize: query.pageSize }).pageSize;
 }
 
 export function logPosition(cursor: string | undefined): LogPosition {
