@@ -27,6 +27,7 @@ import { callRoutes } from "./routes/calls.js";
 import { conferenceParticipantRoutes } from "./routes/conference-participants.js";
 import { conferenceRoutes } from "./routes/conferences.js";
 import { devicesRoutes } from "./routes/devices.js";
+import { logsRoutes } from "./routes/logs.js";
 import { numbersRoutes } from "./routes/numbers.js";
 import { recordingLinksRoutes } from "./routes/recording-links.js";
 import { recordingRoutes } from "./routes/recordings.js";
@@ -143,6 +144,7 @@ export async function buildApi(
   await api.register(recordingRoutes(deps));
   await api.register(recordingLinksRoutes(deps));
   await api.register(callRoutes(deps));
+  await api.register(logsRoutes(deps));
   await api.register(devicesRoutes(deps));
   await api.register(virtualCallRoutes(deps));
   await api.register(conferenceRoutes(deps));

@@ -30,6 +30,7 @@ export async function registerOpenApi(api: FastifyInstance): Promise<void> {
         { name: "IncomingPhoneNumbers" },
         { name: "Calls" },
         { name: "Recordings" },
+        { name: "Logs" },
         { name: "Belay extensions", description: "Outside FreeClimb's API: virtual calls, devices, links." },
       ],
     },

@@ -17,7 +17,7 @@ export function presentAccount(row: AccountRow): AccountResult {
     accountId: row.accountId,
     apiKey: row.apiKey,
     alias: row.alias,
-    label: null,
+    label: row.label,
     type: "full",
     status: "active",
     // Only the collections Belay serves, so every listed URI answers.
@@ -26,6 +26,7 @@ export function presentAccount(row: AccountRow): AccountResult {
       calls: `${uri}/Calls`,
       incomingPhoneNumbers: `${uri}/IncomingPhoneNumbers`,
       recordings: `${uri}/Recordings`,
+      logs: `${uri}/Logs`,
     },
   };
 }

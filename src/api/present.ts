@@ -36,6 +36,7 @@ export function presentCall(row: CallRow): CallResult {
     to: row.to,
     phoneNumberId: row.phoneNumberId,
     status: row.status,
+    callStatus: row.status,
     startTime: date(row.startTime),
     connectTime: date(row.connectTime),
     endTime: date(row.endTime),

@@ -69,6 +69,11 @@ export const callResultSchema = z.object({
   to: nullableString(),
   phoneNumberId: nullableString(),
   status: z.enum(CALL_STATUSES).nullable(),
+  /**
+   * `status` again, under the name FreeClimb's SDKs 3.1.3 to 4.1.x read it from (4.2 and the
+   * OpenAPI document use `status`); CallResult allows additional properties.
+   */
+  callStatus: z.enum(CALL_STATUSES).nullable(),
   startTime: nullableString(),
   connectTime: nullableString(),
   endTime: nullableString(),
@@ -204,6 +209,20 @@ export const participantListSchema = paginationSchema.extend({
   participants: z.array(participantResultSchema),
 });
 export type ParticipantList = z.infer<typeof participantListSchema>;
+/** OpenAPI `LogResult`: `timestamp` in microseconds since the epoch. */
+export const logResultSchema = z.object({
+  timestamp: nullableInt(),
+  level: z.enum(["info", "warning", "error"]).nullable(),
+  requestId: nullableString(),
+  accountId: nullableString(),
+  callId: nullableString(),
+  message: nullableString(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+});
+export type LogResult = z.infer<typeof logResultSchema>;
+
+export const logListSchema = paginationSchema.extend({ logs: z.array(logResultSchema) });
+export type LogList = z.infer<typeof logListSchema>;
 
 /**
  * The error body of every failed REST call, as docs/contract.md §5 specifies it. FreeClimb's

@@ -35,6 +35,7 @@ export class Engine {
   /** The live conferences, on whichever clock each one's calls share. */
   readonly conferences: ConferenceRegistry;
   private readonly host: CallHost;
+  private readonly callListeners: Array<(call: Call) => void> = [];
 
   constructor(readonly deps: EngineDeps) {
     this.conferences = new ConferenceRegistry(deps);
@@ -55,11 +56,17 @@ export class Engine {
   ): { call: Call; done: Promise<CallOutcome> } {
     const deps = options.clock ? { ...this.deps, clock: options.clock } : this.deps;
     const call = new Call(deps, spec, this.host);
+    for (const listener of this.callListeners) listener(call);
     options.onCreated?.(call);
     const done = call.run().finally(() => this.live.delete(call.id));
     const entry = { call, done };
     this.live.set(call.id, entry);
     return entry;
+  }
+
+  /** Told of every call this engine starts, before it runs (to subscribe to its timeline). */
+  onCall(listener: (call: Call) => void): void {
+    this.callListeners.push(listener);
   }
 
   get(callId: string): Call | undefined {

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { buildApi } from "../api/app.js";
+import { CallLogWriter } from "../calls/call-log-writer.js";
 import { createDialer } from "../calls/outbound-call.js";
 import { createAudioService } from "../engine/audio-service.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
@@ -16,6 +17,7 @@ import type { AccountRow, Store } from "../store/types.js";
 import { type Clock, RealClock } from "../time/clock.js";
 import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
 import { WebhookTargetPolicy } from "../webhooks/target-policy.js";
+import { CallLogPruner } from "./call-log-pruner.js";
 import type { BelayConfig } from "./config.js";
 import { CrashRecovery } from "./crash-recovery.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
@@ -46,6 +48,10 @@ export interface Belay {
   readonly privacy: PrivacySweeper;
   /** Keeps the webhook delivery log to --webhook-log-retention. */
   readonly deliveryLog: DeliveryLogPruner;
+  /** Stores every call's log (GET /Logs); `settled()` when all emitted so far is stored. */
+  readonly callLogs: CallLogWriter;
+  /** Keeps call logs to --webhook-log-retention too, pruned whenever the delivery log is. */
+  readonly callLogRetention: CallLogPruner;
   /** Where webhooks may go; knows Belay's own ports once they are bound. */
   readonly webhookPolicy: WebhookTargetPolicy;
   /** Free disk space against --min-free-disk; undefined when that is off (0). */
@@ -177,9 +183,15 @@ async function assemble(
     },
     limits: DEFAULT_LIMITS,
   });
+  const callLogs = new CallLogWriter({ logs: store.callLogs, logger: log });
+  callLogs.attach(engine);
+  const callLogRetention = new CallLogPruner(
+    { logs: store.callLogs, clock, logger: log },
+    { retentionMs: config.webhookLogRetentionMs },
+  );
   const privacy = new PrivacySweeper({ store, blobs, clock, logger: log }, config.privacySweepMs);
   const deliveryLog = new DeliveryLogPruner(
-    { deliveries: store.deliveries, clock, logger: log },
+    { deliveries: store.deliveries, clock, logger: log, onPruned: () => void callLogRetention.prune() },
     {
       retentionMs: config.webhookLogRetentionMs,
       everyMs: Math.min(config.webhookLogPruneMs, config.webhookLogRetentionMs),
@@ -229,6 +241,8 @@ async function assemble(
     logger: log,
     privacy,
     deliveryLog,
+    callLogs,
+    callLogRetention,
     webhookPolicy,
     sip,
     disk,
@@ -247,10 +261,12 @@ async function assemble(
     async close() {
       privacy.stop();
       await deliveryLog.stop();
+      await callLogRetention.stop();
       disk?.stop();
       // Live SIP calls get their BYE here; the socket stays open until the BYEs are answered.
       sip?.stopAccepting();
       await engine.shutdown();
+      await callLogs.settled();
       await sip?.close();
       await app.drainOutbox().catch(() => undefined);
       await app.stopOutbox();

@@ -24,6 +24,8 @@ export interface AccountRow {
   apiKey: string;
   signingSecret: string;
   alias: string | null;
+  /** FreeClimb's `label`: the group the account belongs to. */
+  label: string | null;
   dateCreated: number;
   dateUpdated: number;
   revision: number;
@@ -143,6 +145,44 @@ export interface LiveRecordingRow {
   dateCreated: number;
 }
 
+export type CallLogLevel = "info" | "warning" | "error";
+
+/**
+ * One entry of a call's log (FreeClimb's LogResult): an event of the call worth an app
+ * developer's attention. Never holds privacyMode input or a secret (docs/api/logs.md).
+ */
+export interface CallLogRow {
+  accountId: string;
+  callId: string | null;
+  /** When it happened, in microseconds since the epoch, as FreeClimb's logs give it. */
+  timestamp: number;
+  level: CallLogLevel;
+  /** Ties together the entries one webhook exchange caused. */
+  requestId: string | null;
+  message: string;
+  metadata: Record<string, unknown> | null;
+  /** When it was stored (epoch ms): retention counts from here. */
+  dateCreated: number;
+}
+
+/** A log field a filter can compare; `metadata` takes a path into the metadata object. */
+export type CallLogField = "timestamp" | "level" | "requestId" | "accountId" | "callId" | "message";
+export type CallLogComparator = "=" | "!=" | "<" | "<=" | ">" | ">=";
+
+/** A parsed log filter (FreeClimb's PQL, docs/api/logs.md): comparisons joined by AND and OR. */
+export type CallLogCondition =
+  | { kind: "and"; left: CallLogCondition; right: CallLogCondition }
+  | { kind: "or"; left: CallLogCondition; right: CallLogCondition }
+  | { kind: "field"; field: CallLogField; comparator: CallLogComparator; value: string | number }
+  | { kind: "metadata"; path: string[]; comparator: CallLogComparator; value: string | number | boolean };
+
+export interface CallLogFilter {
+  callId?: string;
+  where?: CallLogCondition;
+  /** Only entries stored up to this one (a listing's snapshot, so later pages do not shift). */
+  upToSeq?: number;
+}
+
 /** How a virtual device takes a call Belay places to it. */
 export type DeviceMode = "answer" | "busy" | "noAnswer";
 
@@ -181,13 +221,16 @@ export interface ListOptions {
 export type Patch<T> = Partial<Omit<T, "dateCreated" | "revision">>;
 
 export interface AccountRepo {
-  create(row: Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision">): Promise<AccountRow>;
+  /** `label` defaults to null. */
+  create(
+    row: Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision" | "label"> & { label?: string | null },
+  ): Promise<AccountRow>;
   get(accountId: string): Promise<AccountRow | undefined>;
   list(): Promise<AccountRow[]>;
-  /** Replaces credentials or alias; bumps revision. */
+  /** Replaces credentials, alias or label; bumps revision. */
   update(
     accountId: string,
-    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias">>,
+    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias" | "label">>,
   ): Promise<AccountRow | undefined>;
 }
 
@@ -393,6 +436,21 @@ export interface ParticipantRepo {
   deleteAll(accountId: string, conferenceId: string): Promise<number>;
 }
 
+export interface CallLogRepo {
+  create(row: Omit<CallLogRow, "dateCreated">): Promise<void>;
+  /**
+   * Newest first (by timestamp, then by insertion). `snapshot` is the position of the newest
+   * entry when the listing began: pass it back as `upToSeq` so later pages list the same entries.
+   */
+  list(
+    accountId: string,
+    filter?: CallLogFilter,
+    page?: ListOptions,
+  ): Promise<Page<CallLogRow> & { snapshot: number }>;
+  /** Deletes up to `limit` entries stored before `before` (epoch ms), oldest first; resolves with how many. */
+  deleteBefore(before: number, limit: number): Promise<number>;
+}
+
 /**
  * A confirmed SIP dialog, kept while it lasts: everything an in-dialog BYE needs, so that a Belay
  * restarted after a crash can end the call on the peer's side (docs/sip.md, "After a restart").
@@ -444,6 +502,7 @@ export interface Store {
   readonly live: LiveWorkRepo;
   readonly conferences: ConferenceRepo;
   readonly participants: ParticipantRepo;
+  readonly callLogs: CallLogRepo;
   close(): Promise<void>;
   /**
    * Told when the disk runs low (true) or has room again (false), so the store can give back

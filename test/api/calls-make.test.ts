@@ -107,6 +107,8 @@ function assertCallResult(response: Injected, status: number): Record<string, un
   assert.equal(response.status, status, response.body);
   const body = response.json();
   assert.deepEqual(validate("CallResult", body), [], response.body);
+  // SDK 3.1.3–4.1.x read callStatus; the OpenAPI names it status: both, one value.
+  assert.equal(body.callStatus, body.status);
   return body;
 }
 

@@ -17,6 +17,7 @@ function accountsWith(rows: Map<string, string>) {
           apiKey: "k",
           signingSecret,
           alias: null,
+          label: null,
           dateCreated: 0,
           dateUpdated: 0,
           revision: 1,

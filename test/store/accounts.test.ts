@@ -39,6 +39,16 @@ for (const backend of BACKENDS) {
       assert.deepEqual(ids, [newAccount(3).accountId, newAccount(2).accountId, newAccount(1).accountId]);
     });
 
+    test("label: null at creation, set and cleared by update, alone", async () => {
+      const created = await t.store.accounts.create(newAccount(1, { alias: "main" }));
+      assert.equal(created.label, null);
+      const labelled = await t.store.accounts.update(created.accountId, { label: "support" });
+      assert.deepEqual([labelled?.label, labelled?.alias, labelled?.revision], ["support", "main", 2]);
+      assert.equal((await t.store.accounts.get(created.accountId))?.label, "support");
+      const cleared = await t.store.accounts.update(created.accountId, { label: null });
+      assert.deepEqual([cleared?.label, cleared?.alias], [null, "main"]);
+    });
+
     test("update changes only credentials and alias, bumps revision and dateUpdated", async () => {
       const created = await t.store.accounts.create(newAccount(1));
       t.clock.advance(500);

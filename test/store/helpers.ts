@@ -68,7 +68,14 @@ export function id(prefix: string, n: number): string {
 type New<T> = Omit<T, "dateCreated" | "dateUpdated" | "revision">;
 
 export function newAccount(n: number, extra: Partial<New<AccountRow>> = {}): New<AccountRow> {
-  return { accountId: id("AC", n), apiKey: `key-${n}`, signingSecret: `secret-${n}`, alias: null, ...extra };
+  return {
+    accountId: id("AC", n),
+    apiKey: `key-${n}`,
+    signingSecret: `secret-${n}`,
+    alias: null,
+    label: null,
+    ...extra,
+  };
 }
 
 export function newApplication(

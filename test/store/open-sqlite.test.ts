@@ -68,6 +68,8 @@ describe("openSqliteStore", () => {
         { name: "0003_recovery" },
         { name: "0004_sip_dialogs" },
         { name: "0005_delivery_retention" },
+        { name: "0006_account_label" },
+        { name: "0007_call_logs" },
         { name: "0008_conferences" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
@@ -106,6 +108,8 @@ describe("openSqliteStore", () => {
         "0003_recovery",
         "0004_sip_dialogs",
         "0005_delivery_retention",
+        "0006_account_label",
+        "0007_call_logs",
         "0008_conferences",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
@@ -113,6 +117,7 @@ describe("openSqliteStore", () => {
       assert.deepEqual(tables, [
         "accounts",
         "applications",
+        "call_logs",
         "calls",
         "conference_participants",
         "conferences",

@@ -76,7 +76,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       "--webhook-log-retention <duration>",
-      "keep delivered and failed webhooks in the delivery log this long: 7d, 12h, 30m, 90s; a bare number is days (default: 7d)",
+      "keep delivered and failed webhooks in the delivery log, and call log entries, this long: 7d, 12h, 30m, 90s; a bare number is days (default: 7d)",
     )
     .option(
       "--webhook-allow <ranges>",

@@ -4,7 +4,9 @@ import { decodeInt64 } from "./codec.js";
 import type { AccountsTable, Database } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
 
-type AccountInput = Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision">;
+type AccountInput = Omit<AccountRow, "dateCreated" | "dateUpdated" | "revision" | "label"> & {
+  label?: string | null;
+};
 
 function accountFromColumns(c: Selectable<AccountsTable>): AccountRow {
   return {
@@ -12,6 +14,7 @@ function accountFromColumns(c: Selectable<AccountsTable>): AccountRow {
     apiKey: c.api_key,
     signingSecret: c.signing_secret,
     alias: c.alias,
+    label: c.label,
     dateCreated: decodeInt64(c.date_created),
     dateUpdated: decodeInt64(c.date_updated),
     revision: c.revision,
@@ -24,6 +27,7 @@ function accountToColumns(r: AccountInput, now: number): Insertable<AccountsTabl
     api_key: r.apiKey,
     signing_secret: r.signingSecret,
     alias: r.alias,
+    label: r.label ?? null,
     date_created: now,
     date_updated: now,
     revision: 1,
@@ -60,9 +64,9 @@ export class SqlAccountRepo implements AccountRepo {
 
   async update(
     accountId: string,
-    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias">>,
+    patch: Partial<Pick<AccountRow, "apiKey" | "signingSecret" | "alias" | "label">>,
   ): Promise<AccountRow | undefined> {
-    // Only these three fields, even if the caller's object carries more.
+    // Only these four fields, even if the caller's object carries more.
     const now = this.now();
     const row = await this.db
       .updateTable("accounts")
@@ -70,6 +74,7 @@ export class SqlAccountRepo implements AccountRepo {
         api_key: patch.apiKey,
         signing_secret: patch.signingSecret,
         alias: patch.alias,
+        label: patch.label,
         date_updated: now,
         revision: eb("revision", "+", 1),
       }))

@@ -1,6 +1,7 @@
 import type { ColumnType } from "kysely";
 import type {
   CallDirection,
+  CallLogLevel,
   CallStatus,
   ConferenceStatus,
   DeliveryState,
@@ -33,6 +34,8 @@ export interface AccountsTable {
   api_key: string;
   signing_secret: string;
   alias: string | null;
+  /** Added by 0006_account_label. */
+  label: string | null;
   date_created: Int64;
   date_updated: Int64;
   revision: number;
@@ -212,6 +215,20 @@ export interface ConferenceParticipantsTable {
   revision: number;
 }
 
+/** A call's log entry (0007_call_logs). */
+export interface CallLogsTable {
+  seq: Sequence;
+  account_id: string;
+  call_id: string | null;
+  timestamp_us: Int64;
+  level: CallLogLevel;
+  request_id: string | null;
+  /** JSON text. */
+  metadata: string | null;
+  message: string;
+  date_created: Int64;
+}
+
 export interface Database {
   accounts: AccountsTable;
   applications: ApplicationsTable;
@@ -225,6 +242,7 @@ export interface Database {
   live_recordings: LiveRecordingsTable;
   conferences: ConferencesTable;
   conference_participants: ConferenceParticipantsTable;
+  call_logs: CallLogsTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Store } from "../types.js";
 import { SqlAccountRepo } from "./accounts.js";
 import { SqlApplicationRepo } from "./applications.js";
+import { SqlCallLogRepo } from "./call-logs.js";
 import { SqlCallRepo } from "./calls.js";
 import { SqlConferenceRepo } from "./conferences.js";
 import { SqlWebhookDeliveryRepo } from "./deliveries.js";
@@ -58,6 +59,7 @@ export function createSqlStore(
     live: new SqlLiveWorkRepo(db, now, durability.durably),
     conferences: new SqlConferenceRepo(db, now),
     participants: new SqlParticipantRepo(db, now),
+    callLogs: new SqlCallLogRepo(db, now),
     close() {
       closing ??= db.destroy().finally(() => durability.close());
       return closing;

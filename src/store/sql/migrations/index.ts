@@ -6,6 +6,8 @@ import { devicesMigration } from "./0002_devices.js";
 import { recoveryMigration } from "./0003_recovery.js";
 import { sipDialogsMigration } from "./0004_sip_dialogs.js";
 import { deliveryRetentionMigration } from "./0005_delivery_retention.js";
+import { accountLabelMigration } from "./0006_account_label.js";
+import { callLogsMigration } from "./0007_call_logs.js";
 import { conferencesMigration } from "./0008_conferences.js";
 
 /** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
@@ -18,7 +20,8 @@ export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
         "0003_recovery": recoveryMigration(),
         "0004_sip_dialogs": sipDialogsMigration(dialect),
         "0005_delivery_retention": deliveryRetentionMigration(),
-        // 0006 and 0007 belong to another branch: names sort, so a gap is harmless.
+        "0006_account_label": accountLabelMigration(),
+        "0007_call_logs": callLogsMigration(dialect),
         "0008_conferences": conferencesMigration(dialect),
       };
     },
