@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { ConferenceStatus } from "../../contract/webhooks.js";
 import { entryBeep, exitBeep } from "../../media/tones.js";
 import type { BlobStore } from "../../store/blob-store.js";
-import type { ConferenceRow, PlayBeep, Store } from "../../store/types.js";
+import type { PlayBeep, Store } from "../../store/types.js";
 import type { Clock, Timer } from "../../time/clock.js";
 import type { AudioService } from "../audio-service.js";
 import type { AppClient, WebhookBody } from "../ports.js";
@@ -49,6 +49,8 @@ export class Conference {
   private work: Promise<void> = Promise.resolve();
   private recording: ConferenceRecording | undefined;
   private idle: Timer | undefined;
+  /** REST settings changed in memory, not yet stored (see configure). */
+  private unsaved: { alias?: string; playBeep?: PlayBeep } = {};
   private readonly log: Logger;
   readonly ended: Promise<void>;
   private markEnded!: () => void;
@@ -197,12 +199,23 @@ export class Conference {
     return participant;
   }
 
-  /** REST: a new alias or beep setting. */
-  async update(patch: { alias?: string; playBeep?: PlayBeep }): Promise<ConferenceRow | undefined> {
+  /**
+   * REST: a new alias or beep setting, in effect at once. It is stored with the next status change
+   * this same request makes (one update, one revision), or by `storeSettings`.
+   */
+  configure(patch: { alias?: string; playBeep?: PlayBeep }): void {
     if (patch.alias !== undefined) this.settings.alias = patch.alias;
     if (patch.playBeep !== undefined) this.settings.playBeep = patch.playBeep;
-    await this.settled();
-    return this.deps.clock.track(this.deps.store.conferences.update(this.accountId, this.id, patch));
+    this.unsaved = { ...this.unsaved, ...patch };
+  }
+
+  /** Stores what `configure` changed and no status change has stored yet. */
+  storeSettings(): void {
+    const patch = this.takeUnsaved();
+    if (Object.keys(patch).length === 0) return;
+    this.enqueue(async () => {
+      await this.deps.store.conferences.update(this.accountId, this.id, patch);
+    });
   }
 
   private start(cause: ParticipantCall): void {
@@ -214,10 +227,17 @@ export class Conference {
   private setStatus(status: ConferenceStatus, cause?: ParticipantCall): void {
     this.current = status;
     const body = this.eventBody("conferenceStatus", cause);
+    const patch = { ...this.takeUnsaved(), status };
     this.enqueue(async () => {
-      await this.deps.store.conferences.update(this.accountId, this.id, { status });
+      await this.deps.store.conferences.update(this.accountId, this.id, patch);
       await this.notify(body, cause);
     });
+  }
+
+  private takeUnsaved(): { alias?: string; playBeep?: PlayBeep } {
+    const patch = this.unsaved;
+    this.unsaved = {};
+    return patch;
   }
 
   private eventBody(requestType: string, cause?: ParticipantCall, extra: object = {}): WebhookBody {
