@@ -815,10 +815,19 @@ describe("a live conference through REST", () => {
     assert.ok(live(account, cf, again.callId));
     const back = valid<Conference>(await send(account, "GET", `/Conferences/${cf}`), 200, "ConferenceResult");
     assert.equal(back.status, "inProgress");
+    const statuses = conferenceStatuses(cf);
     assert.deepEqual(
-      conferenceStatuses(cf).map((body) => body.status),
+      statuses.map((body) => body.status),
       ["populated", "inProgress", "empty", "populated", "inProgress"],
     );
+    // The REST API, not a call, emptied it: no call's fields (docs/conferences.md).
+    assert.deepEqual(Object.keys(statuses[2] ?? {}).sort(), [
+      "accountId",
+      "conferenceId",
+      "requestType",
+      "status",
+    ]);
+    assert.equal(statuses[3]?.callId, again.callId);
   });
 
   test("POST /Conferences, then calls join: populated until one starts it, with the joining call's fields", async () => {

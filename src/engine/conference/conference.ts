@@ -146,7 +146,8 @@ export class Conference {
     }
     if (reason === "emptied") {
       this.mixer.stop();
-      this.setStatus("empty", participant.call);
+      // Only the REST API empties a conference: no call caused it (docs/conferences.md).
+      this.setStatus("empty");
       this.armIdle();
     } else {
       this.terminate(participant.call);
