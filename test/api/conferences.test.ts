@@ -718,6 +718,14 @@ describe("participants", () => {
       "ConferenceResult",
     );
     assert.equal(ended.status, "terminated");
+    const terminatedBy = await webhook(
+      (body) =>
+        body.requestType === "conferenceStatus" &&
+        body.conferenceId === conference.conferenceId &&
+        body.status === "terminated",
+      "conferenceStatus terminated",
+    );
+    assert.equal(terminatedBy.callId, staying.callId, "caused by the call that left");
   });
 
   test("DELETE with a leaveConferenceUrl: the app gets leaveConference and its PerCL continues the call", async () => {
@@ -769,6 +777,11 @@ describe("a live conference through REST", () => {
       "conferenceRecordingStatus",
     );
     assert.deepEqual(validate("ConferenceRecordingStatusWebhook", recording), []);
+    await webhook(
+      (body) =>
+        body.requestType === "conferenceStatus" && body.conferenceId === cf && body.status === "terminated",
+      "conferenceStatus terminated",
+    );
     const statuses = conferenceStatuses(cf);
     assert.deepEqual(
       statuses.map((body) => body.status),
