@@ -757,7 +757,7 @@ describe("participants", () => {
 });
 
 describe("a live conference through REST", () => {
-  test('status "terminated": every call ends conferenceTerminated; conferenceStatus and the recording are announced', async () => {
+  test('status "terminated": calls end conferenceTerminated or go on to leaveConferenceUrl; conferenceStatus and the recording are announced', async () => {
     const account = await newAccount();
     const conference = await createConference(account, { record: true, playBeep: "never" });
     const cf = conference.conferenceId;
@@ -765,11 +765,19 @@ describe("a live conference through REST", () => {
       await join(account, cf, {}, noise(5000, 2)),
       await join(account, cf, {}, noise(5000, 3)),
     ];
+    routes["/after-conference"] = () => ({ body: [{ Hangup: {} }] });
+    const goingOn = await join(account, cf, { leaveConferenceUrl: `${app.url}/after-conference` });
     await held.runFor(1000);
     assert.equal(
       (await send(account, "POST", `/Conferences/${cf}`, { body: { status: "terminated" } })).status,
       204,
     );
+    const left = await webhook(
+      (body, hit) => hit.path === "/after-conference" && body.callId === goingOn.callId,
+      "leaveConference",
+    );
+    assert.deepEqual([left.requestType, left.conferenceId], ["leaveConference", cf]);
+    assert.equal((await callEnded(goingOn.callId)).callEndedReason, "appHangup", "its PerCL ended it");
     for (const member of members)
       assert.equal((await callEnded(member.callId)).callEndedReason, "conferenceTerminated");
     const recording = await webhook(
