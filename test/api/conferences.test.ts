@@ -1031,8 +1031,9 @@ describe("access and the engine's absence", () => {
   });
 
   test("the engine's refusals become REST errors: notFound → 404, terminated → 409", async () => {
-    // A port that refuses everything, as the engine does when a conference ends between the
-    // route's read of the store and its change (a race the store alone cannot show).
+    // A stub port that refuses everything, as the engine does when a conference ends between the
+    // route's read of the store and its change: a race inside one request that no test can time
+    // on the real engine, so this one test stands in for it.
     const refusing = (code: "notFound" | "terminated"): ConferenceControl => {
       const no = async () => ({ ok: false as const, code, message: `refused: ${code}` });
       return {
