@@ -11,6 +11,10 @@ export type WebhookBody = { requestType: string; [field: string]: unknown };
 
 export interface WebhookTarget {
   accountId: string;
+  /**
+   * The call the webhook is about, or the conference (CF…) for a conference's own notifications:
+   * the outbox delivers the notifications of one id in the order they were queued.
+   */
   callId: string | null;
   url: string;
   body: WebhookBody;

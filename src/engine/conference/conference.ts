@@ -13,7 +13,7 @@ type RecordingFields = Pick<
 
 import { entryBeep, exitBeep } from "../../media/tones.js";
 import type { BlobStore } from "../../store/blob-store.js";
-import type { ConferenceRow, PlayBeep, Store } from "../../store/types.js";
+import type { PlayBeep, Store } from "../../store/types.js";
 import type { Clock, Timer } from "../../time/clock.js";
 import type { AudioService } from "../audio-service.js";
 import type { AppClient, WebhookBody } from "../ports.js";
@@ -60,6 +60,8 @@ export class Conference {
   private work: Promise<void> = Promise.resolve();
   private recording: ConferenceRecording | undefined;
   private idle: Timer | undefined;
+  /** REST settings changed in memory, not yet stored (see configure). */
+  private unsaved: { alias?: string; playBeep?: PlayBeep } = {};
   private readonly log: Logger;
   readonly ended: Promise<void>;
   private markEnded!: () => void;
@@ -155,7 +157,8 @@ export class Conference {
     }
     if (reason === "emptied") {
       this.mixer.stop();
-      this.setStatus("empty", participant.call);
+      // Only the REST API empties a conference: no call caused it (docs/conferences.md).
+      this.setStatus("empty");
       this.armIdle();
     } else {
       this.terminate(participant.call);
@@ -208,12 +211,23 @@ export class Conference {
     return participant;
   }
 
-  /** REST: a new alias or beep setting. */
-  async update(patch: { alias?: string; playBeep?: PlayBeep }): Promise<ConferenceRow | undefined> {
+  /**
+   * REST: a new alias or beep setting, in effect at once. It is stored with the next status change
+   * this same request makes (one update, one revision), or by `storeSettings`.
+   */
+  configure(patch: { alias?: string; playBeep?: PlayBeep }): void {
     if (patch.alias !== undefined) this.settings.alias = patch.alias;
     if (patch.playBeep !== undefined) this.settings.playBeep = patch.playBeep;
-    await this.settled();
-    return this.deps.clock.track(this.deps.store.conferences.update(this.accountId, this.id, patch));
+    this.unsaved = { ...this.unsaved, ...patch };
+  }
+
+  /** Stores what `configure` changed and no status change has stored yet. */
+  storeSettings(): void {
+    const patch = this.takeUnsaved();
+    if (Object.keys(patch).length === 0) return;
+    this.enqueue(async () => {
+      await this.deps.store.conferences.update(this.accountId, this.id, patch);
+    });
   }
 
   private start(cause: ParticipantCall): void {
@@ -225,10 +239,17 @@ export class Conference {
   private setStatus(status: ConferenceStatus, cause?: ParticipantCall): void {
     this.current = status;
     const body = this.eventBody("conferenceStatus", cause);
+    const patch = { ...this.takeUnsaved(), status };
     this.enqueue(async () => {
-      await this.deps.store.conferences.update(this.accountId, this.id, { status });
-      await this.notify(body, cause);
+      await this.deps.store.conferences.update(this.accountId, this.id, patch);
+      await this.notify(body);
     });
+  }
+
+  private takeUnsaved(): { alias?: string; playBeep?: PlayBeep } {
+    const patch = this.unsaved;
+    this.unsaved = {};
+    return patch;
   }
 
   /** A conference webhook: the fields of the call that caused it, if one did (docs/conferences.md). */
@@ -250,10 +271,14 @@ export class Conference {
       : { ...event, requestType: "conferenceStatus" };
   }
 
-  private async notify(body: WebhookBody, cause?: ParticipantCall): Promise<void> {
+  /**
+   * Its notifications are filed under the conference's id, not a call's: the outbox delivers those
+   * of one id in order, so the app sees populated before inProgress before terminated.
+   */
+  private async notify(body: WebhookBody): Promise<void> {
     const url = this.settings.statusCallbackUrl;
     if (!url) return;
-    await this.deps.app.notify({ accountId: this.accountId, callId: cause?.callId ?? null, url, body });
+    await this.deps.app.notify({ accountId: this.accountId, callId: this.id, url, body });
   }
 
   /** Serialises stored changes and webhooks; a failure is logged and the chain goes on. */
@@ -303,7 +328,7 @@ export class Conference {
       recordingFormat: "audio/wav" as const,
       recordingDurationSec: Math.ceil(row.durationMs / 1000),
     });
-    await this.notify(body, cause);
+    await this.notify(body);
   }
 }
 

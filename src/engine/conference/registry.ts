@@ -68,13 +68,13 @@ export class ConferenceRegistry {
     const found = await this.find(accountId, conferenceId);
     if (!found.ok) return found;
     const conference = found.row;
-    if (patch.status === "terminated") conference.terminate();
-    else if (patch.status === "empty") conference.empty();
-    await conference.settled();
-    const { status: _status, ...settings } = patch;
-    const row =
-      Object.keys(settings).length > 0 ? await conference.update(settings) : await this.row(conference);
-    return row ? { ok: true, row } : this.notFound(conferenceId);
+    const { status, ...settings } = patch;
+    // Settings first, stored with the status change they come with: one update, one revision.
+    conference.configure(settings);
+    if (status === "terminated") conference.terminate();
+    else if (status === "empty") conference.empty();
+    conference.storeSettings();
+    return { ok: true, row: await this.row(conference) };
   }
 
   async updateParticipant(
