@@ -471,6 +471,7 @@ describe("attribute names against FreeClimb's OpenAPI", () => {
   /** Belay's own extensions (docs/conferences.md). */
   const EXTENSIONS: Partial<Record<PerclCommandName, string[]>> = {
     StartRecordCall: ["tracks"],
+    CreateConference: ["tracks"],
   };
 
   for (const name of PERCL_COMMAND_NAMES) {

@@ -53,7 +53,7 @@ function device(party: "B" | "C"): Device {
   };
 }
 
-function agentFlow(extra: { playBeep?: string; record?: boolean } = {}) {
+function agentFlow(extra: { playBeep?: string; record?: boolean; tracks?: string } = {}) {
   let conferenceId = "";
   const join = () => [{ AddToConference: { conferenceId } }];
   return {
@@ -65,6 +65,7 @@ function agentFlow(extra: { playBeep?: string; record?: boolean } = {}) {
             statusCallbackUrl: appUrl("/conference"),
             playBeep: extra.playBeep ?? "never",
             ...(extra.record ? { record: true } : {}),
+            ...(extra.tracks ? { tracks: extra.tracks } : {}),
           },
         },
       ],
@@ -249,5 +250,47 @@ describe("a recorded conference", () => {
       beep.some((v) => Math.abs(v) > 3000),
       "the entry beep is recorded",
     );
+  });
+});
+
+describe('a conference recorded with tracks "separate"', () => {
+  test("each participant's voice is a Recording of its own, lined up with the mix sample for sample", async () => {
+    const flow = agentFlow({ record: true, tracks: "separate" });
+    const run = await runParty(h, {
+      routes: flow.routes,
+      caller: { audio: voices.A, audioAtMs: SOLO.A, hangupAtMs: END },
+      devices: { [B]: device("B"), [C]: device("C") },
+    });
+    const announced = run.requests.find((r) => r.body.requestType === "conferenceRecordingStatus");
+    assert.ok(announced, "the mix is announced");
+    const conferenceId = String(announced.body.conferenceId);
+    const listed = await h.store.recordings.list(h.accountId, { conferenceId });
+    assert.equal(listed.total, 4, "the mix and three tracks, all stored before the mix was announced");
+    const mix = await h.recording(String(announced.body.recordingId));
+    const callOf = {
+      A: run.callerId,
+      B: [...run.outcomes.keys()].find(
+        (id) => id !== run.callerId && run.timelines.get(id)?.some((e) => e.type === "started" && e.to === B),
+      ),
+      C: [...run.outcomes.keys()].find(
+        (id) => id !== run.callerId && run.timelines.get(id)?.some((e) => e.type === "started" && e.to === C),
+      ),
+    };
+    const length = mix.pcm.length;
+    for (const party of ["A", "B", "C"] as const) {
+      const row = listed.items.find(
+        (r) => r.callId === callOf[party] && r.recordingId !== mix.row.recordingId,
+      );
+      assert.ok(row, `${party}'s track is filed under its call`);
+      const track = await h.recording(row.recordingId);
+      const sent = sentTimeline(party, length);
+      const lag = lagOf(track.pcm, sent, SOLO[party]);
+      assert.equal(lag, lagOf(mix.pcm, sent, SOLO[party]), `${party}'s track lines up with the mix`);
+      for (let i = 0; i < track.pcm.length; i++) {
+        const expected = sent[i - lag] ?? 0;
+        if (track.pcm[i] !== expected)
+          assert.fail(`${party}'s track at sample ${i}: ${track.pcm[i]} ≠ ${expected}`);
+      }
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { absoluteUrl, flag, oneOf, resourceId, text } from "./fields.js";
+import { RECORD_TRACKS } from "./record.js";
 
 /**
  * Conferences. `callId` on the participant commands and `conferenceId` on TerminateConference are
@@ -31,6 +32,8 @@ export const createConferenceAttrs = z.object({
   statusCallbackUrl: absoluteUrl().optional(),
   waitUrl: absoluteUrl().optional(),
   parentCallId: text().optional(),
+  /** Belay extension: with record, "separate" also records each participant's voice on its own. */
+  tracks: oneOf(RECORD_TRACKS).optional(),
 });
 export type CreateConferenceAttrs = z.output<typeof createConferenceAttrs>;
 

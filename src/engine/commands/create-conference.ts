@@ -17,6 +17,7 @@ export const createConference: CommandHandler<"CreateConference"> = async (attrs
       statusCallbackUrl: attrs.statusCallbackUrl ?? null,
       actionUrl: attrs.actionUrl,
       callId: ctx.facts.callId,
+      ...(attrs.tracks ? { tracks: attrs.tracks } : {}),
     },
     ctx.clock,
   );

@@ -11,6 +11,8 @@ type RecordingFields = Pick<
   "recordingId" | "recordingUrl" | "recordingSize" | "recordingFormat" | "recordingDurationSec"
 >;
 
+import type { RecordTracks } from "../../contract/percl/index.js";
+import { FRAME_SAMPLES } from "../../media/frame.js";
 import { entryBeep, exitBeep } from "../../media/tones.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import type { PlayBeep, Store } from "../../store/types.js";
@@ -18,7 +20,7 @@ import type { Clock, Timer } from "../../time/clock.js";
 import type { AudioService } from "../audio-service.js";
 import type { AppClient, WebhookBody } from "../ports.js";
 import { Recorder, type RecordingSink, recordingUrl } from "../recorder.js";
-import { Mixer } from "./mixer.js";
+import { Mixer, type MixerSeat } from "./mixer.js";
 import { type LeaveReason, Participant, type ParticipantCall, type ParticipantFlags } from "./participant.js";
 import { LoopedAudio } from "./wait-audio.js";
 
@@ -42,6 +44,8 @@ export interface ConferenceSettings {
   actionUrl: string | null;
   /** The call that ran CreateConference; null for POST /Conferences. */
   callId: string | null;
+  /** Belay extension: "separate" records each participant's voice as its own track too. */
+  tracks?: RecordTracks;
 }
 
 /** An empty conference nobody joins ends after this (docs/conferences.md). */
@@ -312,10 +316,15 @@ export class Conference {
     }
   }
 
+  /** The mix is filed under the creating call (or the first to join); a track under its own call. */
   private startRecording(callId: string): ConferenceRecording {
     const filedUnder = this.settings.callId ?? callId;
-    const recorder = new Recorder(this.deps, this.accountId, filedUnder, this.id);
-    return new ConferenceRecording(this.mixer, recorder, this.settings.statusCallbackUrl, this.log);
+    const recorder = (track: string | null) => new Recorder(this.deps, this.accountId, track ?? filedUnder, this.id);
+    const participantOf =
+      this.settings.tracks === "separate"
+        ? (seat: MixerSeat) => [...this.participants.values()].find((p) => p.seat === seat)?.callId
+        : undefined;
+    return new ConferenceRecording(this.mixer, recorder, this.settings.statusCallbackUrl, this.log, participantOf);
   }
 
   private async announceRecording(recording: ConferenceRecording, cause?: ParticipantCall): Promise<void> {
@@ -333,24 +342,16 @@ export class Conference {
 }
 
 /**
- * The conference's mix, from the moment it starts to its end, into an ordinary Recording. Frames
- * that come while the file is being opened wait in memory, so none is lost.
+ * A recording fed one frame per mixer tick. Frames that come while its file is being opened wait
+ * in memory, so none is lost.
  */
-class ConferenceRecording {
+class TickRecording {
   private sink: RecordingSink | undefined;
   private pending: Int16Array[] = [];
-  private readonly stopTap: () => void;
   private readonly opening: Promise<RecordingSink | undefined>;
 
-  constructor(mixer: Mixer, recorder: Recorder, statusCallbackUrl: string | null, log: Logger) {
-    this.stopTap = mixer.onMix((mix) => {
-      if (!this.sink) {
-        this.pending.push(mix.slice());
-        return true;
-      }
-      return !this.sink.append(mix);
-    });
-    this.opening = recorder.open({ actionUrl: statusCallbackUrl ?? "", privacyMode: false }).then(
+  constructor(recorder: Recorder, actionUrl: string | null, log: Logger, what: string) {
+    this.opening = recorder.open({ actionUrl: actionUrl ?? "", privacyMode: false }).then(
       (sink) => {
         for (const frame of this.pending) sink.append(frame);
         this.pending = [];
@@ -358,16 +359,85 @@ class ConferenceRecording {
         return sink;
       },
       (err: unknown) => {
-        log.error({ err }, "the conference recording could not be started");
-        this.stopTap();
+        log.error({ err }, `${what} could not be started`);
+        this.pending = [];
         return undefined;
       },
     );
   }
 
+  /** True when it ran to the end synchronously (no chunk went to the file). */
+  append(frame: Int16Array): boolean {
+    if (this.sink) return !this.sink.append(frame);
+    this.pending.push(frame.slice());
+    return true;
+  }
+
   async finish() {
-    this.stopTap();
     const sink = await this.opening;
     return sink?.finish(false);
   }
 }
+
+/**
+ * The conference's mix, from the moment it starts to its end, into an ordinary Recording. With
+ * tracks "separate" (a Belay extension) each participant's voice is a Recording of its own too,
+ * filed under its call and padded with silence from the mix's start, so every track lines up
+ * with the mix sample for sample; a track is stored when its participant leaves.
+ */
+class ConferenceRecording {
+  private readonly mix: TickRecording;
+  private readonly stopTap: () => void;
+  private readonly tracks = new Map<MixerSeat, { recording: TickRecording; callId: string }>();
+  private readonly finishedTracks: Array<Promise<unknown>> = [];
+  private ticks = 0;
+
+  constructor(
+    mixer: Mixer,
+    private readonly newRecorder: (callId: string | null) => Recorder,
+    private readonly statusCallbackUrl: string | null,
+    private readonly log: Logger,
+    private readonly participantOf: ((seat: MixerSeat) => string | undefined) | undefined,
+  ) {
+    this.mix = new TickRecording(newRecorder(null), statusCallbackUrl, log, "the conference recording");
+    this.stopTap = mixer.onMix((mix, seats) => {
+      let synchronous = this.mix.append(mix);
+      if (this.participantOf) synchronous = this.recordTracks(seats, this.participantOf) && synchronous;
+      this.ticks++;
+      return synchronous;
+    });
+  }
+
+  private recordTracks(seats: readonly MixerSeat[], participantOf: (seat: MixerSeat) => string | undefined) {
+    let synchronous = true;
+    for (const seat of seats) {
+      let track = this.tracks.get(seat);
+      if (!track) {
+        const callId = participantOf(seat);
+        if (!callId) continue;
+        const recording = new TickRecording(this.newRecorder(callId), this.statusCallbackUrl, this.log, "a participant's track");
+        for (let i = 0; i < this.ticks; i++) recording.append(SILENT_FRAME);
+        track = { recording, callId };
+        this.tracks.set(seat, track);
+      }
+      synchronous = track.recording.append(seat.current ?? SILENT_FRAME) && synchronous;
+    }
+    for (const [seat, track] of this.tracks) {
+      if (seats.includes(seat)) continue;
+      this.tracks.delete(seat);
+      this.finishedTracks.push(track.recording.finish());
+    }
+    return synchronous;
+  }
+
+  /** Stores every track, then the mix: when the mix is announced, the tracks are listed already. */
+  async finish() {
+    this.stopTap();
+    for (const track of this.tracks.values()) this.finishedTracks.push(track.recording.finish());
+    this.tracks.clear();
+    await Promise.allSettled(this.finishedTracks);
+    return this.mix.finish();
+  }
+}
+
+const SILENT_FRAME = new Int16Array(FRAME_SAMPLES);

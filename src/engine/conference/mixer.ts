@@ -18,8 +18,11 @@ export class MixerSeat {
   current: Frame | undefined;
 }
 
-/** Told each tick's mix as a recording hears it; true when it ran to the end synchronously. */
-export type MixListener = (mix: Frame) => boolean;
+/**
+ * Told each tick's mix as a recording hears it, and the seats with what each said this tick
+ * (`current`); true when it ran to the end synchronously.
+ */
+export type MixListener = (mix: Frame, seats: readonly MixerSeat[]) => boolean;
 
 /**
  * A conference's mixer: every 20 ms on the conference's clock it takes one frame from each seat
@@ -140,7 +143,7 @@ export class Mixer {
       for (let s = 0; s < FRAME_SAMPLES; s++) total[s] = (total[s] as number) - (bedFrame[s] as number);
     mixMinus(total, undefined, this.recorded);
     let synchronous = true;
-    for (const listener of this.listeners) synchronous = listener(this.recorded) && synchronous;
+    for (const listener of this.listeners) synchronous = listener(this.recorded, this.seats) && synchronous;
     return synchronous;
   }
 
