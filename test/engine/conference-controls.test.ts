@@ -152,6 +152,54 @@ describe("call control", () => {
   });
 });
 
+describe("SetListen and SetDTMFPassThrough from call control", () => {
+  test("listen false: the caller hears nothing more, while the agent still hears it", async () => {
+    const run = await twoParty(
+      {
+        "/control": () => [
+          { SetListen: { listen: false } },
+          { SetDTMFPassThrough: { dtmfPassThrough: false } },
+        ],
+      },
+      {
+        audio: voice(8, 1000),
+        audioAtMs: 4500,
+        dtmf: [
+          { keys: "0", atMs: 3000 },
+          { keys: "1", atMs: 5800 },
+        ],
+        hangupAtMs: 7000,
+      },
+      { audio: voice(9, 4000), audioAtMs: 1000, hangupAtMs: 6000 },
+      {
+        callerJoin: { allowCallControl: true, callControlSequence: "0", callControlUrl: appUrl("/control") },
+      },
+    );
+    const heard = new Int16Array(sampleAt(7000));
+    for (const { atMs, frame } of run.caller.heardFrames) {
+      const at = sampleAt(run.caller.answeredAtMs + atMs);
+      if (at + frame.length <= heard.length) heard.set(frame, at);
+    }
+    assert.ok(
+      heard.subarray(sampleAt(2100), sampleAt(2900)).some((v) => v !== 0),
+      "the caller heard the agent",
+    );
+    assert.ok(
+      heard.subarray(sampleAt(3100), sampleAt(6900)).every((v) => v === 0),
+      "then nothing",
+    );
+    assert.ok(
+      agentHeard(run, 4600, 5400).some((v) => v !== 0),
+      "the agent still hears the caller",
+    );
+    // "0" passed through before the change; "1", pressed after SetDTMFPassThrough false, did not.
+    assert.deepEqual(
+      run.devices.get(AGENT)?.heardDigits.map((d) => d.digits),
+      ["0"],
+    );
+  });
+});
+
 describe("DTMF pass-through", () => {
   test("keys one participant presses are played to the other (dtmfPassThrough, the default)", async () => {
     const run = await twoParty(
