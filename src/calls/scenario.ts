@@ -74,6 +74,7 @@ export async function runScenario(
   const clock: Clock = scenario.fast ? new SimulatedClock(Date.now()) : engine.deps.clock;
   const runStart = clock.now();
   const names = new CallNames(scenario);
+  // Each call's result, in the order the calls started.
   const results: ScenarioCallResult[] = [];
   const live = new Map<string, Call>();
   const ends: Array<Promise<void>> = [];
@@ -85,6 +86,8 @@ export async function runScenario(
       const name = callerNames.get(call.id) ?? names.forDialled(call.facts.to);
       const startedAtMs = clock.now() - runStart;
       const recordingIds: string[] = [];
+      const slot = results.length;
+      results.length++;
       live.set(call.id, call);
       call.onTimeline((event) => {
         if (event.type === "recording" && event.recordingId) recordingIds.push(event.recordingId);
@@ -92,14 +95,14 @@ export async function runScenario(
       });
       const settle = (outcome: CallOutcome) => {
         live.delete(call.id);
-        results.push({
+        results[slot] = {
           call: name,
           parentCallId: call.facts.parentCallId,
           ...outcome,
           startedAtMs,
           endedAtMs: clock.now() - runStart,
           recordingIds,
-        });
+        };
       };
       ends.push(
         done.then(settle, (err: unknown) =>
@@ -141,7 +144,7 @@ export async function runScenario(
   } finally {
     signal?.removeEventListener("abort", hangUpAll);
   }
-  return { calls: results.sort((a, b) => a.startedAtMs - b.startedAtMs) };
+  return { calls: results };
 }
 
 function startCaller(

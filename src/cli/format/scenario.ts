@@ -16,8 +16,8 @@ export function formatScenarioSummary(calls: ScenarioCallResult[], nameWidth: nu
       const recordings = call.recordingIds.length ? call.recordingIds.join(", ") : "none";
       return (
         `  ${call.call.padEnd(nameWidth)} ${call.callId}  ${call.status} (${call.reason})  ` +
-        `${seconds(call.startedAtMs)} → ${seconds(call.endedAtMs)} s, ` +
-        `${seconds(call.endedAtMs - call.startedAtMs)} s long  recordings: ${recordings}`
+        `${seconds(call.startedAtMs)}-${seconds(call.endedAtMs)} s ` +
+        `(${seconds(call.endedAtMs - call.startedAtMs)} s)  recordings: ${recordings}`
       );
     }),
   ];

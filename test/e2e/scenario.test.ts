@@ -1,0 +1,302 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type CallCentreApp, startCallCentreApp } from "../../examples/call-centre/app.js";
+import type { ScenarioLine } from "../../src/api/routes/scenarios.js";
+import type { ScenarioCallResult, ScenarioEvent } from "../../src/calls/scenario.js";
+import { until } from "../helpers/until.js";
+import { sine, toInt16 } from "../media/signals.js";
+import { authOf, ndjsonLines, openApiErrors, pcmToBase64, startBelay, type TestBelay } from "./harness.js";
+
+/**
+ * POST /belay/v1/scenarios against a real Belay and the call-centre example app over real HTTP: a
+ * caller hunts two agents that exist only in the scenario (one busy, one answering after 3 s).
+ */
+
+const AGENT_1 = "+15550003001";
+const AGENT_2 = "+15550003002";
+const CALLER = "+15550001001";
+const CENTRE = "+15550002000";
+/**
+ * The app checks for a connected agent every 700 ms and gives each agent 3.5 s: agent-2 is dialled
+ * at 3.5 s and answers at 6.5 s, between two checks (6.3 s, 7 s) in real time as on --fast.
+ */
+const POLL_MS = 700;
+const RING_MS = 3500;
+const AGENT_2_ANSWERS_AT = RING_MS + 3000;
+const CUSTOMER_JOINS_AT = 7000;
+const CUSTOMER_HANGS_UP_AFTER = 1000;
+const AGENT_HANGS_UP_AFTER = 1800;
+
+let harness: TestBelay;
+let app: CallCentreApp;
+
+before(async () => {
+  harness = await startBelay();
+  app = await startCallCentreApp({ port: 0, agents: [AGENT_1, AGENT_2], pollMs: POLL_MS, ringMs: RING_MS });
+});
+
+after(async () => {
+  await app?.close();
+  await harness?.stop();
+});
+
+/** A voice: a tone of its own pitch, so each party is told apart. */
+const voice = (hz: number, seconds: number) => pcmToBase64(toInt16(sine(hz, 8000, seconds, 8000)));
+
+function scenario(fast: boolean): Record<string, unknown> {
+  return {
+    fast,
+    callers: [
+      {
+        name: "customer",
+        from: CALLER,
+        to: CENTRE,
+        appUrl: `${app.url}/voice`,
+        statusUrl: `${app.url}/status`,
+        voice: { audio: voice(300, 0.6), atMs: 200 },
+        keys: [{ keys: "1", atMs: 500 }],
+        hangupAtMs: CUSTOMER_HANGS_UP_AFTER,
+      },
+    ],
+    devices: [
+      { name: "agent-1", number: AGENT_1, mode: "busy" },
+      {
+        name: "agent-2",
+        number: AGENT_2,
+        answerAfterMs: 3000,
+        voice: { audio: voice(500, 0.4), atMs: 100 },
+        hangupAtMs: AGENT_HANGS_UP_AFTER,
+      },
+    ],
+  };
+}
+
+interface Run {
+  events: ScenarioEvent[];
+  calls: ScenarioCallResult[];
+}
+
+async function runScenario(body: Record<string, unknown>): Promise<Run> {
+  const response = await postScenario(body);
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(response.headers.get("content-type"), "application/x-ndjson");
+  const events: ScenarioEvent[] = [];
+  let calls: ScenarioCallResult[] | undefined;
+  for await (const text of ndjsonLines(response)) {
+    const line = JSON.parse(text) as ScenarioLine;
+    assert.equal(calls, undefined, "nothing follows the result line");
+    if (line.type === "result") {
+      assert.equal(line.error, undefined);
+      calls = line.calls;
+    } else {
+      const { type: _type, ...event } = line;
+      events.push(event);
+    }
+  }
+  assert.ok(calls, "the stream ends with a result line");
+  return { events, calls };
+}
+
+function postScenario(body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {
+    method: "POST",
+    headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+const timelineOf = (run: Run, call: string) => run.events.filter((e) => e.call === call);
+const resultOf = (run: Run, call: string) => {
+  const found = run.calls.find((c) => c.call === call);
+  assert.ok(found, `no call ${call} in ${run.calls.map((c) => c.call).join(", ")}`);
+  return found;
+};
+/** An event's kind, precise enough to line two runs up: the command's name, the status, the webhook. */
+function kind({ event }: ScenarioEvent): string {
+  switch (event.type) {
+    case "command":
+      return `command ${event.name}`;
+    case "status":
+      return `status ${event.status}`;
+    case "webhook":
+    case "notification":
+      return `${event.type} ${event.requestType}`;
+    case "conference":
+      return `conference ${event.event}`;
+    case "ended":
+      return `ended ${event.reason}`;
+    default:
+      return event.type;
+  }
+}
+
+const PERCL_REQUESTS = new Set([
+  "inboundCall",
+  "createConference",
+  "outDialStart",
+  "redirect",
+  "outDialConnect",
+]);
+/** Asked for PerCL (the call waits for the answer), as opposed to a notification from the outbox. */
+const isPerclRequest = (body: Record<string, unknown>) =>
+  PERCL_REQUESTS.has(String(body.requestType)) &&
+  !(body.requestType === "outDialConnect" && body.callStatus !== "inProgress");
+const SCHEMA_FOR: Record<string, string> = {
+  inboundCall: "InboundCallWebhook",
+  createConference: "CreateConferenceWebhook",
+  outDialStart: "OutDialStartWebhook",
+  redirect: "RedirectWebhook",
+  outDialConnect: "OutDialConnectWebhook",
+  callStatus: "CallStatusWebhook",
+  conferenceStatus: "ConferenceStatusWebhook",
+};
+
+describe("scenarios", () => {
+  test("a caller hunts two scenario agents: busy, then one answering after 3 s (--fast)", async () => {
+    const from = app.received.length;
+    const run = await runScenario(scenario(true));
+
+    // How each call ended, on the run's clock: agent-2 is dialled once agent-1 has had its 3.5 s,
+    // answers 3 s later, and the customer joins at the app's next check.
+    const customer = resultOf(run, "customer");
+    assert.deepEqual(
+      { status: customer.status, reason: customer.reason, at: customer.endedAtMs },
+      { status: "completed", reason: "farEndHangup", at: CUSTOMER_JOINS_AT + CUSTOMER_HANGS_UP_AFTER },
+    );
+    const agent1 = resultOf(run, "agent-1");
+    assert.deepEqual([agent1.status, agent1.reason, agent1.startedAtMs], ["busy", "busy", 0]);
+    assert.equal(agent1.parentCallId, customer.callId);
+    const agent2 = resultOf(run, "agent-2");
+    assert.deepEqual(
+      [agent2.status, agent2.reason, agent2.startedAtMs, agent2.endedAtMs],
+      ["completed", "farEndHangup", RING_MS, AGENT_2_ANSWERS_AT + AGENT_HANGS_UP_AFTER],
+    );
+    assert.deepEqual(
+      run.calls.map((c) => c.call),
+      ["customer", "agent-1", "agent-2"],
+      "the result lists the calls in the order they started",
+    );
+    const at = (call: string, what: string) => timelineOf(run, call).find((e) => kind(e) === what)?.runAtMs;
+    assert.equal(at("agent-2", "status inProgress"), AGENT_2_ANSWERS_AT);
+    assert.equal(at("agent-2", "conference joined"), AGENT_2_ANSWERS_AT);
+    assert.equal(at("customer", "conference joined"), CUSTOMER_JOINS_AT);
+    assert.ok(
+      timelineOf(run, "agent-2").some((e) => e.event.type === "sentDigits" && e.event.digits === "1"),
+      "the customer's key reached the agent through the conference",
+    );
+
+    // The PerCL requests, in the order the app got them (each answered before the next was asked).
+    const hits = () => app.received.slice(from);
+    const perclHits = hits().filter((h) => isPerclRequest(h.body));
+    const polls = (n: number) => Array.from({ length: n }, () => "redirect /route");
+    assert.deepEqual(
+      perclHits.map((h) => `${h.body.requestType} ${h.path}`),
+      [
+        "inboundCall /voice",
+        "createConference /created",
+        "outDialStart /dialled",
+        ...polls(5),
+        "outDialStart /dialled",
+        ...polls(4),
+        "outDialConnect /agent-connect",
+        ...polls(1),
+      ],
+    );
+    // Notifications go through the outbox: wait for the last, then check each call's in order.
+    await until(
+      async () =>
+        hits().filter((h) => h.body.requestType === "callStatus").length === 3 &&
+        hits().some((h) => h.body.requestType === "conferenceStatus" && h.body.status === "terminated")
+          ? true
+          : undefined,
+      10_000,
+      "every callStatus and the conference's end",
+    );
+    const ofCall = (callId: string) =>
+      hits()
+        .filter(
+          (h) =>
+            h.body.callId === callId && !isPerclRequest(h.body) && h.body.requestType !== "conferenceStatus",
+        )
+        .map(
+          (h) =>
+            `${h.body.requestType} ${h.body.callStatus}${h.body.callEndedReason ? ` ${h.body.callEndedReason}` : ""}`,
+        );
+    assert.deepEqual(ofCall(agent1.callId), ["outDialConnect busy", "callStatus busy busy"]);
+    assert.deepEqual(ofCall(customer.callId).at(-1), "callStatus completed farEndHangup");
+    assert.deepEqual(ofCall(agent2.callId).at(-1), "callStatus completed farEndHangup");
+    assert.deepEqual(
+      hits()
+        .filter((h) => h.body.requestType === "conferenceStatus")
+        .map((h) => h.body.status),
+      ["populated", "inProgress", "terminated"],
+    );
+    for (const hit of hits()) {
+      const schema = SCHEMA_FOR[String(hit.body.requestType)];
+      assert.ok(schema, `a webhook of an unexpected type: ${hit.body.requestType}`);
+      assert.deepEqual(openApiErrors(schema, hit.body), [], `${hit.body.requestType} ${hit.path}`);
+    }
+
+    // Every call is in Belay's store, the devices' calls children of the customer's.
+    const stored = await harness.belay.store.calls.get(harness.belay.account.accountId, agent2.callId);
+    assert.equal(stored?.parentCallId, customer.callId);
+    assert.equal(stored?.direction, "outboundDial");
+  });
+
+  test("the same scenario in real time gives the same timelines as on --fast", async () => {
+    const fast = await runScenario(scenario(true));
+    const real = await runScenario(scenario(false));
+    for (const call of ["customer", "agent-1", "agent-2"]) {
+      const a = timelineOf(fast, call);
+      const b = timelineOf(real, call);
+      assert.deepEqual(b.map(kind), a.map(kind), `${call}: the same events in the same order`);
+      a.forEach((event, i) => {
+        const lag = (b[i] as ScenarioEvent).runAtMs - event.runAtMs;
+        // Real time runs behind by the webhooks' round trips and late timers, never ahead by more
+        // than a frame's alignment.
+        assert.ok(
+          lag >= -20 && lag <= 300,
+          `${call} ${kind(event)}: ${lag} ms off (${event.runAtMs} on --fast)`,
+        );
+      });
+    }
+    for (const call of fast.calls) {
+      const twin = resultOf(real, call.call);
+      assert.deepEqual([twin.status, twin.reason], [call.status, call.reason], call.call);
+    }
+  });
+
+  test("an invalid scenario is refused with the field named, before any call", async () => {
+    const calls = await harness.belay.store.calls.list(harness.belay.account.accountId, {});
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...scenario(true), callers: [] }, /"callers" a scenario needs at least one caller/],
+      [
+        { ...scenario(true), devices: [{ number: AGENT_1 }, { number: AGENT_1, mode: "busy" }] },
+        /"devices\.1\.number" \+15550003001 is already devices\[0\]/,
+      ],
+      [
+        { ...scenario(true), devices: [{ number: AGENT_1, mode: "busy", answerAfterMs: 100 }] },
+        /"devices\.0\.answerAfterMs" answerAfterMs applies only to mode answer/,
+      ],
+      [
+        { fast: true, callers: [{ from: CALLER, to: CENTRE, appUrl: `${app.url}/voice`, hangUpAtMs: 5 }] },
+        /"callers\.0" Unrecognized key: "hangUpAtMs"/,
+      ],
+      [
+        { fast: true, callers: [{ from: CALLER, to: CENTRE, appUrl: `${app.url}/voice`, startAtMs: -1 }] },
+        /"callers\.0\.startAtMs"/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const response = await postScenario(body);
+      assert.equal(response.status, 400);
+      assert.match(((await response.json()) as { message: string }).message, message);
+    }
+    // A caller routed by a number the account does not have: 404 naming it.
+    const unrouted = await postScenario({ fast: true, callers: [{ from: CALLER, to: "+15550009999" }] });
+    assert.equal(unrouted.status, 404);
+    assert.match(((await unrouted.json()) as { message: string }).message, /no number \+15550009999/);
+    const after = await harness.belay.store.calls.list(harness.belay.account.accountId, {});
+    assert.equal(after.total, calls.total, "no call was placed");
+  });
+});
