@@ -89,6 +89,8 @@ export async function runScenario(
       const slot = results.length;
       results.length++;
       live.set(call.id, call);
+      // One a script dialled as the run was abandoned goes the way of the others.
+      if (signal?.aborted) call.hangup("farEndHangup");
       call.onTimeline((event) => {
         if (event.type === "recording" && event.recordingId) recordingIds.push(event.recordingId);
         onEvent({ call: name, callId: call.id, runAtMs: startedAtMs + event.at, event });

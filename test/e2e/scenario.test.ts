@@ -266,6 +266,43 @@ describe("scenarios", () => {
     }
   });
 
+  test("a client that goes away ends the run: live calls hang up, later callers never start", async () => {
+    const body = scenario(false) as { callers: Array<Record<string, unknown>> };
+    const late = "+15550001999";
+    body.callers[0] = { ...body.callers[0], hangupAtMs: 600_000 };
+    body.callers.push({ ...body.callers[0], name: "late", from: late, startAtMs: 60_000 });
+    const abandon = new AbortController();
+    const response = await fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {
+      method: "POST",
+      headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: abandon.signal,
+    });
+    let callId: string | undefined;
+    for await (const text of ndjsonLines(response)) {
+      const line = JSON.parse(text) as ScenarioLine;
+      // Once the customer's call is up and the app is hunting, the client goes.
+      if (line.type === "event" && line.event.type === "command" && line.event.name === "Pause") {
+        callId = line.callId;
+        break;
+      }
+    }
+    abandon.abort();
+    assert.ok(callId);
+    const { accountId } = harness.belay.account;
+    const ended = await until(
+      async () => {
+        const row = await harness.belay.store.calls.get(accountId, callId as string);
+        return row?.endTime ? row : undefined;
+      },
+      10_000,
+      "the abandoned customer's call to end",
+    );
+    assert.equal(ended.callEndedReason, "farEndHangup");
+    const lateCalls = await harness.belay.store.calls.list(accountId, { from: late });
+    assert.equal(lateCalls.total, 0, "the caller due at 60 s never called");
+  });
+
   test("an invalid scenario is refused with the field named, before any call", async () => {
     const calls = await harness.belay.store.calls.list(harness.belay.account.accountId, {});
     const cases: Array<[Record<string, unknown>, RegExp]> = [
