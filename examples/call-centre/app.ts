@@ -22,6 +22,8 @@ export interface CallCentreOptions {
   pollMs?: number;
   /** How long an agent rings before the next one is tried. */
   ringMs?: number;
+  /** Record each conference (`conferenceRecordingStatus` then goes to /conference-status). */
+  record?: boolean;
 }
 
 export interface ReceivedWebhook {
@@ -76,7 +78,13 @@ export async function startCallCentreApp(options: CallCentreOptions): Promise<Ca
 
   const routes: Record<string, (body: Record<string, unknown>) => Percl> = {
     "/voice": () => [
-      { CreateConference: { actionUrl: `${base}/created`, statusCallbackUrl: `${base}/conference-status` } },
+      {
+        CreateConference: {
+          actionUrl: `${base}/created`,
+          statusCallbackUrl: `${base}/conference-status`,
+          ...(options.record ? { record: true } : {}),
+        },
+      },
     ],
     "/created": (body) => {
       const hunt: Hunt = {
