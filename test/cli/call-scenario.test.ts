@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CallCentreApp, startCallCentreApp } from "../../examples/call-centre/app.js";
@@ -100,6 +100,15 @@ describe("belay call --scenario", { concurrency: true }, () => {
     );
     assert.equal((summary.match(/busy \(busy\)/g) ?? []).length, 3);
     assert.ok(elapsed < 60_000, `20 simulated minutes took ${elapsed} ms`);
+  });
+
+  test("docs/virtual-calls.md shows the example file as it is", async () => {
+    const docs = await readFile(path.join(REPO_ROOT, "docs/virtual-calls.md"), "utf8");
+    const example = (await readFile(EXAMPLE, "utf8")).trim();
+    assert.ok(
+      docs.includes(`\`\`\`json\n${example}\n\`\`\``),
+      "the Scenarios section quotes scenario.json verbatim",
+    );
   });
 
   test("--json gives every event and every call's end", async () => {

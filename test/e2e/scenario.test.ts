@@ -326,6 +326,33 @@ describe("scenarios", () => {
     }
   });
 
+  test("a number outside the scenario reaches the account's stored device", async () => {
+    const added = await fetch(`${harness.belay.publicUrl()}/belay/v1/devices`, {
+      method: "POST",
+      headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
+      body: JSON.stringify({ phoneNumber: AGENT_1, mode: "busy" }),
+    });
+    assert.equal(added.status, 201, await added.text());
+    try {
+      const body = scenario(true) as { devices: Array<{ number: string }> };
+      body.devices = body.devices.filter((device) => device.number !== AGENT_1);
+      const run = await runScenario(body);
+      // Named by its number (it is no device of the scenario), busy as stored rather than failed.
+      const stored = resultOf(run, AGENT_1);
+      assert.deepEqual([stored.status, stored.reason], ["busy", "busy"]);
+      assert.equal(resultOf(run, "agent-2").reason, "farEndHangup");
+    } finally {
+      const removed = await fetch(
+        `${harness.belay.publicUrl()}/belay/v1/devices/${encodeURIComponent(AGENT_1)}`,
+        {
+          method: "DELETE",
+          headers: { authorization: authOf(harness.belay) },
+        },
+      );
+      assert.equal(removed.status, 204);
+    }
+  });
+
   test("a client that goes away ends the run: live calls hang up, later callers never start", async () => {
     const body = scenario(false) as { callers: Array<Record<string, unknown>> };
     const late = "+15550001999";
