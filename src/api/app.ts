@@ -31,6 +31,7 @@ import { logsRoutes } from "./routes/logs.js";
 import { numbersRoutes } from "./routes/numbers.js";
 import { recordingLinksRoutes } from "./routes/recording-links.js";
 import { recordingRoutes } from "./routes/recordings.js";
+import { scenarioRoutes } from "./routes/scenarios.js";
 import { virtualCallRoutes } from "./routes/virtual-calls.js";
 
 export interface ApiDeps {
@@ -147,6 +148,7 @@ export async function buildApi(
   await api.register(logsRoutes(deps));
   await api.register(devicesRoutes(deps));
   await api.register(virtualCallRoutes(deps));
+  await api.register(scenarioRoutes(deps));
   await api.register(conferenceRoutes(deps));
   await api.register(conferenceParticipantRoutes(deps));
   return api;

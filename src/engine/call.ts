@@ -48,6 +48,8 @@ export interface CallSpec extends CallFacts {
    * timeout on the call's clock, and `sendDigits` (MakeCallRequest syntax) are sent once it answers.
    */
   dial?: { timeoutMs: number; sendDigits?: string; privacyMode?: boolean; machine?: MachineHandling };
+  /** The run this call belongs to (a `belay call --scenario`); every call it dials inherits it. */
+  run?: CallRun;
 }
 
 /** OutDial's ifMachine: what to do when the callee turns out to be a machine (docs/amd.md). */
@@ -55,6 +57,20 @@ export interface MachineHandling {
   ifMachine: "redirect" | "hangup";
   /** Where `machineDetected` asks for PerCL (redirect); callConnectUrl when absent. */
   ifMachineUrl: string | null;
+}
+
+/**
+ * What the calls of one run share: a scenario's virtual devices and someone following every call
+ * of it. A call's OutDials use `dialer` before the engine's, and go to the same run.
+ */
+export interface CallRun {
+  /** Where this run's OutDials find their legs (it may fall back to the engine's own dialer). */
+  dialer?: Dialer;
+  /**
+   * Sees each call of the run as the engine starts it, before the call's first timeline event (a
+   * call emits nothing until its row is stored), with the promise of its end.
+   */
+  onCall?(call: Call, done: Promise<CallOutcome>): void;
 }
 
 /** What a call needs of the engine that runs it: conferences, and starting the calls it dials. */
@@ -332,7 +348,7 @@ export class Call {
   private async dialOut(request: ChildCallRequest): Promise<string> {
     const callId = newId("CA");
     const { clock } = this.deps;
-    const dialer = this.host.dialer;
+    const dialer = this.spec.run?.dialer ?? this.host.dialer;
     if (!dialer) throw new BelayError("ENGINE_NO_DIALER", "this Belay has no way to place calls");
     const leg = await clock.track(
       dialer.outboundLeg({
@@ -363,6 +379,7 @@ export class Call {
           ...(request.privacyMode ? { privacyMode: true } : {}),
           ...(request.machine ? { machine: request.machine } : {}),
         },
+        ...(this.spec.run ? { run: this.spec.run } : {}),
       },
       clock,
     );

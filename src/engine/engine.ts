@@ -48,7 +48,8 @@ export class Engine {
 
   /**
    * Starts a call. `clock` runs this one call on its own clock (a virtual call on simulated time);
-   * `onCreated` sees the Call before it runs, to subscribe to its timeline.
+   * `onCreated` sees the Call before it runs, to subscribe to its timeline; so does the spec's
+   * `run.onCall`, for this call and every call it dials.
    */
   start(
     spec: CallSpec,
@@ -60,6 +61,7 @@ export class Engine {
     options.onCreated?.(call);
     const done = call.run().finally(() => this.live.delete(call.id));
     const entry = { call, done };
+    spec.run?.onCall?.(call, done);
     this.live.set(call.id, entry);
     return entry;
   }

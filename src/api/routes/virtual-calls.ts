@@ -1,14 +1,13 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { type CallRouting, directRouting, routeInbound } from "../../calls/inbound-route.js";
 import { runVirtualCall } from "../../calls/virtual-call.js";
 import type { TimelineEvent } from "../../engine/timeline.js";
 import type { ApiDeps } from "../app.js";
 import { assertTakingCalls } from "../call-admission.js";
-import { apiError } from "../errors.js";
 import { pcmAudio, pcmFromBase64 } from "../pcm-body.js";
 import { callStartResponses, e164, httpUrl } from "../schemas.js";
+import { routeVirtualCall } from "../virtual-call-routing.js";
 
 /** Belay extension (not a FreeClimb path): run a virtual call and stream its timeline as NDJSON. */
 export const virtualCallBody = z.object({
@@ -39,21 +38,6 @@ export const virtualCallRoutes =
   async (plain) => {
     const api = plain.withTypeProvider<ZodTypeProvider>();
 
-    /** The account's own number, or nothing: a virtual call never reaches another account's app. */
-    async function routing(accountId: string, body: z.output<typeof virtualCallBody>): Promise<CallRouting> {
-      if (body.appUrl) return directRouting(accountId, body.appUrl, body.statusUrl);
-      const route = await routeInbound(deps.store, body.to);
-      if (!route || route.accountId !== accountId) {
-        deps.logger.warn({ to: body.to, accountId }, "virtual call rejected: no such number in this account");
-        throw apiError(
-          "PHONE_NUMBER_NOT_FOUND",
-          `no number ${body.to} in this account: the call is rejected (add it with POST /IncomingPhoneNumbers, or give appUrl)`,
-          { field: "to" },
-        );
-      }
-      return body.statusUrl ? { ...route, statusCallbackUrl: body.statusUrl } : route;
-    }
-
     api.post(
       "/belay/v1/virtual-calls",
       {
@@ -71,7 +55,7 @@ export const virtualCallRoutes =
       async (request, reply) => {
         assertTakingCalls(deps.disk);
         const body = request.body;
-        const callRouting = await routing(request.account.accountId, body);
+        const callRouting = await routeVirtualCall(deps, request.account.accountId, body);
         const audio = body.audio === undefined ? undefined : pcmFromBase64(body.audio);
         reply.hijack();
         reply.raw.writeHead(200, { "Content-Type": "application/x-ndjson" });

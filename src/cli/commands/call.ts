@@ -4,22 +4,12 @@ import type { CallOutcome } from "../../engine/call.js";
 import type { TimelineEvent } from "../../engine/timeline.js";
 import { BelayError } from "../../errors.js";
 import { collect, pcmToBase64, readWavFile } from "../audio-file.js";
+import { FAILURE_REASONS } from "../call-failures.js";
 import { formatEvent } from "../format/timeline.js";
+import { ndjsonLines } from "../ndjson.js";
 import { buildScript, parseDtmf, parseSeconds } from "../script-options.js";
 import { apiFetch, closeTarget, resolveTarget } from "../target.js";
-
-/** Reasons that mean the app or its PerCL is at fault: `belay call` exits non-zero on them. */
-const FAILURE_REASONS = new Set([
-  "webhookFailed",
-  "webhookInvalidResponse",
-  "appNoPercl",
-  "appInvalidPercl",
-  "perclProcessingError",
-  "maxRedirectsError",
-  "configErrorNoApplication",
-  "configErrorNoVoiceUrl",
-  "internalError",
-]);
+import { runScenarioFile } from "./call-scenario.js";
 
 interface CallFlags {
   appUrl?: string;
@@ -38,7 +28,11 @@ interface CallFlags {
   accountId?: string;
   apiKey?: string;
   dataDir?: string;
+  scenario?: string;
 }
+
+/** Flags that describe the one caller of a plain `belay call`: a scenario file says all of that. */
+const ONE_CALLER_FLAGS = ["audio", "audioAt", "silence", "dtmf", "hangupAt", "answerDelay", "from", "to"];
 
 export function registerCall(program: Command): void {
   program
@@ -69,8 +63,24 @@ export function registerCall(program: Command): void {
     .option("--account-id <AC…>", "account id for --api-url (default: BELAY_ACCOUNT_ID)")
     .option("--api-key <key>", "API key for --api-url (default: BELAY_API_KEY)")
     .option("--data-dir <dir>", "data folder for an in-process Belay (default: ./.belay)")
-    .action(async (flags: CallFlags) => {
-      process.exitCode = await placeCall(flags);
+    .option(
+      "--scenario <file.json>",
+      "run several virtual callers and devices on one clock (docs/virtual-calls.md#scenarios)",
+    )
+    .action(async (flags: CallFlags, command: Command) => {
+      if (flags.scenario === undefined) {
+        process.exitCode = await placeCall(flags);
+        return;
+      }
+      const given = ONE_CALLER_FLAGS.filter((name) => command.getOptionValueSource(name) === "cli");
+      if (given.length > 0) {
+        const names = given.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+        throw new BelayError(
+          "CLI_USAGE",
+          `${names.join(", ")} cannot be used with --scenario: the scenario file describes every caller`,
+        );
+      }
+      process.exitCode = await runScenarioFile({ ...flags, scenario: flags.scenario });
     });
 }
 
@@ -138,21 +148,4 @@ async function placeCall(flags: CallFlags): Promise<number> {
   } finally {
     await closeTarget(target);
   }
-}
-
-async function* ndjsonLines(response: Response): AsyncGenerator<string> {
-  if (!response.body) return;
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of response.body) {
-    pending += decoder.decode(chunk as Uint8Array, { stream: true });
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      if (line.trim()) yield line;
-      newline = pending.indexOf("\n");
-    }
-  }
-  if (pending.trim()) yield pending;
 }

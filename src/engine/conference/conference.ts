@@ -319,12 +319,19 @@ export class Conference {
   /** The mix is filed under the creating call (or the first to join); a track under its own call. */
   private startRecording(callId: string): ConferenceRecording {
     const filedUnder = this.settings.callId ?? callId;
-    const recorder = (track: string | null) => new Recorder(this.deps, this.accountId, track ?? filedUnder, this.id);
+    const recorder = (track: string | null) =>
+      new Recorder(this.deps, this.accountId, track ?? filedUnder, this.id);
     const participantOf =
       this.settings.tracks === "separate"
         ? (seat: MixerSeat) => [...this.participants.values()].find((p) => p.seat === seat)?.callId
         : undefined;
-    return new ConferenceRecording(this.mixer, recorder, this.settings.statusCallbackUrl, this.log, participantOf);
+    return new ConferenceRecording(
+      this.mixer,
+      recorder,
+      this.settings.statusCallbackUrl,
+      this.log,
+      participantOf,
+    );
   }
 
   private async announceRecording(recording: ConferenceRecording, cause?: ParticipantCall): Promise<void> {
@@ -415,7 +422,12 @@ class ConferenceRecording {
       if (!track) {
         const callId = participantOf(seat);
         if (!callId) continue;
-        const recording = new TickRecording(this.newRecorder(callId), this.statusCallbackUrl, this.log, "a participant's track");
+        const recording = new TickRecording(
+          this.newRecorder(callId),
+          this.statusCallbackUrl,
+          this.log,
+          "a participant's track",
+        );
         for (let i = 0; i < this.ticks; i++) recording.append(SILENT_FRAME);
         track = { recording, callId };
         this.tracks.set(seat, track);
