@@ -270,8 +270,8 @@ export class Conference {
   ): ConferenceStatusWebhook | ConferenceRecordingStatusWebhook {
     const { conferenceId: _own, ...callFields } = cause?.fields() ?? {};
     const event = { ...callFields, accountId: this.accountId, conferenceId: this.id, status: this.current };
-    return recording
-      ? { ...event, requestType: "conferenceRecordingStatus", ...recording }
+    return requestType === "conferenceRecordingStatus" && recording
+      ? { ...event, requestType, ...recording }
       : { ...event, requestType: "conferenceStatus" };
   }
 
