@@ -7,7 +7,7 @@ import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { CallRow, CallStatus } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
 import { CallRecording } from "./call-recording.js";
-import { executeCommand } from "./commands/index.js";
+import { describeCommand, executeCommand } from "./commands/index.js";
 import type { ConferenceRegistry } from "./conference/registry.js";
 import type {
   CallFacts,
@@ -19,7 +19,6 @@ import type {
   ExtraArgs,
   Membership,
 } from "./context.js";
-import { describeCommand } from "./describe-command.js";
 import { dialWithTimeout } from "./dial.js";
 import { dialDigitsSteps } from "./dial-digits.js";
 import type { EngineDeps } from "./engine.js";

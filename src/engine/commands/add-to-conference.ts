@@ -172,3 +172,5 @@ function refuse(ctx: CommandContext, why: string): CommandResult {
   ctx.log.error(message);
   return { kind: "end", reason: "perclProcessingError", message };
 }
+
+export const describeAddToConference = (attrs: AttrsOf<"AddToConference">): string => attrs.conferenceId;

@@ -1,54 +1,60 @@
 import type { PerclCommand } from "../../contract/percl/index.js";
 import type { CommandContext, CommandResult } from "../context.js";
-import { addToConference } from "./add-to-conference.js";
+import { addToConference, describeAddToConference } from "./add-to-conference.js";
 import { createConference } from "./create-conference.js";
 import { getDigits } from "./get-digits.js";
 import { hangup, reject } from "./hangup.js";
-import { outDial } from "./out-dial.js";
-import { pause } from "./pause.js";
-import { play } from "./play.js";
+import { describeOutDial, outDial } from "./out-dial.js";
+import { describePause, pause } from "./pause.js";
+import { describePlay, play } from "./play.js";
 import { recordUtterance } from "./record-utterance.js";
 import { redirect } from "./redirect.js";
 import { removeFromConference } from "./remove-from-conference.js";
-import { say } from "./say.js";
-import { sendDigits } from "./send-digits.js";
+import { describeSay, say } from "./say.js";
+import { describeSendDigits, sendDigits } from "./send-digits.js";
 import { setDtmfPassThrough } from "./set-dtmf-pass-through.js";
 import { setListen } from "./set-listen.js";
 import { setTalk } from "./set-talk.js";
 import { startRecordCall } from "./start-record-call.js";
 import { terminateConference } from "./terminate-conference.js";
-import type { CommandHandler, CommandName } from "./types.js";
+import { type CommandEntry, type CommandHandler, type CommandName, describeActionUrl } from "./types.js";
 
-type Handlers = { [N in CommandName]?: CommandHandler<N> };
+type Commands = { [N in CommandName]?: CommandEntry<N> };
 
 /** The commands Belay executes today. Every other PerCL command parses, then ends the call. */
-const HANDLERS: Handlers = {
-  Say: say,
-  Play: play,
-  Pause: pause,
-  Hangup: hangup,
-  Reject: reject,
-  Redirect: redirect,
-  GetDigits: getDigits,
-  SendDigits: sendDigits,
-  RecordUtterance: recordUtterance,
-  OutDial: outDial,
-  CreateConference: createConference,
-  AddToConference: addToConference,
-  RemoveFromConference: removeFromConference,
-  TerminateConference: terminateConference,
-  SetTalk: setTalk,
-  SetListen: setListen,
-  SetDTMFPassThrough: setDtmfPassThrough,
-  StartRecordCall: startRecordCall,
+const COMMANDS: Commands = {
+  Say: { run: say, describe: describeSay },
+  Play: { run: play, describe: describePlay },
+  Pause: { run: pause, describe: describePause },
+  Hangup: { run: hangup },
+  Reject: { run: reject },
+  Redirect: { run: redirect, describe: describeActionUrl },
+  GetDigits: { run: getDigits, describe: describeActionUrl },
+  SendDigits: { run: sendDigits, describe: describeSendDigits },
+  RecordUtterance: { run: recordUtterance, describe: describeActionUrl },
+  OutDial: { run: outDial, describe: describeOutDial },
+  CreateConference: { run: createConference, describe: describeActionUrl },
+  AddToConference: { run: addToConference, describe: describeAddToConference },
+  RemoveFromConference: { run: removeFromConference },
+  TerminateConference: { run: terminateConference },
+  SetTalk: { run: setTalk },
+  SetListen: { run: setListen },
+  SetDTMFPassThrough: { run: setDtmfPassThrough },
+  StartRecordCall: { run: startRecordCall },
 };
 
 export function isExecutable(name: CommandName): boolean {
-  return HANDLERS[name] !== undefined;
+  return COMMANDS[name] !== undefined;
+}
+
+/** A short, log-safe summary of a command for the timeline (privacyMode input is withheld). */
+export function describeCommand(command: PerclCommand): string | undefined {
+  const entry = COMMANDS[command.name] as CommandEntry<typeof command.name> | undefined;
+  return entry?.describe?.(command.attrs as never);
 }
 
 export async function executeCommand(command: PerclCommand, ctx: CommandContext): Promise<CommandResult> {
-  const handler = HANDLERS[command.name] as CommandHandler<typeof command.name> | undefined;
+  const handler = (COMMANDS[command.name] as CommandEntry<typeof command.name> | undefined)?.run;
   if (!handler) {
     const message = `PerCL command ${command.name} is not supported by Belay yet`;
     ctx.log.error({ command: command.name }, message);

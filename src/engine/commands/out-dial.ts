@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../../contract/defaults.js";
 import { continueWith } from "./continue-with.js";
-import type { CommandHandler } from "./types.js";
+import type { AttrsOf, CommandHandler } from "./types.js";
 
 /**
  * Places a new call (direction outboundDial, this call its parent) and hands this call back to the
@@ -23,3 +23,7 @@ export const outDial: CommandHandler<"OutDial"> = async (attrs, ctx) => {
   ctx.emit({ type: "outDial", dialCallId, to: attrs.privacyMode ? null : attrs.destination });
   return continueWith(ctx, attrs.actionUrl, ctx.webhookBody("outDialStart", { dialCallId }));
 };
+
+/** The timeline shows whom it dials, or that privacyMode withholds it. */
+export const describeOutDial = (attrs: AttrsOf<"OutDial">): string =>
+  attrs.privacyMode ? "(destination withheld: privacyMode)" : `→ ${attrs.destination}`;

@@ -1,5 +1,5 @@
 import { NEXT } from "../context.js";
-import type { CommandHandler } from "./types.js";
+import type { AttrsOf, CommandHandler } from "./types.js";
 
 /**
  * Waits `length` ms. It does not answer: FreeClimb's OpenAPI says a Pause before anything else
@@ -9,3 +9,5 @@ export const pause: CommandHandler<"Pause"> = async (attrs, ctx, signal) => {
   await ctx.clock.sleep(attrs.length, signal);
   return NEXT;
 };
+
+export const describePause = (attrs: AttrsOf<"Pause">): string => `${attrs.length} ms`;

@@ -1,7 +1,7 @@
 import { isBelayError } from "../../errors.js";
 import { NEXT } from "../context.js";
 import { playLooped } from "./play-looped.js";
-import type { CommandHandler } from "./types.js";
+import type { AttrsOf, CommandHandler } from "./types.js";
 
 /**
  * A file that cannot be played is skipped with a logged error; the script goes on. With
@@ -24,3 +24,7 @@ export const play: CommandHandler<"Play"> = async (attrs, ctx, signal) => {
   await playLooped(ctx, pcm, attrs.loop, signal);
   return NEXT;
 };
+
+/** The timeline shows the file, or that privacyMode withholds it. */
+export const describePlay = (attrs: AttrsOf<"Play">): string =>
+  attrs.privacyMode ? "(file withheld: privacyMode)" : attrs.file;

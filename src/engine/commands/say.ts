@@ -1,6 +1,6 @@
 import { NEXT } from "../context.js";
 import { playLooped } from "./play-looped.js";
-import type { CommandHandler } from "./types.js";
+import type { AttrsOf, CommandHandler } from "./types.js";
 
 /**
  * The audio is synthesised before the call is answered, since answering starts the call's
@@ -15,4 +15,13 @@ export const say: CommandHandler<"Say"> = async (attrs, ctx, signal) => {
   }
   if (pcm) await playLooped(ctx, pcm, attrs.loop, signal);
   return NEXT;
+};
+
+const MAX_TEXT = 60;
+
+/** The timeline shows the text, shortened, or that privacyMode withholds it. */
+export const describeSay = (attrs: AttrsOf<"Say">): string => {
+  if (attrs.privacyMode) return "(text withheld: privacyMode)";
+  const text = attrs.text;
+  return JSON.stringify(text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
 };

@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../../contract/defaults.js";
 import { NEXT } from "../context.js";
-import type { CommandHandler } from "./types.js";
+import type { AttrsOf, CommandHandler } from "./types.js";
 
 export const sendDigits: CommandHandler<"SendDigits"> = async (attrs, ctx) => {
   await ctx.answer();
@@ -10,3 +10,7 @@ export const sendDigits: CommandHandler<"SendDigits"> = async (attrs, ctx) => {
   await ctx.sendDigits(attrs.digits, pause, attrs.privacyMode === true);
   return NEXT;
 };
+
+/** privacyMode: the timeline does not show the digits. */
+export const describeSendDigits = (attrs: AttrsOf<"SendDigits">): string | undefined =>
+  attrs.privacyMode ? undefined : attrs.digits;

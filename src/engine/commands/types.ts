@@ -13,3 +13,15 @@ export type CommandHandler<N extends CommandName> = (
   ctx: CommandContext,
   signal: AbortSignal,
 ) => Promise<CommandResult>;
+
+/** Where the call sends a command that hands control back: the timeline shows `→ url`. */
+export const describeActionUrl = (attrs: { actionUrl: string }): string => `→ ${attrs.actionUrl}`;
+
+/**
+ * A command as the runner knows it: how to run it, and how the timeline describes it (a short,
+ * log-safe summary; privacyMode input withheld). A new command is one file and one entry.
+ */
+export interface CommandEntry<N extends CommandName> {
+  run: CommandHandler<N>;
+  describe?: (attrs: AttrsOf<N>) => string | undefined;
+}
