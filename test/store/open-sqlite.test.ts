@@ -69,6 +69,7 @@ describe("openSqliteStore", () => {
         { name: "0004_sip_dialogs" },
         { name: "0005_delivery_retention" },
         { name: "0008_conferences" },
+        { name: "0009_live_recording_kind" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
@@ -107,6 +108,7 @@ describe("openSqliteStore", () => {
         "0004_sip_dialogs",
         "0005_delivery_retention",
         "0008_conferences",
+        "0009_live_recording_kind",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();

@@ -272,7 +272,7 @@ export class Conference {
   private startRecording(callId: string): ConferenceRecording {
     const filedUnder = this.settings.callId ?? callId;
     const recorder = new Recorder(this.deps, this.accountId, filedUnder, this.id);
-    return new ConferenceRecording(this.mixer, recorder, this.settings.statusCallbackUrl, this.log);
+    return new ConferenceRecording(this.mixer, recorder, this.log);
   }
 
   private async announceRecording(recording: ConferenceRecording, cause?: ParticipantCall): Promise<void> {
@@ -299,7 +299,7 @@ class ConferenceRecording {
   private readonly stopTap: () => void;
   private readonly opening: Promise<RecordingSink | undefined>;
 
-  constructor(mixer: Mixer, recorder: Recorder, statusCallbackUrl: string | null, log: Logger) {
+  constructor(mixer: Mixer, recorder: Recorder, log: Logger) {
     this.stopTap = mixer.onMix((mix) => {
       if (!this.sink) {
         this.pending.push(mix.slice());
@@ -307,7 +307,7 @@ class ConferenceRecording {
       }
       return !this.sink.append(mix);
     });
-    this.opening = recorder.open({ actionUrl: statusCallbackUrl ?? "", privacyMode: false }).then(
+    this.opening = recorder.open({ kind: "conference" }).then(
       (sink) => {
         for (const frame of this.pending) sink.append(frame);
         this.pending = [];

@@ -7,6 +7,7 @@ import { recoveryMigration } from "./0003_recovery.js";
 import { sipDialogsMigration } from "./0004_sip_dialogs.js";
 import { deliveryRetentionMigration } from "./0005_delivery_retention.js";
 import { conferencesMigration } from "./0008_conferences.js";
+import { liveRecordingKindMigration } from "./0009_live_recording_kind.js";
 
 /** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
 export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
@@ -20,6 +21,7 @@ export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
         "0005_delivery_retention": deliveryRetentionMigration(),
         // 0006 and 0007 belong to another branch: names sort, so a gap is harmless.
         "0008_conferences": conferencesMigration(dialect),
+        "0009_live_recording_kind": liveRecordingKindMigration(),
       };
     },
   };
