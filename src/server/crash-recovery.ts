@@ -7,6 +7,7 @@ import {
   type CallStatus,
   type ConferenceRow,
   type LiveCallRow,
+  type LiveRecordingKind,
   type Store,
 } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
@@ -48,8 +49,10 @@ export interface RecoverySummary {
  * start-up before any call can start, so everything live in the store or on disk is the dead
  * process's: recordings are kept up to what reached the disk, calls are ended, files no row
  * speaks for are removed. `notify`, once the public URL is known, stores the webhooks the app is
- * owed in the outbox and only then forgets the live rows, so a crash during recovery repeats
- * what is missing and nothing twice (a webhook already stored for the call is not stored again).
+ * owed in the outbox and only then forgets the live rows and ends the conferences (ending one is
+ * what its webhook announces, so it comes after it), so a crash during recovery repeats
+ * what is missing and nothing twice (a webhook already stored for the call, or the conference, is
+ * not stored again).
  */
 export class CrashRecovery {
   private constructor(
@@ -130,7 +133,7 @@ export class CrashRecovery {
    */
   async notify(app: Pick<AppClient<unknown>, "notify">, publicUrl: string): Promise<void> {
     const { store, logger } = this.deps;
-    const ofKind = (kind: string) => this.recordings.filter((r) => r.live.kind === kind);
+    const ofKind = (kind: LiveRecordingKind) => this.recordings.filter((r) => r.live.kind === kind);
     for (const { live, kept } of ofKind("utterance")) {
       try {
         const call = await store.calls.get(live.accountId, live.callId);
@@ -171,12 +174,12 @@ export class CrashRecovery {
     // A StartRecordCall recording is forgotten only once its call's callStatus is stored.
     const callRecordings = new Map(ofKind("call").map((r) => [r.live.callId, r]));
     for (const { callId, live, row } of this.calls) {
+      const recording = callRecordings.get(callId);
+      callRecordings.delete(callId);
       try {
-        const recording = callRecordings.get(callId);
         const recorded = recording?.kept ? recordingFields(recording.kept, publicUrl) : {};
         if (row) await this.notifyEnded(app, row, live, recorded);
         if (recording) await store.live.removeRecording(recording.live.recordingId);
-        callRecordings.delete(callId);
         if (live) await store.live.removeCall(callId);
       } catch (err) {
         logger.error({ err, callId }, "could not queue the callStatus of a call ended after a crash");

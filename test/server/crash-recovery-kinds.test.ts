@@ -249,3 +249,25 @@ test("conferences left unterminated end terminated, their participants gone, con
   assert.equal((await rig.store.participants.list(A, populated.conferenceId)).total, 0);
   assert.equal(rig.notified.length, 2, "its conferenceStatus was already stored: not again");
 });
+
+test("a callStatus that could not be stored keeps its StartRecordCall recording owed to the next start", async () => {
+  const call = await rig.liveCall(1);
+  const rec = await rig.liveRecording(call.callId, 1, partialWav(ramp(9_000)), { kind: "call" });
+  const failing = {
+    notify: async () => {
+      throw new Error("disk I/O error"); // as the outbox's insert failing would
+    },
+  };
+  await (await rig.recover()).notify(failing, PUBLIC_URL);
+  assert.deepEqual(
+    (await rig.store.live.listRecordings()).map((r) => r.recordingId),
+    [rec.recordingId],
+    "still live: its fields are still owed",
+  );
+  await (await rig.recover()).notify(rig.app, PUBLIC_URL);
+  assert.deepEqual(
+    rig.notified.map((n) => [n.body.requestType, n.body.recordingId]),
+    [["callStatus", rec.recordingId]],
+  );
+  assert.deepEqual(await rig.store.live.listRecordings(), []);
+});
