@@ -150,10 +150,13 @@ export class CrashRecovery {
         );
       }
     }
+    // A conference not ended keeps its recording owed too: its conferenceStatus must come first.
+    const notEnded = new Set<string>();
     for (const conference of this.conferences) {
       try {
         await endConference(this.deps, app, conference);
       } catch (err) {
+        notEnded.add(conference.conferenceId);
         logger.error(
           { err, conferenceId: conference.conferenceId },
           "could not end a conference left by a crash",
@@ -161,6 +164,7 @@ export class CrashRecovery {
       }
     }
     for (const { live, kept } of ofKind("conference")) {
+      if (live.conferenceId && notEnded.has(live.conferenceId)) continue;
       try {
         await announceConferenceRecording(this.deps, app, live, kept, publicUrl);
         await store.live.removeRecording(live.recordingId);

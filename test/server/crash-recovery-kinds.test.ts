@@ -12,7 +12,7 @@ import type { WebhookBody } from "../../src/engine/ports.js";
 import { readWav } from "../../src/media/wav-read.js";
 import { WAV_HEADER_BYTES, wavHeader } from "../../src/media/wav-write.js";
 import { openApiErrors } from "../e2e/harness.js";
-import { id, newConference, newParticipant } from "../store/helpers.js";
+import { id, newCall, newConference, newParticipant } from "../store/helpers.js";
 import { A, PUBLIC_URL, partialStereoWav, partialWav, RecoveryRig, ramp } from "./recovery-rig.js";
 
 /**
@@ -270,4 +270,33 @@ test("a callStatus that could not be stored keeps its StartRecordCall recording 
     [["callStatus", rec.recordingId]],
   );
   assert.deepEqual(await rig.store.live.listRecordings(), []);
+});
+
+test("a conference that could not be ended keeps its recording's webhook for after its conferenceStatus", async () => {
+  const creator = await rig.store.calls.create(newCall(A, 1, { status: "completed" }));
+  const conference = await rig.store.conferences.create(
+    newConference(A, 1, { status: "inProgress", record: true, callId: creator.callId }),
+  );
+  const { conferenceId } = conference;
+  const rec = await rig.liveRecording(creator.callId, 1, partialWav(ramp(9_000)), {
+    kind: "conference",
+    conferenceId,
+  });
+  const failingConferenceStatus = {
+    notify: async (target: Parameters<RecoveryRig["app"]["notify"]>[0]) => {
+      if (target.body.requestType === "conferenceStatus") throw new Error("disk I/O error");
+      await rig.app.notify(target);
+    },
+  };
+  await (await rig.recover()).notify(failingConferenceStatus, PUBLIC_URL);
+  assert.equal(rig.notified.length, 0, "no conferenceRecordingStatus before its conferenceStatus");
+  assert.equal((await rig.store.conferences.get(A, conferenceId))?.status, "inProgress");
+  await (await rig.recover()).notify(rig.app, PUBLIC_URL);
+  assert.deepEqual(
+    rig.notified.map((n) => [n.body.requestType, n.body.recordingId]),
+    [
+      ["conferenceStatus", undefined],
+      ["conferenceRecordingStatus", rec.recordingId],
+    ],
+  );
 });
