@@ -533,10 +533,7 @@ export class Call {
   private async recordCall(channels: 1 | 2): Promise<boolean> {
     if (this.callRecording || this.ending) return false;
     const recorder = new Recorder(this.deps, this.facts.accountId, this.id);
-    const sink = await recorder.open(
-      { actionUrl: this.spec.statusCallbackUrl ?? "", privacyMode: false },
-      { channels },
-    );
+    const sink = await recorder.open({ kind: "call" }, { channels });
     if (this.ending) {
       await sink.abort();
       return false;

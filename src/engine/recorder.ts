@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
-import { isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
+import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
 import type { BlobStore, BlobWriter } from "../store/blob-store.js";
@@ -22,6 +22,16 @@ export function recordingUrl(publicUrl: string, accountId: string, recordingId: 
 }
 
 /**
+ * What a recording is for, which says how it is announced (also by start-up after a crash):
+ * RecordUtterance's `record` webhook to its actionUrl, StartRecordCall's fields in the call's
+ * callStatus, or the conference's conferenceRecordingStatus (its Recorder names the conference).
+ */
+export type RecordingPurpose =
+  | { kind: "utterance"; actionUrl: string; privacyMode: boolean }
+  | { kind: "call" }
+  | { kind: "conference" };
+
+/**
  * Opens recordings for one call, or for a conference (then `callId` is the call it is filed
  * under). The WAV streams to the blob store frame by frame.
  */
@@ -34,19 +44,30 @@ export class Recorder {
   ) {}
 
   /**
-   * Notes the recording as live (with where its webhook goes), then creates its file: a crash from
-   * here on leaves what start-up needs to keep the audio and tell the app, and a file on disk
-   * always has its row (start-up removes any other unfinished file as an orphan).
+   * Notes the recording as live (with what it is for), then creates its file: a crash from here on
+   * leaves what start-up needs to keep the audio and tell the app, and a file on disk always has
+   * its row (start-up removes any other unfinished file as an orphan).
    */
-  async open(
-    webhook: { actionUrl: string; privacyMode: boolean },
-    format: { channels?: 1 | 2 } = {},
-  ): Promise<RecordingSink> {
+  async open(purpose: RecordingPurpose, format: { channels?: 1 | 2 } = {}): Promise<RecordingSink> {
+    if ((purpose.kind === "conference") !== (this.conferenceId !== null)) {
+      throw new BelayError(
+        "ENGINE_RECORDING_KIND_MISMATCH",
+        `a ${purpose.kind} recording cannot be opened by a Recorder ${this.conferenceId ? "for" : "without"} a conference`,
+        { kind: purpose.kind, conferenceId: this.conferenceId },
+      );
+    }
     const recordingId = newId("RE");
     const blobKey = recordingBlobKey(this.accountId, recordingId);
     const ids = { recordingId, blobKey, accountId: this.accountId, callId: this.callId };
     const { clock, blobs, store } = this.deps;
-    await clock.track(store.live.addRecording({ ...ids, ...webhook }));
+    const live = {
+      ...ids,
+      kind: purpose.kind,
+      conferenceId: this.conferenceId,
+      actionUrl: purpose.kind === "utterance" ? purpose.actionUrl : "",
+      privacyMode: purpose.kind === "utterance" ? purpose.privacyMode : false,
+    };
+    await clock.track(store.live.addRecording(live));
     let blob: BlobWriter;
     try {
       blob = await clock.track(blobs.create(blobKey));

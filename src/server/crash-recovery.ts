@@ -5,12 +5,16 @@ import {
   ACTIVE_CALL_STATUSES,
   type CallRow,
   type CallStatus,
+  type ConferenceRow,
   type LiveCallRow,
+  type LiveRecordingKind,
   type Store,
 } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
+import { announceConferenceRecording, endConference } from "./recover-conferences.js";
 import { type SettledRecording, settleRecording } from "./recover-recording.js";
-import { callBody, recordBody } from "./recovered-webhooks.js";
+import { callBody, recordBody, recordingFields } from "./recovered-webhooks.js";
+import { sentSince } from "./sent-since.js";
 
 /** The reason a call left live by a process that died ends with (docs/operations/crash-recovery.md). */
 export const CRASH_END_REASON = "internalError";
@@ -33,6 +37,8 @@ interface SettledCall {
 
 export interface RecoverySummary {
   callsEnded: number;
+  /** Conferences left unterminated: ended by `notify`, once their webhooks can be stored. */
+  conferencesLeft: number;
   recordingsKept: number;
   recordingsEmpty: number;
   orphansRemoved: number;
@@ -43,19 +49,22 @@ export interface RecoverySummary {
  * start-up before any call can start, so everything live in the store or on disk is the dead
  * process's: recordings are kept up to what reached the disk, calls are ended, files no row
  * speaks for are removed. `notify`, once the public URL is known, stores the webhooks the app is
- * owed in the outbox and only then forgets the live rows, so a crash during recovery repeats
- * what is missing and nothing twice (a webhook already stored for the call is not stored again).
+ * owed in the outbox and only then forgets the live rows and ends the conferences (ending one is
+ * what its webhook announces, so it comes after it), so a crash during recovery repeats
+ * what is missing and nothing twice (a webhook already stored for the call, or the conference, is
+ * not stored again).
  */
 export class CrashRecovery {
   private constructor(
     private readonly deps: RecoveryDeps,
     private readonly recordings: SettledRecording[],
     private readonly calls: SettledCall[],
+    private readonly conferences: ConferenceRow[],
     readonly summary: RecoverySummary,
   ) {}
 
   get empty(): boolean {
-    return this.recordings.length === 0 && this.calls.length === 0;
+    return this.recordings.length === 0 && this.calls.length === 0 && this.conferences.length === 0;
   }
 
   static async settle(deps: RecoveryDeps): Promise<CrashRecovery> {
@@ -65,8 +74,10 @@ export class CrashRecovery {
     const liveRecordings = await store.live.listRecordings();
     const liveCalls = await store.live.listCalls();
     const active = await store.calls.listActiveAnyAccount();
+    const conferences = await store.conferences.listUnterminated();
     const summary: RecoverySummary = {
       callsEnded: 0,
+      conferencesLeft: conferences.length,
       recordingsKept: 0,
       recordingsEmpty: 0,
       orphansRemoved: 0,
@@ -111,13 +122,19 @@ export class CrashRecovery {
         logger.error({ err, callId }, "could not end a call left live by a crash");
       }
     }
-    return new CrashRecovery(deps, recordings, calls, summary);
+    return new CrashRecovery(deps, recordings, calls, conferences, summary);
   }
 
-  /** Stores the webhooks the app is owed (record first, then callStatus), then forgets the live rows. */
+  /**
+   * Stores the webhooks the app is owed, then forgets the live rows: RecordUtterance's `record`
+   * webhooks; each conference's `conferenceStatus` `terminated`, then its recording's
+   * `conferenceRecordingStatus`; each call's callStatus (with its StartRecordCall recording's
+   * fields), a call's `record` always before its callStatus.
+   */
   async notify(app: Pick<AppClient<unknown>, "notify">, publicUrl: string): Promise<void> {
     const { store, logger } = this.deps;
-    for (const { live, kept } of this.recordings) {
+    const ofKind = (kind: LiveRecordingKind) => this.recordings.filter((r) => r.live.kind === kind);
+    for (const { live, kept } of ofKind("utterance")) {
       try {
         const call = await store.calls.get(live.accountId, live.callId);
         const sent = call && (await sentSince(store, live.callId, "record", live.dateCreated));
@@ -133,13 +150,52 @@ export class CrashRecovery {
         );
       }
     }
-    for (const { callId, live, row } of this.calls) {
+    // A conference not ended keeps its recording owed too: its conferenceStatus must come first.
+    const notEnded = new Set<string>();
+    for (const conference of this.conferences) {
       try {
-        if (row) await this.notifyEnded(app, row, live);
+        await endConference(this.deps, app, conference);
+      } catch (err) {
+        notEnded.add(conference.conferenceId);
+        logger.error(
+          { err, conferenceId: conference.conferenceId },
+          "could not end a conference left by a crash",
+        );
+      }
+    }
+    for (const { live, kept } of ofKind("conference")) {
+      if (live.conferenceId && notEnded.has(live.conferenceId)) continue;
+      try {
+        await announceConferenceRecording(this.deps, app, live, kept, publicUrl);
+        await store.live.removeRecording(live.recordingId);
+      } catch (err) {
+        logger.error(
+          { err, recordingId: live.recordingId, conferenceId: live.conferenceId },
+          "could not queue the conferenceRecordingStatus of a recovered recording",
+        );
+      }
+    }
+    // A StartRecordCall recording is forgotten only once its call's callStatus is stored.
+    const callRecordings = new Map(ofKind("call").map((r) => [r.live.callId, r]));
+    for (const { callId, live, row } of this.calls) {
+      const recording = callRecordings.get(callId);
+      callRecordings.delete(callId);
+      try {
+        const recorded = recording?.kept ? recordingFields(recording.kept, publicUrl) : {};
+        if (row) await this.notifyEnded(app, row, live, recorded);
+        if (recording) await store.live.removeRecording(recording.live.recordingId);
         if (live) await store.live.removeCall(callId);
       } catch (err) {
         logger.error({ err, callId }, "could not queue the callStatus of a call ended after a crash");
       }
+    }
+    // A call recording whose call had already ended: the Recording is kept, nothing is owed.
+    for (const { live } of callRecordings.values()) {
+      await store.live
+        .removeRecording(live.recordingId)
+        .catch((err: unknown) =>
+          logger.error({ err, recordingId: live.recordingId }, "could not forget a recovered recording"),
+        );
     }
   }
 
@@ -147,6 +203,7 @@ export class CrashRecovery {
     app: Pick<AppClient<unknown>, "notify">,
     row: CallRow,
     live: LiveCallRow | undefined,
+    recorded: Record<string, unknown>,
   ): Promise<void> {
     const { store } = this.deps;
     const target = { accountId: row.accountId, callId: row.callId };
@@ -161,7 +218,7 @@ export class CrashRecovery {
     // Without a live row (a call from before this version), the application's status URL.
     const statusUrl = live ? live.statusCallbackUrl : await applicationStatusUrl(store, row);
     if (statusUrl && !(await sentSince(store, row.callId, "callStatus", 0))) {
-      const body = callBody(row, "callStatus", { callEndedReason: row.callEndedReason });
+      const body = callBody(row, "callStatus", { callEndedReason: row.callEndedReason, ...recorded });
       await app.notify({ ...target, url: statusUrl, body });
     }
   }
@@ -188,12 +245,6 @@ async function endCall(deps: RecoveryDeps, row: CallRow): Promise<CallRow> {
     `call ${row.callId} was left ${row.status} by a Belay process that died: ended ${status} (${CRASH_END_REASON})`,
   );
   return ended ?? { ...row, status, endTime, callEndedReason: CRASH_END_REASON };
-}
-
-/** Whether a webhook of this type already went to the app (or waits in the outbox) since `since`. */
-async function sentSince(store: Store, callId: string, requestType: string, since: number): Promise<boolean> {
-  const rows = await store.deliveries.listByCall(callId);
-  return rows.some((r) => r.requestType === requestType && r.dateCreated >= since);
 }
 
 async function applicationStatusUrl(store: Store, row: CallRow): Promise<string | null> {

@@ -1,3 +1,4 @@
+import { buffer } from "node:stream/consumers";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../contract/defaults.js";
 import { planWavRepair } from "../media/wav-repair.js";
@@ -5,9 +6,6 @@ import { WAV_HEADER_BYTES } from "../media/wav-write.js";
 import type { BlobStore, PartialBlobs } from "../store/blob-store.js";
 import type { LiveRecordingRow, RecordingRow, Store } from "../store/types.js";
 import type { Clock } from "../time/clock.js";
-
-/** 8000 samples a second of 2 bytes each. */
-const BYTES_PER_MS = 16;
 
 export interface SettledRecording {
   live: LiveRecordingRow;
@@ -49,18 +47,19 @@ export async function settleRecording(
   } else {
     // Finished and renamed, but its row was never stored; its header was already patched.
     const finished = await blobs.stat(live.blobKey);
-    if (!finished || finished.size <= WAV_HEADER_BYTES) {
+    const plan = finished && planWavRepair(await readHead(blobs, live.blobKey, finished.size), finished.size);
+    if (!finished || plan?.kind !== "repair") {
       if (finished) await blobs.delete(live.blobKey);
       return { live, kept: null };
     }
     size = finished.size;
-    durationMs = Math.floor((size - WAV_HEADER_BYTES) / BYTES_PER_MS);
+    durationMs = Math.floor(plan.durationMs);
   }
   const row = await store.recordings.create({
     recordingId: live.recordingId,
     accountId: live.accountId,
     callId: live.callId,
-    conferenceId: null,
+    conferenceId: live.conferenceId,
     blobKey: live.blobKey,
     sizeBytes: size,
     durationMs,
@@ -68,8 +67,14 @@ export async function settleRecording(
     deleteAt: live.privacyMode ? clock.now() + DEFAULTS.privacyRetentionMs : null,
   });
   logger.warn(
-    { recordingId: live.recordingId, callId: live.callId, durationMs, sizeBytes: size },
+    { recordingId: live.recordingId, callId: live.callId, kind: live.kind, durationMs, sizeBytes: size },
     `recording ${live.recordingId} left by a crash is kept: ${(durationMs / 1000).toFixed(2)} s of audio reached the disk`,
   );
   return { live, kept: row };
+}
+
+/** A finished blob's WAV header (its channel count says how long the audio is). */
+async function readHead(blobs: BlobStore, key: string, size: number): Promise<Uint8Array> {
+  if (size < WAV_HEADER_BYTES) return new Uint8Array(0);
+  return new Uint8Array(await buffer(await blobs.read(key, { start: 0, end: WAV_HEADER_BYTES - 1 })));
 }

@@ -1,8 +1,8 @@
 import type { WebhookBody } from "../engine/ports.js";
 import { recordingUrl } from "../engine/recorder.js";
-import type { CallRow, LiveRecordingRow, RecordingRow } from "../store/types.js";
+import type { CallRow, ConferenceRow, LiveRecordingRow, RecordingRow } from "../store/types.js";
 
-/* The webhooks start-up owes for a call a dead process left, built from what the store kept. */
+/* The webhooks start-up owes for what a dead process left, built from what the store kept. */
 
 /** A call webhook's common fields (docs/contract.md §1) from the call's row. */
 export function callBody(
@@ -42,4 +42,33 @@ export function recordBody(
     recordingSize: kept ? String(kept.sizeBytes) : "0",
     recordingDurationSec: kept ? Math.ceil(kept.durationMs / 1000) : 0,
   });
+}
+
+/** A kept recording as a webhook describes it: callStatus (StartRecordCall), conferenceRecordingStatus. */
+export function recordingFields(kept: RecordingRow, publicUrl: string): Record<string, unknown> {
+  return {
+    recordingId: kept.recordingId,
+    recordingUrl: recordingUrl(publicUrl, kept.accountId, kept.recordingId),
+    recordingSize: String(kept.sizeBytes),
+    recordingFormat: "audio/wav",
+    recordingDurationSec: Math.ceil(kept.durationMs / 1000),
+  };
+}
+
+/**
+ * A conference notification no call caused (docs/conferences.md): the conference's fields only.
+ * `status` is the conference's, which start-up has ended: terminated.
+ */
+export function conferenceBody(
+  conference: ConferenceRow,
+  requestType: "conferenceStatus" | "conferenceRecordingStatus",
+  extra: Record<string, unknown> = {},
+): WebhookBody {
+  return {
+    requestType,
+    accountId: conference.accountId,
+    conferenceId: conference.conferenceId,
+    status: "terminated",
+    ...extra,
+  };
 }

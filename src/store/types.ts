@@ -134,12 +134,24 @@ export interface LiveCallRow {
   dateCreated: number;
 }
 
-/** A recording being written, and where its `record` webhook goes. Removed once it is stored. */
+/**
+ * What a recording is for, which decides how start-up announces it after a crash: RecordUtterance's
+ * `record` webhook, StartRecordCall's fields in its call's callStatus, or a conference's
+ * conferenceRecordingStatus (docs/operations/crash-recovery.md).
+ */
+export type LiveRecordingKind = "utterance" | "call" | "conference";
+
+/** A recording being written, and how it is announced. Removed once it is stored. */
 export interface LiveRecordingRow {
   recordingId: string;
   accountId: string;
+  /** The call it is filed under (for a conference: its creator, or the call that started it). */
   callId: string;
   blobKey: string;
+  kind: LiveRecordingKind;
+  /** Set for kind "conference" only. */
+  conferenceId: string | null;
+  /** Where the `record` webhook goes (kind "utterance"); empty for the other kinds. */
   actionUrl: string;
   privacyMode: boolean;
   dateCreated: number;

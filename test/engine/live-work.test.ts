@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { BlobStore } from "../../src/store/blob-store.js";
 import type { LiveCallRow, LiveRecordingRow } from "../../src/store/types.js";
+import { runParty } from "./conference-harness.js";
 import { appUrl, EngineHarness, talking } from "./harness.js";
 
 /**
@@ -78,10 +79,60 @@ test("a recording is live, with where its webhook goes, before its file exists; 
   const record = run.requests.find((r) => r.body.requestType === "record");
   assert.ok(record && live);
   assert.deepEqual(
-    [live.recordingId, live.callId, live.actionUrl, live.privacyMode],
-    [record.body.recordingId, run.callId, appUrl("/rec"), true],
+    [live.recordingId, live.callId, live.kind, live.conferenceId, live.actionUrl, live.privacyMode],
+    [record.body.recordingId, run.callId, "utterance", null, appUrl("/rec"), true],
   );
   assert.equal(live.blobKey, `recordings/${h.accountId}/${live.recordingId}.wav`);
   assert.deepEqual([await h.store.live.listCalls(), await h.store.live.listRecordings()], [[], []]);
   assert.deepEqual(await h.blobs.listPartials(), []);
+});
+
+test("each recording's live row says what it is: StartRecordCall's, and a conference's with its id", async () => {
+  const added: Array<Omit<LiveRecordingRow, "dateCreated">> = [];
+  const live = h.store.live;
+  const addRecording = live.addRecording.bind(live);
+  // A spy on the real store: every row is still written.
+  live.addRecording = (row) => {
+    added.push(row);
+    return addRecording(row);
+  };
+  let conferenceId = "";
+  try {
+    const run = await runParty(h, {
+      routes: {
+        "/voice": () => [
+          { StartRecordCall: {} },
+          { CreateConference: { actionUrl: appUrl("/created"), record: true, playBeep: "never" } },
+        ],
+        "/created": (body) => {
+          conferenceId = String(body.conferenceId);
+          return [
+            {
+              OutDial: {
+                destination: "+15550006666",
+                callingNumber: "+15550001111",
+                actionUrl: appUrl("/join"),
+                callConnectUrl: appUrl("/join"),
+              },
+            },
+          ];
+        },
+        "/join": () => [{ AddToConference: { conferenceId } }],
+      },
+      caller: { audio: talking(3000), hangupAtMs: 3000 },
+      devices: {
+        "+15550006666": { answers: { kind: "answer", afterMs: 500 }, script: { hangupAtMs: 5000 } },
+      },
+    });
+    assert.deepEqual(
+      added.map((r) => [r.kind, r.callId, r.conferenceId, r.actionUrl, r.privacyMode]),
+      [
+        ["call", run.callerId, null, "", false],
+        ["conference", run.callerId, conferenceId, "", false],
+      ],
+    );
+    assert.deepEqual(await h.store.live.listRecordings(), [], "both stored: no longer live");
+  } finally {
+    live.addRecording = addRecording;
+  }
 });

@@ -2,106 +2,40 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import pino from "pino";
 import type { WebhookTarget } from "../../src/engine/ports.js";
 import { recordingBlobKey } from "../../src/engine/recorder.js";
 import { readWav } from "../../src/media/wav-read.js";
-import { encodeWav, WAV_HEADER_BYTES, wavHeader } from "../../src/media/wav-write.js";
-import { CrashRecovery } from "../../src/server/crash-recovery.js";
-import { LocalBlobStore } from "../../src/store/local-blob-store.js";
-import { openSqliteStore } from "../../src/store/sql/open-sqlite.js";
+import { WAV_HEADER_BYTES, wavHeader } from "../../src/media/wav-write.js";
+import type { LocalBlobStore } from "../../src/store/local-blob-store.js";
 import type { Store } from "../../src/store/types.js";
 import { openApiErrors } from "../e2e/harness.js";
-import { id, ManualClock, newAccount, newCall, newDelivery, tempDir } from "../store/helpers.js";
+import { id, type ManualClock, newDelivery } from "../store/helpers.js";
+import { A, PUBLIC_URL, partialWav, RecoveryRig, ramp, START } from "./recovery-rig.js";
 
 /**
  * The recovery routine on a real SQLite file and a real blob folder, set up as a process that died
- * left them. Its notifications are captured where the outbox would store them (the outbox's own
- * sending is tested in test/webhooks/outbox.test.ts and end to end in test/e2e/crash-recovery).
+ * left them (RecordUtterance recordings, calls, orphans; the other kinds of recording and
+ * conferences are in crash-recovery-kinds.test.ts).
  */
 
-const START = 1_700_000_000_000;
-const A = newAccount(1).accountId;
-const PUBLIC_URL = "http://belay.test:8080";
-const silent = pino({ level: process.env.DEBUG_RECOVERY ? "debug" : "silent" });
-
-let folder: Awaited<ReturnType<typeof tempDir>>;
+let rig: RecoveryRig;
 let clock: ManualClock;
 let store: Store;
 let blobs: LocalBlobStore;
 let notified: WebhookTarget[];
-const app = {
-  async notify(target: WebhookTarget) {
-    notified.push(target);
-    // As the outbox does: the row is stored, so a later recovery sees the webhook as owed no more.
-    await store.deliveries.create(
-      newDelivery(target.accountId, 1000 + notified.length, {
-        callId: target.callId,
-        requestType: target.body.requestType,
-      }),
-    );
-  },
-};
+let app: RecoveryRig["app"];
 
 beforeEach(async () => {
-  folder = await tempDir("belay-recovery-");
-  clock = new ManualClock(START);
-  store = await openSqliteStore(join(folder.dir, "belay.db"), { now: clock.now });
-  blobs = new LocalBlobStore(join(folder.dir, "blobs"));
-  notified = [];
-  await store.accounts.create(newAccount(1));
+  rig = await RecoveryRig.open();
+  ({ clock, store, blobs, notified, app } = rig);
 });
 
-afterEach(async () => {
-  await store.close();
-  await folder.remove();
-});
+afterEach(() => rig.close());
 
-const recover = (lastAliveAt?: number) =>
-  CrashRecovery.settle({ store, blobs, clock, logger: silent, lastAliveAt });
-
-/** A call as the engine stores it, live, with its live row. */
-async function liveCall(
-  n: number,
-  extra: Parameters<typeof newCall>[2] = {},
-  connectUrl: string | null = null,
-) {
-  const call = await store.calls.create(newCall(A, n, { status: "inProgress", startTime: START, ...extra }));
-  await store.live.addCall({
-    callId: call.callId,
-    accountId: A,
-    statusCallbackUrl: "http://app/status",
-    connectUrl,
-  });
-  return call;
-}
-
-/** A recording being written: its live row and `.partial` holding `bytes`. */
-async function liveRecording(callId: string, n: number, bytes: Uint8Array, privacyMode = false) {
-  const recordingId = id("RE", n);
-  const blobKey = recordingBlobKey(A, recordingId);
-  await store.live.addRecording({
-    recordingId,
-    accountId: A,
-    callId,
-    blobKey,
-    actionUrl: "http://app/recorded",
-    privacyMode,
-  });
-  const path = join(blobs.root, ...blobKey.split("/"));
-  await mkdir(join(path, ".."), { recursive: true });
-  await writeFile(`${path}.partial`, bytes);
-  return { recordingId, blobKey, path };
-}
-
-/** What WavWriter leaves: the header with unknown sizes, then samples, maybe a torn last byte. */
-function partialWav(pcm: Int16Array, tornByte = false): Uint8Array {
-  const whole = encodeWav(pcm);
-  whole.set(wavHeader(0xffffffff));
-  return tornByte ? Uint8Array.from([...whole, 0x12]) : whole;
-}
-
-const ramp = (n: number) => Int16Array.from({ length: n }, (_, i) => (i * 97) % 20_000);
+const recover = (lastAliveAt?: number) => rig.recover(lastAliveAt);
+const liveCall = (...args: Parameters<RecoveryRig["liveCall"]>) => rig.liveCall(...args);
+const liveRecording = (callId: string, n: number, bytes: Uint8Array, privacyMode = false) =>
+  rig.liveRecording(callId, n, bytes, { privacyMode });
 
 test("a call mid-recording: the recording is kept as a valid WAV, the call ends, record then callStatus", async () => {
   const call = await liveCall(1, { connectTime: START + 1000 });
@@ -113,6 +47,7 @@ test("a call mid-recording: the recording is kept as a valid WAV, the call ends,
   const recovery = await recover(lastAliveAt);
   assert.deepEqual(recovery.summary, {
     callsEnded: 1,
+    conferencesLeft: 0,
     recordingsKept: 1,
     recordingsEmpty: 0,
     orphansRemoved: 0,
@@ -183,6 +118,7 @@ test("a crash in the beep (0 bytes) or right after it (header only): no recordin
   const recovery = await recover();
   assert.deepEqual(recovery.summary, {
     callsEnded: 2,
+    conferencesLeft: 0,
     recordingsKept: 0,
     recordingsEmpty: 2,
     orphansRemoved: 0,

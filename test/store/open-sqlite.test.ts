@@ -71,6 +71,7 @@ describe("openSqliteStore", () => {
         { name: "0006_account_label" },
         { name: "0007_call_logs" },
         { name: "0008_conferences" },
+        { name: "0009_live_recording_kind" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
@@ -111,6 +112,7 @@ describe("openSqliteStore", () => {
         "0006_account_label",
         "0007_call_logs",
         "0008_conferences",
+        "0009_live_recording_kind",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();

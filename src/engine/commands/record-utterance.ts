@@ -28,7 +28,7 @@ export const recordUtterance: CommandHandler<"RecordUtterance"> = async (attrs, 
   // slow the disk is: in real time a late start loses the caller's first frames.
   const opening = signal.aborted
     ? undefined
-    : ctx.recorder.open({ actionUrl: attrs.actionUrl, privacyMode: options.privacyMode });
+    : ctx.recorder.open({ kind: "utterance", actionUrl: attrs.actionUrl, privacyMode: options.privacyMode });
   // Awaited only after the beep: a failure must not count as unhandled meanwhile.
   opening?.catch(() => undefined);
   if (options.playBeep && !signal.aborted) await ctx.play(BEEP, signal);

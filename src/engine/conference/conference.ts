@@ -325,13 +325,7 @@ export class Conference {
       this.settings.tracks === "separate"
         ? (seat: MixerSeat) => [...this.participants.values()].find((p) => p.seat === seat)?.callId
         : undefined;
-    return new ConferenceRecording(
-      this.mixer,
-      recorder,
-      this.settings.statusCallbackUrl,
-      this.log,
-      participantOf,
-    );
+    return new ConferenceRecording(this.mixer, recorder, this.log, participantOf);
   }
 
   private async announceRecording(recording: ConferenceRecording, cause?: ParticipantCall): Promise<void> {
@@ -357,8 +351,8 @@ class TickRecording {
   private pending: Int16Array[] = [];
   private readonly opening: Promise<RecordingSink | undefined>;
 
-  constructor(recorder: Recorder, actionUrl: string | null, log: Logger, what: string) {
-    this.opening = recorder.open({ actionUrl: actionUrl ?? "", privacyMode: false }).then(
+  constructor(recorder: Recorder, log: Logger, what: string) {
+    this.opening = recorder.open({ kind: "conference" }).then(
       (sink) => {
         for (const frame of this.pending) sink.append(frame);
         this.pending = [];
@@ -402,11 +396,10 @@ class ConferenceRecording {
   constructor(
     mixer: Mixer,
     private readonly newRecorder: (callId: string | null) => Recorder,
-    private readonly statusCallbackUrl: string | null,
     private readonly log: Logger,
     private readonly participantOf: ((seat: MixerSeat) => string | undefined) | undefined,
   ) {
-    this.mix = new TickRecording(newRecorder(null), statusCallbackUrl, log, "the conference recording");
+    this.mix = new TickRecording(newRecorder(null), log, "the conference recording");
     this.stopTap = mixer.onMix((mix, seats) => {
       let synchronous = this.mix.append(mix);
       if (this.participantOf) synchronous = this.recordTracks(seats, this.participantOf) && synchronous;
@@ -422,12 +415,7 @@ class ConferenceRecording {
       if (!track) {
         const callId = participantOf(seat);
         if (!callId) continue;
-        const recording = new TickRecording(
-          this.newRecorder(callId),
-          this.statusCallbackUrl,
-          this.log,
-          "a participant's track",
-        );
+        const recording = new TickRecording(this.newRecorder(callId), this.log, "a participant's track");
         for (let i = 0; i < this.ticks; i++) recording.append(SILENT_FRAME);
         track = { recording, callId };
         this.tracks.set(seat, track);

@@ -21,13 +21,15 @@ function recordingFromColumns(c: Selectable<LiveRecordingsTable>): LiveRecording
     accountId: c.account_id,
     callId: c.call_id,
     blobKey: c.blob_key,
+    kind: c.kind,
+    conferenceId: c.conference_id,
     actionUrl: c.action_url,
     privacyMode: decodeFlag(c.privacy_mode),
     dateCreated: decodeInt64(c.date_created),
   };
 }
 
-/** The live_calls and live_recordings tables (migration 0003_recovery). */
+/** The live_calls and live_recordings tables (migrations 0003_recovery, 0009_live_recording_kind). */
 export class SqlLiveWorkRepo implements LiveWorkRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -71,6 +73,8 @@ export class SqlLiveWorkRepo implements LiveWorkRepo {
             account_id: row.accountId,
             call_id: row.callId,
             blob_key: row.blobKey,
+            kind: row.kind,
+            conference_id: row.conferenceId,
             action_url: row.actionUrl,
             privacy_mode: encodeFlag(row.privacyMode),
             date_created: this.now(),

@@ -6,6 +6,7 @@ import type {
   ConferenceStatus,
   DeliveryState,
   DeviceMode,
+  LiveRecordingKind,
   PlayBeep,
 } from "../types.js";
 
@@ -180,6 +181,9 @@ export interface LiveRecordingsTable {
   action_url: string;
   privacy_mode: Flag;
   date_created: Int64;
+  /** Added by 0009_live_recording_kind, default "utterance". */
+  kind: LiveRecordingKind;
+  conference_id: string | null;
 }
 
 /** A conference (0008_conferences); kept after it terminates, as history. */
