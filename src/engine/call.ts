@@ -189,7 +189,7 @@ export class Call {
       direction: this.facts.direction,
     });
     this.spec.leg.listen({
-      frame: (frame) => this.media.deliverFrame(frame),
+      frame: (frame, dueAt) => this.media.deliverFrame(frame, dueAt),
       digit: (digit) => this.media.deliverDigit(digit),
       hangup: () => {
         this.hungUpByFarEnd = true;

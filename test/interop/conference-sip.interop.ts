@@ -1,0 +1,253 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type AppHit, openApiErrors } from "../e2e/harness.js";
+import { readWav8k, speech, writeWav8k } from "./audio.js";
+import { type Baresip, startBaresip } from "./baresip.js";
+import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
+import { type Alignment, align } from "./correlate.js";
+
+/**
+ * SIP parties in conferences, with real peers: the agent flow (a caller in, CreateConference,
+ * OutDial to an agent reached through --sip-outbound, both added to the conference), each peer's
+ * own record of what it heard checked against what the other said, and the conference recording
+ * checked for both voices at the times the peers heard them.
+ */
+
+const AGENT = "+15557770000";
+/** FreeClimb's schema for each webhook Belay sends in these flows. */
+const SCHEMAS: Record<string, string> = {
+  inboundCall: "InboundCallWebhook",
+  createConference: "CreateConferenceWebhook",
+  outDialStart: "OutDialStartWebhook",
+  outDialConnect: "OutDialConnectWebhook",
+  addToConferenceNotification: "AddToConferenceNotificationWebhook",
+  conferenceStatus: "ConferenceStatusWebhook",
+  conferenceRecordingStatus: "ConferenceRecordingStatusWebhook",
+  leaveConference: "LeaveConferenceWebhook",
+  callStatus: "CallStatusWebhook",
+};
+
+function silence(ms: number): Int16Array {
+  return new Int16Array(ms * 8);
+}
+
+function joined(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Every webhook the app received is FreeClimb's shape for its requestType. */
+function assertWebhooksValid(hits: AppHit[]): void {
+  for (const hit of hits) {
+    const type = String(hit.body.requestType);
+    const schema = SCHEMAS[type];
+    assert.ok(schema, `a webhook this test does not expect: ${hit.rawBody}`);
+    assert.deepEqual(openApiErrors(schema, hit.body), [], `${type} to ${hit.path} matches ${schema}`);
+  }
+}
+
+/** Where `clip` is in `signal`, and how alike: the whole clip must lie inside the signal. */
+function find(signal: Int16Array, clip: Int16Array): Alignment {
+  return align(signal, clip, { minLag: 0, minOverlap: clip.length });
+}
+
+/** The first request to `route` of `requestType`, waiting up to `timeoutMs` for each request. */
+async function webhookOfType(belay: SipBelay, route: string, requestType: string, timeoutMs: number) {
+  for (let from = 0; ; ) {
+    const hit = await belay.webhook(route, timeoutMs, from);
+    if (hit.body.requestType === requestType) return hit;
+    from = belay.app.hits.indexOf(hit) + 1;
+  }
+}
+
+const ms = (samples: number) => Math.round(samples / 8);
+
+describe("the agent flow over SIP: a baresip caller, a baresip agent through --sip-outbound", () => {
+  let belay: SipBelay;
+  let caller: Baresip;
+  let agent: Baresip;
+  let dir: string;
+  let callerSpeech: Int16Array;
+  let agentSpeech: Int16Array;
+  let conferenceId = "";
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "belay-interop-conf-"));
+    callerSpeech = await speech("Hello, I am calling about my order. It has not arrived yet.");
+    agentSpeech = await speech("Thank you for waiting. I can see your order, it ships tomorrow.");
+    // The caller talks first, then the agent; each microphone's WAV ends its call when it runs out,
+    // so the agent hangs up first and the caller a little after.
+    const callerStarts = 1500;
+    const agentStarts = callerStarts + ms(callerSpeech.length) + 1500;
+    const agentWav = joined(silence(agentStarts), agentSpeech, silence(1000));
+    const callerWav = joined(
+      silence(callerStarts),
+      callerSpeech,
+      silence(agentStarts - callerStarts - ms(callerSpeech.length) + ms(agentSpeech.length) + 3000),
+    );
+    agent = await startBaresip({
+      source: { wav: await writeWav8k(path.join(dir, "agent.wav"), agentWav) },
+      answerMode: "auto",
+      user: AGENT,
+      quitAfterSec: 40,
+    });
+    caller = await startBaresip({
+      source: { wav: await writeWav8k(path.join(dir, "caller.wav"), callerWav) },
+      quitAfterSec: 40,
+    });
+    const join = () => ({ body: [{ AddToConference: { conferenceId } }] });
+    belay = await startSipBelay({
+      sipOutbound: () => `sip:{to}@127.0.0.1:${agent.sipPort}`,
+      routes: {
+        "/voice": (_hit, base) => ({
+          body: [
+            {
+              CreateConference: {
+                actionUrl: `${base}/created`,
+                statusCallbackUrl: `${base}/conference`,
+                playBeep: "never",
+                record: true,
+              },
+            },
+          ],
+        }),
+        "/created": (hit, base) => {
+          conferenceId = String(hit.body.conferenceId);
+          return {
+            body: [
+              {
+                OutDial: {
+                  destination: AGENT,
+                  callingNumber: NUMBER,
+                  actionUrl: `${base}/dialled`,
+                  callConnectUrl: `${base}/connect`,
+                  statusCallbackUrl: `${base}/agent-status`,
+                  timeout: 20,
+                },
+              },
+            ],
+          };
+        },
+        "/dialled": join,
+        "/connect": (_hit, base) => ({
+          body: [
+            {
+              AddToConference: {
+                conferenceId,
+                notificationUrl: `${base}/agent-joined`,
+                leaveConferenceUrl: `${base}/agent-left`,
+              },
+            },
+          ],
+        }),
+      },
+    });
+  });
+
+  after(async () => {
+    await caller?.quit();
+    await caller?.remove();
+    await agent?.quit();
+    await agent?.remove();
+    await belay?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("caller and agent hear each other; the recording holds both voices where they were heard; hang-ups end it all", async (t) => {
+    const dialled = await caller.command("dial", `sip:${NUMBER}@127.0.0.1:${belay.sipPort}`);
+    assert.ok(dialled.ok, `baresip refused to dial: ${JSON.stringify(dialled.data)}`);
+    try {
+      await agent.nextEvent("CALL_ESTABLISHED", 15_000);
+      await caller.nextEvent("CALL_ESTABLISHED", 15_000);
+    } catch (err) {
+      throw new Error(
+        `${(err as Error).message}\ncaller's SIP trace:\n${caller.log().slice(-4000)}\nagent's SIP trace:\n${agent.log().slice(-4000)}`,
+      );
+    }
+    const start = await belay.webhook("/dialled", 5000);
+    const connect = await belay.webhook("/connect", 5000);
+    assert.equal(connect.body.callId, start.body.dialCallId, "outDialConnect is for the dialled call");
+    assert.equal(connect.body.direction, "outboundDial");
+    assert.equal(connect.body.parentCallId, start.body.callId);
+    const joinedNote = await belay.webhook("/agent-joined", 5000);
+    assert.equal(joinedNote.body.conferenceId, conferenceId);
+
+    // The agent's WAV runs out first: its BYE takes it out of the conference, the caller stays.
+    await agent.nextEvent("CALL_CLOSED", 30_000);
+    const left = await belay.webhook("/agent-left", 5000);
+    assert.equal(left.body.callId, connect.body.callId);
+    const agentStatus = await belay.webhook("/agent-status", 5000);
+    assert.deepEqual(
+      [agentStatus.body.callStatus, agentStatus.body.callEndedReason],
+      ["completed", "farEndHangup"],
+      agentStatus.rawBody,
+    );
+    // Then the caller's: the last participant gone, the conference ends and its recording is stored.
+    await caller.nextEvent("CALL_CLOSED", 30_000);
+    const callerStatus = await belay.webhook("/status", 5000);
+    assert.equal(callerStatus.body.callEndedReason, "farEndHangup", callerStatus.rawBody);
+    const recorded = await webhookOfType(belay, "/conference", "conferenceRecordingStatus", 10_000);
+    const statuses = belay.app.hits
+      .filter((h) => h.body.requestType === "conferenceStatus")
+      .map((h) => h.body.status);
+    assert.deepEqual(statuses, ["populated", "inProgress", "terminated"]);
+    assertWebhooksValid(belay.app.hits);
+
+    await caller.quit();
+    await agent.quit();
+    const callerDumps = await caller.dumps();
+    const agentDumps = await agent.dumps();
+    const callerHeard = await readWav8k(callerDumps.heard);
+    const agentHeard = await readWav8k(agentDumps.heard);
+    const callerSent = await readWav8k(callerDumps.sent);
+    const agentSent = await readWav8k(agentDumps.sent);
+
+    const heardByCaller = find(callerHeard, agentSpeech);
+    const heardByAgent = find(agentHeard, callerSpeech);
+    const saidByCaller = find(callerSent, callerSpeech);
+    const saidByAgent = find(agentSent, agentSpeech);
+    const recording = await belay.recording(recorded);
+    const callerInRecording = find(recording, callerSpeech);
+    const agentInRecording = find(recording, agentSpeech);
+    t.diagnostic(
+      `caller heard the agent: correlation ${heardByCaller.correlation.toFixed(5)}; ` +
+        `agent heard the caller: ${heardByAgent.correlation.toFixed(5)}; ` +
+        `recording (${ms(recording.length)} ms): caller ${callerInRecording.correlation.toFixed(5)} at ${ms(callerInRecording.lag)} ms, ` +
+        `agent ${agentInRecording.correlation.toFixed(5)} at ${ms(agentInRecording.lag)} ms`,
+    );
+    assert.ok(heardByCaller.correlation > 0.9, `the caller heard the agent: ${heardByCaller.correlation}`);
+    assert.ok(heardByAgent.correlation > 0.9, `the agent heard the caller: ${heardByAgent.correlation}`);
+    assert.ok(
+      callerInRecording.correlation > 0.9,
+      `the caller's voice recorded: ${callerInRecording.correlation}`,
+    );
+    assert.ok(
+      agentInRecording.correlation > 0.9,
+      `the agent's voice recorded: ${agentInRecording.correlation}`,
+    );
+
+    // At the right times: from each peer's side, the other's voice came back one round trip
+    // (its send path, Belay's jitter buffer and mixer, the far side's receive path) after the gap
+    // the recording has between the two voices.
+    const recordedGap = agentInRecording.lag - callerInRecording.lag;
+    const callerRoundTrip = ms(heardByCaller.lag - saidByCaller.lag - recordedGap);
+    const agentRoundTrip = ms(heardByAgent.lag - saidByAgent.lag + recordedGap);
+    t.diagnostic(
+      `the recording has the agent ${ms(recordedGap)} ms after the caller; ` +
+        `round trips through Belay: caller ${callerRoundTrip} ms, agent ${agentRoundTrip} ms`,
+    );
+    for (const [who, roundTrip] of [
+      ["caller", callerRoundTrip],
+      ["agent", agentRoundTrip],
+    ] as const)
+      assert.ok(roundTrip >= 0 && roundTrip < 400, `${who}'s round trip ${roundTrip} ms`);
+  });
+});
