@@ -3,11 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type AppHit, openApiErrors } from "../e2e/harness.js";
-import { readWav8k, speech, writeWav8k } from "./audio.js";
+import { type AppAnswer, type AppHit, openApiErrors } from "../e2e/harness.js";
+import { type PcapAudio, pcapAudio, readWav8k, speech, writeWav8k } from "./audio.js";
 import { type Baresip, startBaresip } from "./baresip.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
 import { type Alignment, align } from "./correlate.js";
+import { describeSipp, startSipp } from "./sipp.js";
 
 /**
  * SIP parties in conferences, with real peers: the agent flow (a caller in, CreateConference,
@@ -70,6 +71,58 @@ async function webhookOfType(belay: SipBelay, route: string, requestType: string
 
 const ms = (samples: number) => Math.round(samples / 8);
 
+/**
+ * The app of the agent flow: the caller's call creates a conference and dials the agent; the
+ * caller's outDialStart and the agent's outDialConnect both answer AddToConference.
+ */
+function agentFlow(options: { record: boolean }) {
+  let conferenceId = "";
+  const routes: Record<string, (hit: AppHit, base: string) => AppAnswer> = {
+    "/voice": (_hit, base) => ({
+      body: [
+        {
+          CreateConference: {
+            actionUrl: `${base}/created`,
+            statusCallbackUrl: `${base}/conference`,
+            playBeep: "never",
+            record: options.record,
+          },
+        },
+      ],
+    }),
+    "/created": (hit, base) => {
+      conferenceId = String(hit.body.conferenceId);
+      return {
+        body: [
+          {
+            OutDial: {
+              destination: AGENT,
+              callingNumber: NUMBER,
+              actionUrl: `${base}/dialled`,
+              callConnectUrl: `${base}/connect`,
+              statusCallbackUrl: `${base}/agent-status`,
+              timeout: 20,
+            },
+          },
+        ],
+      };
+    },
+    "/dialled": () => ({ body: [{ AddToConference: { conferenceId } }] }),
+    "/connect": (_hit, base) => ({
+      body: [
+        {
+          AddToConference: {
+            conferenceId,
+            notificationUrl: `${base}/agent-joined`,
+            leaveConferenceUrl: `${base}/agent-left`,
+          },
+        },
+      ],
+    }),
+  };
+  return { routes, conferenceId: () => conferenceId };
+}
+
 describe("the agent flow over SIP: a baresip caller, a baresip agent through --sip-outbound", () => {
   let belay: SipBelay;
   let caller: Baresip;
@@ -77,7 +130,7 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
   let dir: string;
   let callerSpeech: Int16Array;
   let agentSpeech: Int16Array;
-  let conferenceId = "";
+  const flow = agentFlow({ record: true });
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "belay-interop-conf-"));
@@ -103,52 +156,9 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
       source: { wav: await writeWav8k(path.join(dir, "caller.wav"), callerWav) },
       quitAfterSec: 40,
     });
-    const join = () => ({ body: [{ AddToConference: { conferenceId } }] });
     belay = await startSipBelay({
       sipOutbound: () => `sip:{to}@127.0.0.1:${agent.sipPort}`,
-      routes: {
-        "/voice": (_hit, base) => ({
-          body: [
-            {
-              CreateConference: {
-                actionUrl: `${base}/created`,
-                statusCallbackUrl: `${base}/conference`,
-                playBeep: "never",
-                record: true,
-              },
-            },
-          ],
-        }),
-        "/created": (hit, base) => {
-          conferenceId = String(hit.body.conferenceId);
-          return {
-            body: [
-              {
-                OutDial: {
-                  destination: AGENT,
-                  callingNumber: NUMBER,
-                  actionUrl: `${base}/dialled`,
-                  callConnectUrl: `${base}/connect`,
-                  statusCallbackUrl: `${base}/agent-status`,
-                  timeout: 20,
-                },
-              },
-            ],
-          };
-        },
-        "/dialled": join,
-        "/connect": (_hit, base) => ({
-          body: [
-            {
-              AddToConference: {
-                conferenceId,
-                notificationUrl: `${base}/agent-joined`,
-                leaveConferenceUrl: `${base}/agent-left`,
-              },
-            },
-          ],
-        }),
-      },
+      routes: flow.routes,
     });
   });
 
@@ -178,7 +188,7 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
     assert.equal(connect.body.direction, "outboundDial");
     assert.equal(connect.body.parentCallId, start.body.callId);
     const joinedNote = await belay.webhook("/agent-joined", 5000);
-    assert.equal(joinedNote.body.conferenceId, conferenceId);
+    assert.equal(joinedNote.body.conferenceId, flow.conferenceId());
 
     // The agent's WAV runs out first: its BYE takes it out of the conference, the caller stays.
     await agent.nextEvent("CALL_CLOSED", 30_000);
@@ -249,5 +259,96 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
       ["agent", agentRoundTrip],
     ] as const)
       assert.ok(roundTrip >= 0 && roundTrip < 400, `${who}'s round trip ${roundTrip} ms`);
+  });
+});
+
+describe("the agent flow with sipp calling in (PCMA, 30 ms packets) and a baresip agent (PCMU, 20 ms)", () => {
+  let belay: SipBelay;
+  let agent: Baresip;
+  let dir: string;
+  let pcap: PcapAudio;
+  let agentSpeech: Int16Array;
+  const flow = agentFlow({ record: true });
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "belay-interop-conf-sipp-"));
+    pcap = await pcapAudio();
+    agentSpeech = await speech("One moment please.");
+    // uac_pcap talks for 7 s from its ACK, keys 1 at 8 s and hangs up at 9 s: the agent answers
+    // while sipp's voice is still silent, and talks after it, so each voice is heard alone.
+    agent = await startBaresip({
+      source: {
+        wav: await writeWav8k(path.join(dir, "agent.wav"), joined(silence(7600), agentSpeech, silence(2000))),
+      },
+      answerMode: "auto",
+      user: AGENT,
+      quitAfterSec: 40,
+    });
+    belay = await startSipBelay({
+      sipOutbound: () => `sip:{to}@127.0.0.1:${agent.sipPort}`,
+      routes: flow.routes,
+    });
+  });
+
+  after(async () => {
+    await agent?.quit();
+    await agent?.remove();
+    await belay?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("the agent hears sipp's voice and its key (RFC 4733); the recording holds both voices; both hang-ups are seen", async (t) => {
+    const run = await startSipp({
+      scenario: { builtin: "uac_pcap" },
+      port: belay.sipPort,
+      service: NUMBER.slice(1),
+    });
+    const sipp = await run.finished;
+    assert.equal(sipp.code, 0, describeSipp(sipp));
+    // sipp offers PCMA alone, without a=ptime, and replays 30 ms packets whatever the answer says.
+    const answer = /SIP\/2\.0 200 OK[\s\S]*?m=audio \d+ RTP\/AVP ([\d ]+)/.exec(sipp.messages);
+    assert.ok(answer, `Belay's 200 OK with its SDP in sipp's trace:\n${sipp.messages.slice(-3000)}`);
+    assert.equal(answer[1]?.split(" ")[0], "8", "Belay answers PCMA, as sipp offered");
+    assert.equal(pcap.packetSamples, 240, "sipp sends 30 ms packets");
+
+    const callerStatus = await belay.webhook("/status", 5000);
+    assert.equal(callerStatus.body.callEndedReason, "farEndHangup", callerStatus.rawBody);
+    // The agent stays in the conference alone until its WAV runs out and it hangs up.
+    await agent.nextEvent("CALL_CLOSED", 20_000);
+    const agentStatus = await belay.webhook("/agent-status", 5000);
+    assert.equal(agentStatus.body.callEndedReason, "farEndHangup", agentStatus.rawBody);
+    const recorded = await webhookOfType(belay, "/conference", "conferenceRecordingStatus", 10_000);
+    const statuses = belay.app.hits
+      .filter((h) => h.body.requestType === "conferenceStatus")
+      .map((h) => [h.body.status, h.body.callId]);
+    assert.deepEqual(
+      statuses.map(([status]) => status),
+      ["populated", "inProgress", "terminated"],
+    );
+    assert.equal(statuses[2]?.[1], agentStatus.body.callId, "the agent's hang-up ended the conference");
+    assertWebhooksValid(belay.app.hits);
+
+    const keys = agent.events.filter((e) => e.type === "CALL_DTMF_START").map((e) => e.param);
+    assert.deepEqual(keys, ["1"], "sipp's key reached the agent once, as RFC 4733");
+
+    await agent.quit();
+    const agentHeard = await readWav8k((await agent.dumps()).heard);
+    const heardByAgent = find(agentHeard, pcap.pcm);
+    const recording = await belay.recording(recorded);
+    const callerInRecording = find(recording, pcap.pcm);
+    const agentInRecording = find(recording, agentSpeech);
+    t.diagnostic(
+      `agent heard sipp's PCMA voice: correlation ${heardByAgent.correlation.toFixed(5)}; recording ` +
+        `(${ms(recording.length)} ms): sipp ${callerInRecording.correlation.toFixed(5)} at ${ms(callerInRecording.lag)} ms, ` +
+        `agent ${agentInRecording.correlation.toFixed(5)} at ${ms(agentInRecording.lag)} ms`,
+    );
+    assert.ok(heardByAgent.correlation > 0.9, `the agent heard sipp: ${heardByAgent.correlation}`);
+    assert.ok(callerInRecording.correlation > 0.9, `sipp's voice recorded: ${callerInRecording.correlation}`);
+    assert.ok(
+      agentInRecording.correlation > 0.9,
+      `the agent's voice recorded: ${agentInRecording.correlation}`,
+    );
+    const gap = ms(agentInRecording.lag - callerInRecording.lag - pcap.pcm.length);
+    assert.ok(gap > 0 && gap < 1500, `the agent speaks ${gap} ms after sipp's voice ends, as scripted`);
   });
 });
