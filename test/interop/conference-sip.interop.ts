@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type AppAnswer, type AppHit, openApiErrors } from "../e2e/harness.js";
+import { type AppAnswer, type AppHit, authOf, openApiErrors, pcmToBase64 } from "../e2e/harness.js";
 import { type PcapAudio, pcapAudio, readWav8k, speech, writeWav8k } from "./audio.js";
 import { type Baresip, startBaresip } from "./baresip.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
@@ -350,5 +350,123 @@ describe("the agent flow with sipp calling in (PCMA, 30 ms packets) and a baresi
     );
     const gap = ms(agentInRecording.lag - callerInRecording.lag - pcap.pcm.length);
     assert.ok(gap > 0 && gap < 1500, `the agent speaks ${gap} ms after sipp's voice ends, as scripted`);
+  });
+});
+
+describe("a SIP caller and a virtual device (registered over REST) in one conference", () => {
+  const DEVICE = "+15557771111";
+  let belay: SipBelay;
+  let caller: Baresip;
+  let dir: string;
+  let callerSpeech: Int16Array;
+  let deviceSpeech: Int16Array;
+  let conferenceId = "";
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "belay-interop-conf-dev-"));
+    callerSpeech = await speech("Hi, can somebody help me with my bill?");
+    deviceSpeech = await speech("Of course, this is billing, how can I help?");
+    const callerWav = joined(silence(1000), callerSpeech, silence(2500 + ms(deviceSpeech.length) + 2000));
+    caller = await startBaresip({
+      source: { wav: await writeWav8k(path.join(dir, "caller.wav"), callerWav) },
+      quitAfterSec: 40,
+    });
+    belay = await startSipBelay({
+      routes: {
+        "/voice": (_hit, base) => ({
+          body: [
+            {
+              CreateConference: {
+                actionUrl: `${base}/created`,
+                statusCallbackUrl: `${base}/conference`,
+                playBeep: "never",
+                record: true,
+              },
+            },
+          ],
+        }),
+        "/created": (hit, base) => {
+          conferenceId = String(hit.body.conferenceId);
+          return {
+            body: [
+              {
+                OutDial: {
+                  destination: DEVICE,
+                  callingNumber: NUMBER,
+                  actionUrl: `${base}/dialled`,
+                  callConnectUrl: `${base}/connect`,
+                  statusCallbackUrl: `${base}/device-status`,
+                },
+              },
+            ],
+          };
+        },
+        "/dialled": () => ({ body: [{ AddToConference: { conferenceId } }] }),
+        "/connect": () => ({ body: [{ AddToConference: { conferenceId } }] }),
+      },
+    });
+    // The device answers after half a second, speaks once the caller has, and hangs up.
+    const server = belay.harness.belay;
+    const deviceStartsMs = 1000 + ms(callerSpeech.length) + 1500;
+    const registered = await fetch(`${server.publicUrl()}/belay/v1/devices`, {
+      method: "POST",
+      headers: { authorization: authOf(server), "content-type": "application/json" },
+      body: JSON.stringify({
+        phoneNumber: DEVICE,
+        mode: "answer",
+        answerAfterMs: 500,
+        audio: pcmToBase64(deviceSpeech),
+        audioAtMs: deviceStartsMs,
+        hangupAtMs: deviceStartsMs + ms(deviceSpeech.length) + 1000,
+      }),
+    });
+    assert.equal(registered.status, 201, await registered.text());
+  });
+
+  after(async () => {
+    await caller?.quit();
+    await caller?.remove();
+    await belay?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("the SIP caller hears the device; the recording holds both; each hang-up is told", async (t) => {
+    const dialled = await caller.command("dial", `sip:${NUMBER}@127.0.0.1:${belay.sipPort}`);
+    assert.ok(dialled.ok, `baresip refused to dial: ${JSON.stringify(dialled.data)}`);
+    await caller.nextEvent("CALL_ESTABLISHED", 15_000);
+    const deviceStatus = await belay.webhook("/device-status", 30_000);
+    assert.deepEqual(
+      [deviceStatus.body.callStatus, deviceStatus.body.callEndedReason, deviceStatus.body.direction],
+      ["completed", "farEndHangup", "outboundDial"],
+      deviceStatus.rawBody,
+    );
+    await caller.nextEvent("CALL_CLOSED", 30_000);
+    const callerStatus = await belay.webhook("/status", 5000);
+    assert.equal(callerStatus.body.callEndedReason, "farEndHangup", callerStatus.rawBody);
+    const recorded = await webhookOfType(belay, "/conference", "conferenceRecordingStatus", 10_000);
+    const statuses = belay.app.hits
+      .filter((h) => h.body.requestType === "conferenceStatus")
+      .map((h) => h.body.status);
+    assert.deepEqual(statuses, ["populated", "inProgress", "terminated"]);
+    assertWebhooksValid(belay.app.hits);
+
+    await caller.quit();
+    const callerHeard = await readWav8k((await caller.dumps()).heard);
+    const heardByCaller = find(callerHeard, deviceSpeech);
+    const recording = await belay.recording(recorded);
+    const callerInRecording = find(recording, callerSpeech);
+    const deviceInRecording = find(recording, deviceSpeech);
+    t.diagnostic(
+      `caller heard the device: correlation ${heardByCaller.correlation.toFixed(5)}; recording ` +
+        `(${ms(recording.length)} ms): caller ${callerInRecording.correlation.toFixed(5)} at ${ms(callerInRecording.lag)} ms, ` +
+        `device ${deviceInRecording.correlation.toFixed(5)} at ${ms(deviceInRecording.lag)} ms`,
+    );
+    assert.ok(heardByCaller.correlation > 0.9, `the caller heard the device: ${heardByCaller.correlation}`);
+    assert.ok(callerInRecording.correlation > 0.9, `the caller recorded: ${callerInRecording.correlation}`);
+    assert.ok(deviceInRecording.correlation > 0.9, `the device recorded: ${deviceInRecording.correlation}`);
+    // The device speaks 1.5 s after the caller's speech ends (its script counts from its answer,
+    // which comes about 0.5 s after the caller's).
+    const gap = ms(deviceInRecording.lag - callerInRecording.lag - callerSpeech.length);
+    assert.ok(gap > 1000 && gap < 3000, `the device speaks ${gap} ms after the caller stops`);
   });
 });
