@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { entryBeep, exitBeep } from "../../src/media/tones.js";
 import { type AppAnswer, type AppHit, authOf, openApiErrors, pcmToBase64 } from "../e2e/harness.js";
 import { type PcapAudio, pcapAudio, readWav8k, speech, writeWav8k } from "./audio.js";
 import { type Baresip, startBaresip } from "./baresip.js";
@@ -75,7 +76,7 @@ const ms = (samples: number) => Math.round(samples / 8);
  * The app of the agent flow: the caller's call creates a conference and dials the agent; the
  * caller's outDialStart and the agent's outDialConnect both answer AddToConference.
  */
-function agentFlow(options: { record: boolean }) {
+function agentFlow(options: { record: boolean; playBeep?: "always" | "never"; agentWaitsMs?: number }) {
   let conferenceId = "";
   const routes: Record<string, (hit: AppHit, base: string) => AppAnswer> = {
     "/voice": (_hit, base) => ({
@@ -84,7 +85,7 @@ function agentFlow(options: { record: boolean }) {
           CreateConference: {
             actionUrl: `${base}/created`,
             statusCallbackUrl: `${base}/conference`,
-            playBeep: "never",
+            playBeep: options.playBeep ?? "never",
             record: options.record,
           },
         },
@@ -110,6 +111,7 @@ function agentFlow(options: { record: boolean }) {
     "/dialled": () => ({ body: [{ AddToConference: { conferenceId } }] }),
     "/connect": (_hit, base) => ({
       body: [
+        ...(options.agentWaitsMs ? [{ Pause: { length: options.agentWaitsMs } }] : []),
         {
           AddToConference: {
             conferenceId,
@@ -123,14 +125,16 @@ function agentFlow(options: { record: boolean }) {
   return { routes, conferenceId: () => conferenceId };
 }
 
-describe("the agent flow over SIP: a baresip caller, a baresip agent through --sip-outbound", () => {
+describe("the agent flow over SIP: a baresip caller (PCMA, 40 ms), a baresip agent (PCMU, 20 ms) through --sip-outbound", () => {
   let belay: SipBelay;
   let caller: Baresip;
   let agent: Baresip;
   let dir: string;
   let callerSpeech: Int16Array;
   let agentSpeech: Int16Array;
-  const flow = agentFlow({ record: true });
+  // Beeps mark the agent's entry and exit in what each party heard and in the recording; the agent
+  // waits a second before it joins, so its entry beep is apart from the caller's.
+  const flow = agentFlow({ record: true, playBeep: "always", agentWaitsMs: 1000 });
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "belay-interop-conf-"));
@@ -138,7 +142,7 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
     agentSpeech = await speech("Thank you for waiting. I can see your order, it ships tomorrow.");
     // The caller talks first, then the agent; each microphone's WAV ends its call when it runs out,
     // so the agent hangs up first and the caller a little after.
-    const callerStarts = 1500;
+    const callerStarts = 2500;
     const agentStarts = callerStarts + ms(callerSpeech.length) + 1500;
     const agentWav = joined(silence(agentStarts), agentSpeech, silence(1000));
     const callerWav = joined(
@@ -152,8 +156,11 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
       user: AGENT,
       quitAfterSec: 40,
     });
+    // The caller offers PCMA alone at 40 ms: Belay's stream to it takes two mix frames a packet.
     caller = await startBaresip({
       source: { wav: await writeWav8k(path.join(dir, "caller.wav"), callerWav) },
+      codecs: "pcma",
+      ptimeMs: 40,
       quitAfterSec: 40,
     });
     belay = await startSipBelay({
@@ -182,6 +189,13 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
         `${(err as Error).message}\ncaller's SIP trace:\n${caller.log().slice(-4000)}\nagent's SIP trace:\n${agent.log().slice(-4000)}`,
       );
     }
+    const answered = await caller.waitForTrace(
+      (trace) => trace.find((m) => m.direction === "received" && m.startLine.startsWith("SIP/2.0 200")),
+      5000,
+      "Belay's 200 OK",
+    );
+    assert.match(answered.text, /m=audio \d+ RTP\/AVP 8[ \r\n]/, "Belay answers the caller PCMA");
+    assert.match(answered.text, /a=ptime:40/, "Belay sends the caller 40 ms packets");
     const start = await belay.webhook("/dialled", 5000);
     const connect = await belay.webhook("/connect", 5000);
     assert.equal(connect.body.callId, start.body.dialCallId, "outDialConnect is for the dialled call");
@@ -217,13 +231,9 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
     const agentDumps = await agent.dumps();
     const callerHeard = await readWav8k(callerDumps.heard);
     const agentHeard = await readWav8k(agentDumps.heard);
-    const callerSent = await readWav8k(callerDumps.sent);
-    const agentSent = await readWav8k(agentDumps.sent);
 
     const heardByCaller = find(callerHeard, agentSpeech);
     const heardByAgent = find(agentHeard, callerSpeech);
-    const saidByCaller = find(callerSent, callerSpeech);
-    const saidByAgent = find(agentSent, agentSpeech);
     const recording = await belay.recording(recorded);
     const callerInRecording = find(recording, callerSpeech);
     const agentInRecording = find(recording, agentSpeech);
@@ -244,21 +254,30 @@ describe("the agent flow over SIP: a baresip caller, a baresip agent through --s
       `the agent's voice recorded: ${agentInRecording.correlation}`,
     );
 
-    // At the right times: from each peer's side, the other's voice came back one round trip
-    // (its send path, Belay's jitter buffer and mixer, the far side's receive path) after the gap
-    // the recording has between the two voices.
-    const recordedGap = agentInRecording.lag - callerInRecording.lag;
-    const callerRoundTrip = ms(heardByCaller.lag - saidByCaller.lag - recordedGap);
-    const agentRoundTrip = ms(heardByAgent.lag - saidByAgent.lag + recordedGap);
+    // At the right times: each party heard the other's voice where the recording has it, measured
+    // from a beep both heard: the agent's exit beep for the caller, its entry beep for the agent
+    // (the recording's first entry beep is the caller's own, before the agent was there).
+    const exitHeard = find(callerHeard, exitBeep());
+    const exitRecorded = find(recording, exitBeep());
+    const firstEntry = find(recording, entryBeep());
+    const entryRecorded = align(recording, entryBeep(), {
+      minLag: firstEntry.lag + entryBeep().length,
+      minOverlap: entryBeep().length,
+    });
+    const entryHeard = find(agentHeard, entryBeep());
+    const callerOff = ms(heardByCaller.lag - exitHeard.lag - (agentInRecording.lag - exitRecorded.lag));
+    const agentOff = ms(heardByAgent.lag - entryHeard.lag - (callerInRecording.lag - entryRecorded.lag));
     t.diagnostic(
-      `the recording has the agent ${ms(recordedGap)} ms after the caller; ` +
-        `round trips through Belay: caller ${callerRoundTrip} ms, agent ${agentRoundTrip} ms`,
+      `beeps (correlation): entries recorded at ${ms(firstEntry.lag)} and ${ms(entryRecorded.lag)} ms ` +
+        `(${entryRecorded.correlation.toFixed(4)}), exit at ${ms(exitRecorded.lag)} ms (${exitRecorded.correlation.toFixed(4)}); ` +
+        `heard: agent's entry ${entryHeard.correlation.toFixed(4)}, its exit ${exitHeard.correlation.toFixed(4)}; ` +
+        `the other's voice from the beep, heard less recorded: caller ${callerOff} ms, agent ${agentOff} ms`,
     );
-    for (const [who, roundTrip] of [
-      ["caller", callerRoundTrip],
-      ["agent", agentRoundTrip],
-    ] as const)
-      assert.ok(roundTrip >= 0 && roundTrip < 400, `${who}'s round trip ${roundTrip} ms`);
+    for (const found of [exitHeard, exitRecorded, entryRecorded, entryHeard])
+      assert.ok(found.correlation > 0.9, `a beep found with correlation ${found.correlation}`);
+    assert.ok(ms(entryRecorded.lag - firstEntry.lag) >= 900, "the agent joined a second after the caller");
+    assert.ok(Math.abs(callerOff) <= 40, `the caller heard the agent ${callerOff} ms off the recording`);
+    assert.ok(Math.abs(agentOff) <= 40, `the agent heard the caller ${agentOff} ms off the recording`);
   });
 });
 
