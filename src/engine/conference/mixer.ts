@@ -28,8 +28,9 @@ export class MixerSeat {
 export type MixListener = (mix: Frame) => boolean;
 
 /**
- * A conference's mixer: every 20 ms on the conference's clock it takes one frame from each seat
- * (silence when none arrived), and gives each listening seat the clipped sum of the others. Beeps
+ * A conference's mixer: every 20 ms on the conference's clock it takes from each seat the frame
+ * due in the 20 ms that ended SEAT_DELAY_MS before the tick (silence when none came), and gives
+ * each listening seat the clipped sum of the others, due at the tick. Beeps
  * go to every listener on top of that. Until the conference is bridged (inProgress) the seats
  * hear the wait audio, not each other. Ticks follow a fixed schedule (tick n at start + 20n), so
  * a late timer catches up instead of drifting.
