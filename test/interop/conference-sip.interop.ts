@@ -4,11 +4,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { entryBeep, exitBeep } from "../../src/media/tones.js";
-import { type AppAnswer, type AppHit, authOf, openApiErrors, pcmToBase64 } from "../e2e/harness.js";
+import { authOf, pcmToBase64 } from "../e2e/harness.js";
 import { type PcapAudio, pcapAudio, readWav8k, speech, writeWav8k } from "./audio.js";
 import { type Baresip, startBaresip } from "./baresip.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
-import { type Alignment, align } from "./correlate.js";
+import {
+  AGENT,
+  agentFlow,
+  assertWebhooksValid,
+  find,
+  joined,
+  ms,
+  silence,
+  webhookOfType,
+} from "./conference-app.js";
+import { align } from "./correlate.js";
 import { describeSipp, startSipp } from "./sipp.js";
 
 /**
@@ -17,113 +27,6 @@ import { describeSipp, startSipp } from "./sipp.js";
  * own record of what it heard checked against what the other said, and the conference recording
  * checked for both voices at the times the peers heard them.
  */
-
-const AGENT = "+15557770000";
-/** FreeClimb's schema for each webhook Belay sends in these flows. */
-const SCHEMAS: Record<string, string> = {
-  inboundCall: "InboundCallWebhook",
-  createConference: "CreateConferenceWebhook",
-  outDialStart: "OutDialStartWebhook",
-  outDialConnect: "OutDialConnectWebhook",
-  addToConferenceNotification: "AddToConferenceNotificationWebhook",
-  conferenceStatus: "ConferenceStatusWebhook",
-  conferenceRecordingStatus: "ConferenceRecordingStatusWebhook",
-  leaveConference: "LeaveConferenceWebhook",
-  callStatus: "CallStatusWebhook",
-};
-
-function silence(ms: number): Int16Array {
-  return new Int16Array(ms * 8);
-}
-
-function joined(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/** Every webhook the app received is FreeClimb's shape for its requestType. */
-function assertWebhooksValid(hits: AppHit[]): void {
-  for (const hit of hits) {
-    const type = String(hit.body.requestType);
-    const schema = SCHEMAS[type];
-    assert.ok(schema, `a webhook this test does not expect: ${hit.rawBody}`);
-    assert.deepEqual(openApiErrors(schema, hit.body), [], `${type} to ${hit.path} matches ${schema}`);
-  }
-}
-
-/** Where `clip` is in `signal`, and how alike: the whole clip must lie inside the signal. */
-function find(signal: Int16Array, clip: Int16Array): Alignment {
-  return align(signal, clip, { minLag: 0, minOverlap: clip.length });
-}
-
-/** The first request to `route` of `requestType`, waiting up to `timeoutMs` for each request. */
-async function webhookOfType(belay: SipBelay, route: string, requestType: string, timeoutMs: number) {
-  for (let from = 0; ; ) {
-    const hit = await belay.webhook(route, timeoutMs, from);
-    if (hit.body.requestType === requestType) return hit;
-    from = belay.app.hits.indexOf(hit) + 1;
-  }
-}
-
-const ms = (samples: number) => Math.round(samples / 8);
-
-/**
- * The app of the agent flow: the caller's call creates a conference and dials the agent; the
- * caller's outDialStart and the agent's outDialConnect both answer AddToConference.
- */
-function agentFlow(options: { record: boolean; playBeep?: "always" | "never"; agentWaitsMs?: number }) {
-  let conferenceId = "";
-  const routes: Record<string, (hit: AppHit, base: string) => AppAnswer> = {
-    "/voice": (_hit, base) => ({
-      body: [
-        {
-          CreateConference: {
-            actionUrl: `${base}/created`,
-            statusCallbackUrl: `${base}/conference`,
-            playBeep: options.playBeep ?? "never",
-            record: options.record,
-          },
-        },
-      ],
-    }),
-    "/created": (hit, base) => {
-      conferenceId = String(hit.body.conferenceId);
-      return {
-        body: [
-          {
-            OutDial: {
-              destination: AGENT,
-              callingNumber: NUMBER,
-              actionUrl: `${base}/dialled`,
-              callConnectUrl: `${base}/connect`,
-              statusCallbackUrl: `${base}/agent-status`,
-              timeout: 20,
-            },
-          },
-        ],
-      };
-    },
-    "/dialled": () => ({ body: [{ AddToConference: { conferenceId } }] }),
-    "/connect": (_hit, base) => ({
-      body: [
-        ...(options.agentWaitsMs ? [{ Pause: { length: options.agentWaitsMs } }] : []),
-        {
-          AddToConference: {
-            conferenceId,
-            notificationUrl: `${base}/agent-joined`,
-            leaveConferenceUrl: `${base}/agent-left`,
-          },
-        },
-      ],
-    }),
-  };
-  return { routes, conferenceId: () => conferenceId };
-}
 
 describe("the agent flow over SIP: a baresip caller (PCMA, 40 ms), a baresip agent (PCMU, 20 ms) through --sip-outbound", () => {
   let belay: SipBelay;
