@@ -115,5 +115,7 @@ export function agentFlow(options: {
       ],
     }),
   };
+  // A participant that leaves while its call is up (removed, the conference ended) is continued here.
+  routes["/agent-left"] = () => ({ body: [{ Hangup: {} }] });
   return { routes, conferenceId: () => conferenceId };
 }

@@ -5,7 +5,15 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { entryBeep, exitBeep } from "../../src/media/tones.js";
 import { authOf, pcmToBase64 } from "../e2e/harness.js";
-import { type PcapAudio, pcapAudio, readWav8k, speech, writeWav8k } from "./audio.js";
+import {
+  type PcapAudio,
+  padToPackets,
+  pcapAudio,
+  readWav8k,
+  soxToUlaw,
+  speech,
+  writeWav8k,
+} from "./audio.js";
 import { type Baresip, startBaresip } from "./baresip.js";
 import { NUMBER, type SipBelay, startSipBelay } from "./belay.js";
 import {
@@ -19,7 +27,8 @@ import {
   webhookOfType,
 } from "./conference-app.js";
 import { align } from "./correlate.js";
-import { describeSipp, startSipp } from "./sipp.js";
+import { freeUdpPort } from "./ports.js";
+import { describeSipp, type SippRun, startSipp } from "./sipp.js";
 
 /**
  * SIP parties in conferences, with real peers: the agent flow (a caller in, CreateConference,
@@ -390,5 +399,105 @@ describe("a SIP caller and a virtual device (registered over REST) in one confer
     // which comes about 0.5 s after the caller's).
     const gap = ms(deviceInRecording.lag - callerInRecording.lag - callerSpeech.length);
     assert.ok(gap > 1000 && gap < 3000, `the device speaks ${gap} ms after the caller stops`);
+  });
+});
+
+describe("a baresip caller and a sipp agent (UAS) through --sip-outbound; the conference ended over REST", () => {
+  let belay: SipBelay;
+  let caller: Baresip;
+  let uas: SippRun;
+  let dir: string;
+  let callerSpeech: Int16Array;
+  let agentSpeech: Int16Array;
+  const flow = agentFlow({ record: true });
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "belay-interop-conf-uas-"));
+    callerSpeech = await speech("Hello, is anybody there?");
+    agentSpeech = await speech("Yes, you are through to the support desk.");
+    // sipp streams its file once from its ACK, then sends nothing: it speaks after the caller.
+    const agentStarts = 1000 + ms(callerSpeech.length) + 1500;
+    const agentWav = await writeWav8k(
+      path.join(dir, "agent.wav"),
+      padToPackets(joined(silence(agentStarts), agentSpeech)),
+    );
+    const agentUl = path.join(dir, "agent.ul");
+    await soxToUlaw(agentWav, agentUl);
+    const callerWav = joined(
+      silence(1000),
+      callerSpeech,
+      silence(agentStarts + ms(agentSpeech.length) + 1000),
+    );
+    caller = await startBaresip({
+      source: { wav: await writeWav8k(path.join(dir, "caller.wav"), callerWav) },
+      quitAfterSec: 40,
+    });
+    const uasPort = await freeUdpPort();
+    belay = await startSipBelay({
+      sipOutbound: () => `sip:{to}@127.0.0.1:${uasPort}`,
+      routes: flow.routes,
+    });
+    uas = await startSipp({
+      scenario: { file: "uas_answer_await_bye.xml", tokens: { CALLEE_UL: agentUl, BYE_WITHIN_MS: "30000" } },
+      port: belay.sipPort,
+      service: AGENT.slice(1),
+      timeoutSec: 60,
+      localPort: uasPort,
+    });
+  });
+
+  after(async () => {
+    await caller?.quit();
+    await caller?.remove();
+    await uas?.stop();
+    await belay?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("the caller hears sipp; after the caller hangs up, POST status terminated ends the conference and BYEs sipp", async (t) => {
+    const dialled = await caller.command("dial", `sip:${NUMBER}@127.0.0.1:${belay.sipPort}`);
+    assert.ok(dialled.ok, `baresip refused to dial: ${JSON.stringify(dialled.data)}`);
+    await caller.nextEvent("CALL_ESTABLISHED", 15_000);
+    await caller.nextEvent("CALL_CLOSED", 30_000);
+    const callerStatus = await belay.webhook("/status", 5000);
+    assert.equal(callerStatus.body.callEndedReason, "farEndHangup", callerStatus.rawBody);
+
+    // sipp is alone in the conference now; the app's operator ends it over REST.
+    const server = belay.harness.belay;
+    const url = `${server.publicUrl()}/apiserver/Accounts/${server.account.accountId}/Conferences/${flow.conferenceId()}`;
+    const ended = await fetch(url, {
+      method: "POST",
+      headers: { authorization: authOf(server), "content-type": "application/json" },
+      body: JSON.stringify({ status: "terminated" }),
+    });
+    assert.equal(ended.status, 204, await ended.text());
+    const sipp = await uas.finished;
+    assert.equal(sipp.code, 0, `sipp got Belay's BYE:\n${describeSipp(sipp)}`);
+    // Its leaveConferenceUrl continues the call, and the app hangs up.
+    const left = await belay.webhook("/agent-left", 5000);
+    assert.equal(left.body.requestType, "leaveConference");
+    const agentStatus = await belay.webhook("/agent-status", 5000);
+    assert.equal(agentStatus.body.callEndedReason, "appHangup", agentStatus.rawBody);
+    const recorded = await webhookOfType(belay, "/conference", "conferenceRecordingStatus", 10_000);
+    const statuses = belay.app.hits
+      .filter((h) => h.body.requestType === "conferenceStatus")
+      .map((h) => h.body.status);
+    assert.deepEqual(statuses, ["populated", "inProgress", "terminated"]);
+    assertWebhooksValid(belay.app.hits);
+
+    await caller.quit();
+    const callerHeard = await readWav8k((await caller.dumps()).heard);
+    const heardByCaller = find(callerHeard, agentSpeech);
+    const recording = await belay.recording(recorded);
+    const callerInRecording = find(recording, callerSpeech);
+    const agentInRecording = find(recording, agentSpeech);
+    t.diagnostic(
+      `caller heard sipp: correlation ${heardByCaller.correlation.toFixed(5)}; recording ` +
+        `(${ms(recording.length)} ms): caller ${callerInRecording.correlation.toFixed(5)} at ${ms(callerInRecording.lag)} ms, ` +
+        `sipp ${agentInRecording.correlation.toFixed(5)} at ${ms(agentInRecording.lag)} ms`,
+    );
+    assert.ok(heardByCaller.correlation > 0.9, `the caller heard sipp: ${heardByCaller.correlation}`);
+    assert.ok(callerInRecording.correlation > 0.9, `the caller recorded: ${callerInRecording.correlation}`);
+    assert.ok(agentInRecording.correlation > 0.9, `sipp recorded: ${agentInRecording.correlation}`);
   });
 });
