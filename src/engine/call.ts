@@ -217,7 +217,7 @@ export class Call {
       direction: this.facts.direction,
     });
     this.spec.leg.listen({
-      frame: (frame) => this.media.deliverFrame(frame),
+      frame: (frame, dueAt) => this.media.deliverFrame(frame, dueAt),
       digit: (digit) => this.media.deliverDigit(digit),
       hangup: () => {
         this.hungUpByFarEnd = true;
@@ -518,8 +518,8 @@ export class Call {
   /** A stream's frames, also told to StartRecordCall's recording as the leg takes them. */
   private heardThrough(source: FrameSource): FrameSource {
     return {
-      next: () => {
-        const frame = source.next();
+      next: (dueBy) => {
+        const frame = source.next(dueBy);
         this.callRecording?.streamedFrame(frame, this.deps.clock.now());
         return frame;
       },
@@ -540,7 +540,8 @@ export class Call {
     }
     const recording = new CallRecording(sink, channels);
     this.callRecording = recording;
-    this.media.tap((frame) => recording.said(frame, this.deps.clock.now()));
+    // A frame's due time, not when it arrived: RTP hands frames up early (src/legs/sip/rtp).
+    this.media.tap((frame, dueAt) => recording.said(frame, dueAt));
     this.emit({ type: "recordingStarted", recordingId: recording.recordingId });
     return true;
   }

@@ -9,9 +9,11 @@ export interface LegListener {
   /**
    * Read-only: a leg may hand out views of audio it keeps, or one shared silent frame. Returns
    * true when taking the frame ran to the end synchronously (settled no promise, started no I/O),
-   * which lets a virtual leg's simulated clock go straight on to the next frame.
+   * which lets a virtual leg's simulated clock go straight on to the next frame. `dueAt` is when
+   * the frame is due on the leg's schedule (the end of the 20 ms it covers): a leg that hands
+   * frames up before that (RTP, once a frame's audio is all there) gives it; omitted, it is now.
    */
-  frame(frame: Frame): boolean;
+  frame(frame: Frame, dueAt?: number): boolean;
   /** A key press, delivered when it starts. */
   digit(digit: string): void;
   /** The far end hung up. Nothing is delivered after this. */
@@ -23,8 +25,12 @@ export interface LegListener {
  * mix for one participant). Frames are read-only to the leg.
  */
 export interface FrameSource {
-  /** The next 20 ms frame (160 samples at 8 kHz); a silent frame when there is nothing to send. */
-  next(): Frame;
+  /**
+   * The next 20 ms frame (160 samples at 8 kHz); a silent frame when there is nothing to send.
+   * `dueBy`: a leg that sends on a clock schedule says which frame it wants, as the clock time by
+   * which that frame was due from its producer (see RtpSender's stream); others omit it.
+   */
+  next(dueBy?: number): Frame;
 }
 
 /**

@@ -1,8 +1,12 @@
 import { FRAME_MS, type Frame } from "../media/frame.js";
 import type { Clock } from "../time/clock.js";
 
-/** Returns true when it ran to the end synchronously: no promise settled, no I/O started. */
-type FrameHandler = (frame: Frame) => boolean;
+/**
+ * `dueAt`: the clock time the frame is due (the end of the 20 ms it covers), which is now or, for a
+ * leg that hands frames up early, later. Returns true when it ran to the end synchronously: no
+ * promise settled, no I/O started.
+ */
+type FrameHandler = (frame: Frame, dueAt: number) => boolean;
 type DigitHandler = (digit: string) => void;
 /**
  * Told where each key the caller pressed went, once that is known: the key, or null when a
@@ -82,12 +86,12 @@ export class MediaBus {
   }
 
   /** True when the frame was dropped, or taken by a handler that ran to the end synchronously. */
-  deliverFrame(frame: Frame): boolean {
+  deliverFrame(frame: Frame, dueAt = this.clock.now()): boolean {
     let synchronous = true;
-    for (const tap of this.taps) synchronous = tap(frame) && synchronous;
+    for (const tap of this.taps) synchronous = tap(frame, dueAt) && synchronous;
     const frameStart = this.clock.now() - FRAME_MS;
     if (this.frameHandler && frameStart >= this.frameHandlerSince - FRAME_MS / 2)
-      return this.frameHandler(frame) && synchronous;
+      return this.frameHandler(frame, dueAt) && synchronous;
     return synchronous;
   }
 

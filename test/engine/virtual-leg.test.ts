@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualLeg } from "../../src/legs/virtual/virtual-leg.js";
-import { SimulatedClock } from "../../src/time/clock.js";
+import { type Clock, SimulatedClock } from "../../src/time/clock.js";
 
 describe("VirtualLeg on a simulated clock", () => {
   test("frames that follow each other in one callback keep their own times around other timers", async () => {
@@ -41,5 +41,39 @@ describe("VirtualLeg on a simulated clock", () => {
       "frame@180",
       "frame@200",
     ]);
+  });
+});
+
+describe("VirtualLeg on a clock whose timers fire late", () => {
+  test("each frame is handed up with the time it is due on the leg's schedule, not when its timer fired", async () => {
+    const simulated = new SimulatedClock(0);
+    // Every timer 7 ms late, as a loaded event loop has them: what a conference must not be misled by.
+    const late: Clock = {
+      now: () => simulated.now(),
+      setTimeout: (fn, ms) => simulated.setTimeout(fn, ms + 7),
+      sleep: (ms, signal) => simulated.sleep(ms, signal),
+      track: (work) => simulated.track(work),
+      advanceWithin: () => false,
+    };
+    const leg = new VirtualLeg(late, { hangupAtMs: 100 });
+    const times: Array<[number | undefined, number]> = [];
+    leg.listen({
+      frame: (_frame, dueAt) => {
+        times.push([dueAt, simulated.now()]);
+        return false;
+      },
+      digit: () => undefined,
+      hangup: () => undefined,
+    });
+    await leg.answer();
+    await simulated.sleep(300);
+    assert.deepEqual(
+      times.map(([dueAt]) => dueAt),
+      [20, 40, 60, 80, 100],
+    );
+    assert.ok(
+      times.every(([dueAt, at]) => at > (dueAt as number)),
+      "the timers did fire late",
+    );
   });
 });

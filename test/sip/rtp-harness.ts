@@ -153,6 +153,8 @@ export function plan(peer: { port: number }, overrides: Partial<MediaPlan> = {})
 /** A session on a manual clock with a peer, recording what it hands up in order. */
 export class Rig {
   readonly frames: Int16Array[] = [];
+  /** Each frame's due time as the session gave it, and the clock time it was handed up. */
+  readonly frameTimes: Array<{ dueAt: number; handedUpAt: number }> = [];
   readonly digits: string[] = [];
   /** Frames as "f" and digits as themselves, in delivery order. */
   readonly order: string[] = [];
@@ -186,8 +188,9 @@ export class Rig {
     rig = new Rig(session, clock, peer, lines, plan(peer, planOverrides));
     session.configure(rig.plan);
     session.start({
-      frame: (frame) => {
+      frame: (frame, dueAt) => {
         rig.frames.push(frame);
+        rig.frameTimes.push({ dueAt, handedUpAt: clock.now() });
         rig.order.push("f");
       },
       digit: (digit) => {

@@ -133,6 +133,27 @@ describe("RTP receive", () => {
     assert.equal(rig.session.stats().late, 0);
   });
 
+  test("each frame goes up with its due time (the end of its 20 ms on the session's clock), early or not", async () => {
+    rig = await Rig.open();
+    const start = rig.clock.now();
+    const s = stream(0, 20, 160 * 10);
+    for (let n = 0; n < 10; n++) {
+      await rig.deliver(audioPacket(s, n));
+      rig.clock.advance(20);
+    }
+    rig.clock.advance(200);
+    const times = rig.frameTimes;
+    assert.deepEqual(
+      times.map((t) => t.dueAt),
+      times.map((_, k) => start + (k + 1) * 20),
+    );
+    assert.ok(times.every((t) => t.handedUpAt <= t.dueAt));
+    assert.ok(
+      times.some((t) => t.handedUpAt < t.dueAt),
+      "whole frames went up before they were due",
+    );
+  });
+
   test("a missing packet holds the frames after it until it comes, or until its deadline", async () => {
     rig = await Rig.open();
     const s = stream(0, 20, 160 * 12);

@@ -81,8 +81,8 @@ async function stayIn(
   signal: AbortSignal,
 ): Promise<LeaveReason | CommandResult> {
   const streaming = new AbortController();
-  const stopFrames = ctx.media.onFrame((frame) => {
-    participant.seat.input.push(frame);
+  const stopFrames = ctx.media.onFrame((frame, dueAt) => {
+    participant.seat.input.push(frame, dueAt);
     return true;
   });
   let failed: ((result: CommandResult) => void) | undefined;

@@ -2,14 +2,20 @@ import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../media/frame.js";
 import { addFrame, mixMinus, sumFrames } from "../../media/mix.js";
 import { type Clock, RAN_TO_COMPLETION, type Timer } from "../../time/clock.js";
 import type { FrameSource } from "../leg.js";
-import { FrameQueue } from "./frame-queue.js";
+import { TimedFrames } from "./timed-frames.js";
+
+/**
+ * How long before a tick a seat's frame must have been due to be mixed in it: one frame, so a leg
+ * whose own 20 ms timer fires a little after the mixer's still makes the tick (docs/conferences.md).
+ */
+export const SEAT_DELAY_MS = FRAME_MS;
 
 /** One party's place at the mixer: what it says comes in, its mix-minus goes out. */
 export class MixerSeat {
-  /** Frames from the party's leg, put in as they arrive. */
-  readonly input = new FrameQueue();
-  /** Its mix, taken out by its leg's stream one frame per 20 ms. */
-  readonly output = new FrameQueue();
+  /** Frames from the party's leg, put in as they arrive with the time each is due. */
+  readonly input = new TimedFrames();
+  /** Its mix, each due at its tick, taken out by its leg's stream one frame per 20 ms. */
+  readonly output = new TimedFrames();
   /** Scratch for this seat's mix: filled, then copied into `output`. */
   readonly mixed = new Int16Array(FRAME_SAMPLES);
   talk = true;
@@ -25,8 +31,9 @@ export class MixerSeat {
 export type MixListener = (mix: Frame, seats: readonly MixerSeat[]) => boolean;
 
 /**
- * A conference's mixer: every 20 ms on the conference's clock it takes one frame from each seat
- * (silence when none arrived), and gives each listening seat the clipped sum of the others. Beeps
+ * A conference's mixer: every 20 ms on the conference's clock it takes from each seat the frame
+ * due in the 20 ms that ended SEAT_DELAY_MS before the tick (silence when none came), and gives
+ * each listening seat the clipped sum of the others, due at the tick. Beeps
  * go to every listener on top of that. Until the conference is bridged (inProgress) the seats
  * hear the wait audio, not each other. Ticks follow a fixed schedule (tick n at start + 20n), so
  * a late timer catches up instead of drifting.
@@ -111,20 +118,20 @@ export class Mixer {
     let synchronous = true;
     // A late timer runs every tick it owes, so each seat's input and output keep the 20 ms rate.
     while (this.origin + (this.ticks + 1) * FRAME_MS <= this.clock.now()) {
-      synchronous = this.tick() && synchronous;
+      synchronous = this.tick(this.origin + (this.ticks + 1) * FRAME_MS) && synchronous;
       this.ticks++;
     }
     this.schedule();
     return synchronous ? RAN_TO_COMPLETION : undefined;
   }
 
-  /** One 20 ms step; true when every listener ran synchronously. */
-  private tick(): boolean {
+  /** The 20 ms step due at `at`; true when every listener ran synchronously. */
+  private tick(at: number): boolean {
     const { seats, inputs, total } = this;
     inputs.length = seats.length;
     for (let i = 0; i < seats.length; i++) {
       const seat = seats[i] as MixerSeat;
-      const frame = seat.input.shift();
+      const frame = seat.input.take(at - SEAT_DELAY_MS);
       seat.current = seat.talk && this.bridged ? frame : undefined;
       inputs[i] = seat.current;
     }
@@ -135,7 +142,7 @@ export class Mixer {
     for (const seat of seats) {
       if (!seat.listen) continue;
       mixMinus(total, seat.current, seat.mixed);
-      seat.output.push(seat.mixed);
+      seat.output.push(seat.mixed, at);
     }
     if (this.listeners.length === 0) return true;
     // The recording is the conference as a silent listener hears it: without the wait audio.

@@ -87,8 +87,8 @@ export abstract class SipCall implements Leg, DialogUser {
     if (this.mediaStarted) return;
     this.mediaStarted = true;
     this.deps.media.start({
-      frame: (frame) => {
-        if (!this.over) this.listener?.frame(frame);
+      frame: (frame, dueAt) => {
+        if (!this.over) this.listener?.frame(frame, dueAt);
       },
       digit: (digit) => {
         if (!this.over) this.listener?.digit(digit);

@@ -149,7 +149,9 @@ export class VirtualLeg implements Leg {
       keyPressed = true;
       if (this.ended) return "ended";
     }
-    const taken = this.listener.frame(this.frame(this.frameIndex));
+    // Due on the leg's schedule, not when a late real-time timer got round to it: a conference
+    // seats the frame by this time.
+    const taken = this.listener.frame(this.frame(this.frameIndex), this.frameDueAt(this.frameIndex));
     this.frameIndex++;
     if (this.source) this.hear(this.source.next(), windowEnd);
     if (this.ended) return "ended";

@@ -357,6 +357,12 @@ const STREAM_BUFFER_SAMPLES = 60 * 8 + 2 * FRAME_SAMPLES;
  * 20: one per packet; 30: two, then one; 10: one every other packet), the rest kept for the next
  * packet, so no sample is skipped or repeated and a re-INVITE may change ptime between packets.
  *
+ * Each frame is asked of the source by its due time (FrameSource.next(dueBy)): the time it starts
+ * to play less the stream's lead, which is the packet time it began with. A packet's frames are
+ * all pulled at its slot, the last one `ptime − 20` ms before it plays, so a source producing on
+ * its own 20 ms schedule (a conference's mixer) has made every frame asked for at least 20 ms
+ * before: its timer may run that late without a frame being missed.
+ *
  * Digits handed to it go out at the next slot: while they last, each slot's samples are still
  * pulled but not sent (the far end hears the key instead, and the source keeps its cadence), then
  * audio resumes at the first slot after them, its timestamp counting the time the keys took and its
@@ -369,6 +375,8 @@ class StreamJob extends BaseJob implements Job {
   private origin = 0;
   private marker = false;
   private began = false;
+  /** How long before it plays a frame must have been due from the source (see above). */
+  private lead = 20;
   private readonly buffer = new Int16Array(STREAM_BUFFER_SAMPLES);
   /** Stream sample index of buffer[0], and how many samples the buffer holds. */
   private bufferStart = 0;
@@ -402,6 +410,7 @@ class StreamJob extends BaseJob implements Job {
     this.origin = start;
     this.nextAt = start;
     this.marker = !continues;
+    this.lead = this.sender.ptimeMs;
   }
 
   due(): number {
@@ -474,7 +483,8 @@ class StreamJob extends BaseJob implements Job {
 
   private pullThrough(end: number): void {
     while (this.bufferStart + this.buffered < end) {
-      const frame = this.source.next();
+      const playsAt = this.origin + (this.bufferStart + this.buffered) / 8;
+      const frame = this.source.next(playsAt - this.lead);
       const at = this.buffered;
       // A frame of the wrong length would shift every later sample: take 160, padded with silence.
       if (frame.length === FRAME_SAMPLES) this.buffer.set(frame, at);

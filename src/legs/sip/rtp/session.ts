@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import type { Logger } from "pino";
 import type { FrameSource } from "../../../engine/leg.js";
 import { BelayError } from "../../../errors.js";
-import { FRAME_MS, FRAME_SAMPLES, type Frame } from "../../../media/frame.js";
+import { FRAME_MS, FRAME_SAMPLES } from "../../../media/frame.js";
 import { type Clock, RealClock, type Timer } from "../../../time/clock.js";
 import type { MediaPlan } from "../sdp/types.js";
 import { afterReads } from "./after-reads.js";
@@ -14,7 +14,7 @@ import { CODEC_ALAW, CODEC_ULAW, MAX_PACKET_SAMPLES, PlayoutBuffer } from "./pla
 import { bindRtpPorts, closeSocket, type PortRange } from "./ports.js";
 import { RtpSender } from "./sender.js";
 import { SequenceTracker } from "./sequence.js";
-import type { RtpMedia, RtpStats } from "./types.js";
+import type { FrameHandlers, RtpMedia, RtpStats } from "./types.js";
 
 export interface RtpSessionOptions {
   /** Address to bind (and the one the SDP advertises). */
@@ -56,7 +56,7 @@ type DropReason = "malformed" | "version" | "third-address" | "size" | "payload-
  */
 export class RtpSession implements RtpMedia {
   private plan: MediaPlan | undefined;
-  private handlers: { frame(frame: Frame): void; digit(digit: string): void } | undefined;
+  private handlers: FrameHandlers | undefined;
   private latched: { address: string; port: number } | undefined;
   private sdpTargetUsable = false;
   private readonly header = emptyHeader();
@@ -149,7 +149,7 @@ export class RtpSession implements RtpMedia {
     }
   }
 
-  start(handlers: { frame(frame: Frame): void; digit(digit: string): void }): void {
+  start(handlers: FrameHandlers): void {
     if (this.closed || this.handlers) return;
     this.handlers = handlers;
     this.startedAt = this.clock.now();
@@ -456,11 +456,12 @@ export class RtpSession implements RtpMedia {
     return !this.closed;
   }
 
-  private readFrameUp(handlers: { frame(frame: Frame): void }): void {
+  /** Reads frame number `framesDelivered` (already counted) up, due at the end of its 20 ms. */
+  private readFrameUp(handlers: FrameHandlers): void {
     // A fresh array each frame: the engine may keep it (recordings, the media bus).
     const frame = new Int16Array(FRAME_SAMPLES);
     this.playout.readFrame(frame);
-    handlers.frame(frame);
+    handlers.frame(frame, this.startedAt + this.framesDelivered * FRAME_MS);
   }
 
   // --- send ---

@@ -2,6 +2,11 @@ import type { FrameSource } from "../../../engine/leg.js";
 import type { Frame } from "../../../media/frame.js";
 import type { MediaPlan } from "../sdp/types.js";
 
+export interface FrameHandlers {
+  frame(frame: Frame, dueAt: number): void;
+  digit(digit: string): void;
+}
+
 /** Counters reported at the end of a call (one log line) and used by the benchmarks. */
 export interface RtpStats {
   packetsReceived: number;
@@ -27,7 +32,8 @@ export interface RtpMedia {
   readonly localPort: number;
   /** Applies (or, on re-INVITE, re-applies) the negotiated plan; audio flows once started. */
   configure(plan: MediaPlan): void;
-  start(handlers: { frame(frame: Frame): void; digit(digit: string): void }): void;
+  /** `dueAt`: the clock time the frame is due (frames whose audio is all there go up earlier). */
+  start(handlers: FrameHandlers): void;
   /** Plays 8 kHz PCM paced at the plan's packet time from a monotonic clock; resolves when sent, or early on abort. */
   play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
   /**
