@@ -4,6 +4,7 @@
  * late each tick ran after its due time, ticks run in a later tick's slot, frames dropped, CPU.
  * A sample of the frames the legs took out is checked against an independently computed mix-minus.
  */
+import { readFile } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Mixer, type MixerSeat } from "../../src/engine/conference/mixer.js";
 import { FRAME_MS } from "../../src/media/frame.js";
@@ -144,6 +145,8 @@ export interface StepResult {
   underrunsPerMille: number;
   loopLagP99Ms: number;
   cpuPctOfCore: number;
+  /** Share of the step this process's main thread was ready to run but waiting for a CPU (Linux schedstat). */
+  waitedForCpuPct: number;
   /** CPU of everything (mixers, legs' timers, GC) per participant per frame, on the real clock. */
   usPerParticipantFrame: number;
   checkedFrames: number;
@@ -200,11 +203,13 @@ export async function runStep(
   const pullsBefore = countPulls(all);
   lateness.recording = true;
   loop.enable();
+  const waitedBefore = await runQueueWaitMs();
   const cpu = process.cpuUsage();
   const from = performance.now();
   await sleep(measureMs);
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - from;
+  const waitedMs = (await runQueueWaitMs()) - waitedBefore;
   loop.disable();
   lateness.recording = false;
   const gaps = countGaps(all) - gapsBefore;
@@ -252,10 +257,18 @@ export async function runStep(
     underrunsPerMille: frames ? (1000 * (pulls.underruns - pullsBefore.underruns)) / frames : 0,
     loopLagP99Ms: loop.percentile(99) / 1e6,
     cpuPctOfCore: (100 * (used.user + used.system)) / 1000 / wallMs,
-    usPerParticipantFrame: (used.user + used.system) / ((wallMs / FRAME_MS) * conferences * perConference),
+    waitedForCpuPct: (100 * waitedMs) / wallMs,
+    // Per frame actually mixed: a process that fell behind has mixed fewer than the wall clock owed.
+    usPerParticipantFrame: ticks ? (used.user + used.system) / (ticks * perConference) : 0,
     checkedFrames,
     problems,
   };
+}
+
+/** How long the main thread has waited on a run queue (second field of /proc/<pid>/schedstat, in ns); NaN elsewhere. */
+async function runQueueWaitMs(): Promise<number> {
+  const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
+  return Number(text.split(" ")[1]) / 1e6;
 }
 
 type Conf = { mixer: Mixer; seats: MixerSeat[]; feeders: FeederLeg[] };
