@@ -51,6 +51,8 @@ export interface MicroResult {
   usPerParticipantFrame: number;
   /** The same sum and mix-minus on plain arrays, no queues or seats: the arithmetic's floor. */
   bareUsPerParticipantFrame: number;
+  /** Median over the rounds of the mixer's cost over the bare arithmetic's in the same round. */
+  costVsBare: number;
   /** Garbage collections that ran during the measured ticks. */
   gcs: number;
   /** Heap growth over the measured ticks (no GC ran meanwhile when gcs is 0), per tick. */
@@ -60,6 +62,7 @@ export interface MicroResult {
 }
 
 const CHECK_EVERY = 997;
+const ROUNDS = 7;
 
 function forceGc(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -76,7 +79,7 @@ export async function measureMixer(n: number, ticks: number, warmup: number): Pr
   mixer.start();
   const problems: string[] = [];
   // Room for the sampled frames, made before the measured ticks so that keeping them allocates nothing.
-  const spare = Array.from({ length: Math.ceil(ticks / CHECK_EVERY) + 1 }, () =>
+  const spare = Array.from({ length: Math.ceil((ticks + ROUNDS) / CHECK_EVERY) + 1 }, () =>
     seats.map(() => new Int16Array(FRAME_SAMPLES)),
   );
   const checked: Array<{ tick: number; heard: Int16Array[] }> = [];
@@ -99,26 +102,38 @@ export async function measureMixer(n: number, ticks: number, warmup: number): Pr
   };
 
   loop(warmup, false);
+  const bare = new BareMix(n);
+  bare.run(warmup);
   const gcTimes: number[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcTimes.push(e.startTime);
   });
   observer.observe({ entryTypes: ["gc"] });
   forceGc();
+  // Rounds of the mixer and the bare arithmetic in turn, so that both see the same moments of a
+  // shared machine; medians are reported.
+  const perRound = Math.ceil(ticks / ROUNDS);
+  const mixerUs: number[] = [];
+  const bareUs: number[] = [];
   const heapBefore = process.memoryUsage().heapUsed;
   const from = performance.now();
-  const cpu = process.cpuUsage();
-  loop(ticks, true);
-  const used = process.cpuUsage(cpu);
+  for (let r = 0; r < ROUNDS; r++) {
+    const cpu = process.cpuUsage();
+    loop(perRound, true);
+    const used = process.cpuUsage(cpu);
+    mixerUs.push((used.user + used.system) / (perRound * n));
+    bareUs.push(bare.measure(perRound));
+  }
   const to = performance.now();
   const heapAfter = process.memoryUsage().heapUsed;
   await new Promise((resolve) => setImmediate(resolve));
   observer.disconnect();
   mixer.stop();
+  const measured = perRound * ROUNDS;
 
   if (missing) problems.push(`N ${n}: ${missing} frames out were missing`);
-  if (mixer.ticksTaken !== warmup + ticks)
-    problems.push(`N ${n}: the mixer took ${mixer.ticksTaken} ticks, not ${warmup + ticks}`);
+  if (mixer.ticksTaken !== warmup + measured)
+    problems.push(`N ${n}: the mixer took ${mixer.ticksTaken} ticks, not ${warmup + measured}`);
   for (const { tick, heard } of checked) {
     const said = seats.map((_, j) => seatFrame(j, tick));
     for (let i = 0; i < n; i++) {
@@ -127,27 +142,48 @@ export async function measureMixer(n: number, ticks: number, warmup: number): Pr
         problems.push(`N ${n}: seat ${i} at tick ${tick} differs from its mix-minus at sample ${at}`);
     }
   }
-  const frames = ticks * n;
   return {
     participants: n,
-    ticks,
-    usPerParticipantFrame: (used.user + used.system) / frames,
-    bareUsPerParticipantFrame: bareArithmetic(n, ticks),
+    ticks: measured,
+    usPerParticipantFrame: median(mixerUs),
+    bareUsPerParticipantFrame: median(bareUs),
+    costVsBare: median(mixerUs.map((us, r) => us / (bareUs[r] as number))),
     gcs: gcTimes.filter((t) => t >= from && t <= to).length,
-    heapBytesPerTick: (heapAfter - heapBefore) / ticks,
+    heapBytesPerTick: (heapAfter - heapBefore) / measured,
     checkedFrames: checked.length * n,
     problems,
   };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
 /** The mix with none of the mixer around it: sum into 32 bits, then each seat's total − own, clamped. */
-function bareArithmetic(n: number, ticks: number): number {
-  const total = new Int32Array(FRAME_SAMPLES);
-  const outs = Array.from({ length: n }, () => new Int16Array(FRAME_SAMPLES));
-  const frames: Int16Array[] = new Array(n);
-  const run = (count: number, base: number) => {
-    for (let t = 0; t < count; t++) {
-      for (let j = 0; j < n; j++) frames[j] = seatFrame(j, base + t);
+class BareMix {
+  private readonly total = new Int32Array(FRAME_SAMPLES);
+  private readonly outs: Int16Array[];
+  private readonly frames: Int16Array[];
+  private index = 0;
+
+  constructor(private readonly n: number) {
+    this.outs = Array.from({ length: n }, () => new Int16Array(FRAME_SAMPLES));
+    this.frames = new Array(n);
+  }
+
+  /** CPU µs per participant-frame over `ticks` ticks. */
+  measure(ticks: number): number {
+    const cpu = process.cpuUsage();
+    this.run(ticks);
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / (ticks * this.n);
+  }
+
+  run(ticks: number): void {
+    const { n, total, outs, frames } = this;
+    for (let t = 0; t < ticks; t++, this.index++) {
+      for (let j = 0; j < n; j++) frames[j] = seatFrame(j, this.index);
       total.fill(0);
       for (let j = 0; j < n; j++) {
         const f = frames[j] as Int16Array;
@@ -162,10 +198,5 @@ function bareArithmetic(n: number, ticks: number): number {
         }
       }
     }
-  };
-  run(Math.min(ticks, 2000), 0);
-  const cpu = process.cpuUsage();
-  run(ticks, 0);
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / (ticks * n);
+  }
 }
