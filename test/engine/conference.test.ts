@@ -245,6 +245,9 @@ describe("a recorded conference", () => {
     // B's entry beep (880 Hz) is in the recording where B joined, before anyone talks.
     const joinedB = sampleAt(ANSWER.B);
     const beep = recorded.subarray(joinedB, joinedB + sampleAt(200));
-    assert.ok(beep.some((v) => Math.abs(v) > 3000), "the entry beep is recorded");
+    assert.ok(
+      beep.some((v) => Math.abs(v) > 3000),
+      "the entry beep is recorded",
+    );
   });
 });

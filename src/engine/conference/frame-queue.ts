@@ -25,13 +25,22 @@ export class FrameQueue implements FrameSource {
   }
 
   push(frame: Frame): void {
+    this.reserve().set(frame);
+  }
+
+  /**
+   * The slot of a new newest frame, for the caller to fill before anything else touches the queue:
+   * a producer that computes its frame writes it in place instead of copying it in.
+   */
+  reserve(): Int16Array {
     if (this.size === this.capacity) {
       this.head = (this.head + 1) % this.capacity;
       this.size--;
       this.dropped++;
     }
-    (this.slots[(this.head + this.size) % this.capacity] as Int16Array).set(frame);
+    const slot = this.slots[(this.head + this.size) % this.capacity] as Int16Array;
     this.size++;
+    return slot;
   }
 
   /** The oldest frame, or undefined when none is waiting. */

@@ -10,8 +10,6 @@ export class MixerSeat {
   readonly input = new FrameQueue();
   /** Its mix, taken out by its leg's stream one frame per 20 ms. */
   readonly output = new FrameQueue();
-  /** Scratch for this seat's mix: filled, then copied into `output`. */
-  readonly mixed = new Int16Array(FRAME_SAMPLES);
   talk = true;
   listen = true;
   /** This tick's input, when it talks. */
@@ -131,8 +129,7 @@ export class Mixer {
     this.addBeeps();
     for (const seat of seats) {
       if (!seat.listen) continue;
-      mixMinus(total, seat.current, seat.mixed);
-      seat.output.push(seat.mixed);
+      mixMinus(total, seat.current, seat.output.reserve());
     }
     if (this.listeners.length === 0) return true;
     // The recording is the conference as a silent listener hears it: without the wait audio.
