@@ -249,14 +249,4 @@ export async function download(belay: Belay, url: string): Promise<Uint8Array> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How busy the machine is besides us: load average and Linux's CPU pressure (time tasks waited for a CPU). */
-export async function machineLoad(): Promise<string> {
-  const { loadavg } = await import("node:os");
-  const { readFile } = await import("node:fs/promises");
-  const psi = await readFile("/proc/pressure/cpu", "utf8").then(
-    (s) => /some avg10=([\d.]+) avg60=([\d.]+)/.exec(s),
-    () => null,
-  );
-  const [one, five] = loadavg();
-  return `load average ${one?.toFixed(2)} (1 min), ${five?.toFixed(2)} (5 min)${psi ? `; CPU pressure: some task waited for a CPU ${psi[2]}% of the last 60 s` : ""}`;
-}
+export { machineLoad } from "./machine-load.js";
