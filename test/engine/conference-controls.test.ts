@@ -152,6 +152,27 @@ describe("call control", () => {
   });
 });
 
+describe("TerminateConference", () => {
+  test("from call control: every participant leaves, each call ends conferenceTerminated", async () => {
+    const run = await twoParty(
+      { "/control": () => [{ TerminateConference: {} }] },
+      { dtmf: [{ keys: "*", atMs: 2500 }], hangupAtMs: 9000 },
+      { hangupAtMs: 8000 },
+      {
+        callerJoin: { allowCallControl: true, callControlSequence: "*", callControlUrl: appUrl("/control") },
+      },
+    );
+    assert.equal(run.outcomes.size, 2);
+    for (const outcome of run.outcomes.values()) assert.equal(outcome.reason, "conferenceTerminated");
+    const terminated = run.requests.find(
+      (r) => r.body.requestType === "conferenceStatus" && r.body.status === "terminated",
+    );
+    assert.equal(terminated?.atMs, 2520, "when the key arrived");
+    assert.equal(terminated?.body.callId, run.callerId, "with the fields of the call that ended it");
+    assert.deepEqual(validate("ConferenceStatusWebhook", terminated?.body), []);
+  });
+});
+
 describe("SetListen and SetDTMFPassThrough from call control", () => {
   test("listen false: the caller hears nothing more, while the agent still hears it", async () => {
     const run = await twoParty(
