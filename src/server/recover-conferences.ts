@@ -26,7 +26,10 @@ export async function endConference(
 ): Promise<void> {
   const { store, logger } = deps;
   const { accountId, conferenceId, statusCallbackUrl } = conference;
-  if (statusCallbackUrl && !(await sentSince(store, conferenceId, "conferenceStatus", 0))) {
+  // The live conference's own conferenceStatus webhooks are filed under its id too: only a
+  // "terminated" one means this was already sent.
+  const sent = await sentSince(store, conferenceId, "conferenceStatus", 0, { status: "terminated" });
+  if (statusCallbackUrl && !sent) {
     const body = conferenceBody(conference, "conferenceStatus");
     await app.notify({ accountId, callId: conferenceId, url: statusCallbackUrl, body });
   }

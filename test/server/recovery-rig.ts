@@ -32,6 +32,7 @@ export class RecoveryRig {
         newDelivery(target.accountId, 1000 + this.notified.length, {
           callId: target.callId,
           requestType: target.body.requestType,
+          body: JSON.stringify(target.body),
         }),
       );
     },
