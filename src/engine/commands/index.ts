@@ -17,7 +17,7 @@ import { setListen } from "./set-listen.js";
 import { setTalk } from "./set-talk.js";
 import { startRecordCall } from "./start-record-call.js";
 import { terminateConference } from "./terminate-conference.js";
-import { type CommandEntry, type CommandHandler, type CommandName, describeActionUrl } from "./types.js";
+import { type CommandEntry, type CommandName, describeActionUrl } from "./types.js";
 
 type Commands = { [N in CommandName]?: CommandEntry<N> };
 
