@@ -26,7 +26,7 @@ import { type FrameSource, isOutboundLeg, type Leg } from "./leg.js";
 import { detectMachine } from "./machine-detection.js";
 import { MediaBus } from "./media-bus.js";
 import type { Dialer, PerclOutcome, WebhookBody } from "./ports.js";
-import { Recorder, recordingUrl } from "./recorder.js";
+import { Recorder, recordingFields, recordingUrl } from "./recorder.js";
 import { openingSay, SpeechPrefetch } from "./speech-prefetch.js";
 import type { TimelineEvent, TimelineListener } from "./timeline.js";
 
@@ -552,14 +552,7 @@ export class Call {
     if (!recording) return {};
     this.callRecording = undefined;
     try {
-      const row = await recording.finish();
-      return {
-        recordingId: row.recordingId,
-        recordingUrl: recordingUrl(this.deps.publicUrl, this.facts.accountId, row.recordingId),
-        recordingSize: String(row.sizeBytes),
-        recordingFormat: "audio/wav",
-        recordingDurationSec: Math.ceil(row.durationMs / 1000),
-      };
+      return recordingFields(await recording.finish(), this.deps.publicUrl);
     } catch (err) {
       this.log.error({ err }, "the call's recording (StartRecordCall) could not be stored");
       this.emit({ type: "error", message: `the call's recording could not be stored: ${String(err)}` });

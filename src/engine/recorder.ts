@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../contract/defaults.js";
 import { newId } from "../contract/ids.js";
+import type { ConferenceRecordingStatusWebhook } from "../contract/webhooks.js";
 import { BelayError, isDiskFullError, onceMoreIfDiskFull } from "../errors.js";
 import type { Frame } from "../media/frame.js";
 import { SIMULATED_WAV_CHUNK_BYTES, WAV_CHUNK_BYTES, WavWriter } from "../media/wav-write.js";
@@ -19,6 +20,23 @@ export function recordingBlobKey(accountId: string, recordingId: string): string
 
 export function recordingUrl(publicUrl: string, accountId: string, recordingId: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/apiserver/Accounts/${accountId}/Recordings/${recordingId}/Download`;
+}
+
+/** What a webhook tells of a stored recording: callStatus (StartRecordCall), conferenceRecordingStatus. */
+export type RecordingFields = Pick<
+  ConferenceRecordingStatusWebhook,
+  "recordingId" | "recordingUrl" | "recordingSize" | "recordingFormat" | "recordingDurationSec"
+>;
+
+export function recordingFields(row: RecordingRow, publicUrl: string): RecordingFields {
+  return {
+    recordingId: row.recordingId,
+    recordingUrl: recordingUrl(publicUrl, row.accountId, row.recordingId),
+    // Bytes of the whole file as a decimal string, the duration rounded up: FreeClimb's types.
+    recordingSize: String(row.sizeBytes),
+    recordingFormat: "audio/wav",
+    recordingDurationSec: Math.ceil(row.durationMs / 1000),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AppClient } from "../engine/ports.js";
+import { recordingFields } from "../engine/recorder.js";
 import type { BlobStore, PartialBlobs } from "../store/blob-store.js";
 import {
   ACTIVE_CALL_STATUSES,
@@ -13,7 +14,7 @@ import {
 import type { Clock } from "../time/clock.js";
 import { announceConferenceRecording, endConference } from "./recover-conferences.js";
 import { type SettledRecording, settleRecording } from "./recover-recording.js";
-import { callBody, recordBody, recordingFields } from "./recovered-webhooks.js";
+import { callBody, recordBody } from "./recovered-webhooks.js";
 import { sentSince } from "./sent-since.js";
 
 /** The reason a call left live by a process that died ends with (docs/operations/crash-recovery.md). */

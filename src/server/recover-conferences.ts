@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { AppClient } from "../engine/ports.js";
+import { recordingFields } from "../engine/recorder.js";
 import type { ConferenceRow, LiveRecordingRow, RecordingRow, Store } from "../store/types.js";
-import { conferenceBody, recordingFields } from "./recovered-webhooks.js";
+import { conferenceBody } from "./recovered-webhooks.js";
 import { sentSince } from "./sent-since.js";
 
 /*

@@ -44,17 +44,6 @@ export function recordBody(
   });
 }
 
-/** A kept recording as a webhook describes it: callStatus (StartRecordCall), conferenceRecordingStatus. */
-export function recordingFields(kept: RecordingRow, publicUrl: string): Record<string, unknown> {
-  return {
-    recordingId: kept.recordingId,
-    recordingUrl: recordingUrl(publicUrl, kept.accountId, kept.recordingId),
-    recordingSize: String(kept.sizeBytes),
-    recordingFormat: "audio/wav",
-    recordingDurationSec: Math.ceil(kept.durationMs / 1000),
-  };
-}
-
 /**
  * A conference notification no call caused (docs/conferences.md): the conference's fields only.
  * `status` is the conference's, which start-up has ended: terminated.

@@ -1,17 +1,10 @@
 import type { Logger } from "pino";
+import type { RecordTracks } from "../../contract/percl/index.js";
 import type {
   ConferenceRecordingStatusWebhook,
   ConferenceStatus,
   ConferenceStatusWebhook,
 } from "../../contract/webhooks.js";
-
-/** What conferenceRecordingStatus tells of the recording. */
-type RecordingFields = Pick<
-  ConferenceRecordingStatusWebhook,
-  "recordingId" | "recordingUrl" | "recordingSize" | "recordingFormat" | "recordingDurationSec"
->;
-
-import type { RecordTracks } from "../../contract/percl/index.js";
 import { FRAME_SAMPLES } from "../../media/frame.js";
 import { entryBeep, exitBeep } from "../../media/tones.js";
 import type { BlobStore } from "../../store/blob-store.js";
@@ -19,7 +12,7 @@ import type { PlayBeep, Store } from "../../store/types.js";
 import type { Clock, Timer } from "../../time/clock.js";
 import type { AudioService } from "../audio-service.js";
 import type { AppClient, WebhookBody } from "../ports.js";
-import { Recorder, type RecordingSink, recordingUrl } from "../recorder.js";
+import { Recorder, type RecordingFields, type RecordingSink, recordingFields } from "../recorder.js";
 import { Mixer, type MixerSeat } from "./mixer.js";
 import { type LeaveReason, Participant, type ParticipantCall, type ParticipantFlags } from "./participant.js";
 import { LoopedAudio } from "./wait-audio.js";
@@ -331,13 +324,11 @@ export class Conference {
   private async announceRecording(recording: ConferenceRecording, cause?: ParticipantCall): Promise<void> {
     const row = await recording.finish();
     if (!row) return;
-    const body = this.eventBody("conferenceRecordingStatus", cause, {
-      recordingId: row.recordingId,
-      recordingUrl: recordingUrl(this.deps.publicUrl, this.accountId, row.recordingId),
-      recordingSize: String(row.sizeBytes),
-      recordingFormat: "audio/wav" as const,
-      recordingDurationSec: Math.ceil(row.durationMs / 1000),
-    });
+    const body = this.eventBody(
+      "conferenceRecordingStatus",
+      cause,
+      recordingFields(row, this.deps.publicUrl),
+    );
     await this.notify(body);
   }
 }
