@@ -35,6 +35,9 @@ export type BelayDefaults = {
     readonly startConfOnEnter: boolean;
     readonly allowCallControl: boolean;
   };
+  readonly queue: { readonly maxSize: number; readonly maxSizeLimit: number };
+  /** A wait script that ends at once (no audio) is asked again after this much silence, not in a spin. */
+  readonly waitScriptRetryMs: number;
   readonly webhookTimeoutMs: number;
   readonly maxRedirects: number;
   readonly privacyRetentionMs: number;
@@ -84,6 +87,10 @@ export const DEFAULTS: BelayDefaults = Object.freeze({
     startConfOnEnter: true,
     allowCallControl: false,
   }),
+  // OpenAPI QueueRequest / Enqueue: maxSize default 100, at most 1000.
+  queue: Object.freeze({ maxSize: 100, maxSizeLimit: 1000 }),
+  // Belay decides: FreeClimb publishes nothing on a wait script that plays nothing.
+  waitScriptRetryMs: 1000,
   // docs/contract.md §6: one attempt, 10 s for connection and response together.
   webhookTimeoutMs: 10_000,
   // OpenAPI Redirect: at most 256 redirections in a call's lifetime (maxRedirectsError beyond).

@@ -22,10 +22,12 @@ import type {
 import { dialWithTimeout } from "./dial.js";
 import { dialDigitsSteps } from "./dial-digits.js";
 import type { EngineDeps } from "./engine.js";
+import type { Hold } from "./hold.js";
 import { type FrameSource, isOutboundLeg, type Leg } from "./leg.js";
 import { detectMachine } from "./machine-detection.js";
 import { MediaBus } from "./media-bus.js";
 import type { Dialer, PerclOutcome, WebhookBody } from "./ports.js";
+import type { QueueRegistry } from "./queue/registry.js";
 import { Recorder, recordingFields, recordingUrl } from "./recorder.js";
 import { openingSay, SpeechPrefetch } from "./speech-prefetch.js";
 import type { TimelineEvent, TimelineListener } from "./timeline.js";
@@ -72,9 +74,10 @@ export interface CallRun {
   onCall?(call: Call, done: Promise<CallOutcome>): void;
 }
 
-/** What a call needs of the engine that runs it: conferences, and starting the calls it dials. */
+/** What a call needs of the engine that runs it: conferences, queues, and starting the calls it dials. */
 export interface CallHost {
   readonly conferences: ConferenceRegistry;
+  readonly queues: QueueRegistry;
   readonly dialer: Dialer | undefined;
   start(spec: CallSpec, clock: Clock): { call: Call; done: Promise<CallOutcome> };
 }
@@ -119,6 +122,8 @@ export class Call {
   private readonly speech: SpeechPrefetch;
   /** The conference the call is in right now (AddToConference). */
   private membership: Membership | undefined;
+  /** The queue the call waits in, or its Park (Enqueue, Park). */
+  private holding: Hold | undefined;
   /** StartRecordCall's recording, until the call ends. */
   private callRecording: CallRecording | undefined;
 
@@ -489,6 +494,11 @@ export class Call {
       setMembership: (membership) => {
         this.membership = membership;
       },
+      queues: this.host.queues,
+      hold: () => this.holding,
+      setHold: (hold) => {
+        this.holding = hold;
+      },
       dialOut: (request) => this.dialOut(request),
       sendDigits: async (digits, pauseMs, privacyMode) => {
         this.emit({ type: "sentDigits", digits: privacyMode ? null : digits });
@@ -569,7 +579,7 @@ export class Call {
       callStatus: this.current,
       direction: this.facts.direction,
       conferenceId: this.membership?.conference.id ?? null,
-      queueId: null,
+      queueId: this.holding?.queueId ?? null,
       parentCallId: this.facts.parentCallId,
     };
   }

@@ -6,9 +6,11 @@ import type { Clock } from "../time/clock.js";
 import type { Conference } from "./conference/conference.js";
 import type { Participant } from "./conference/participant.js";
 import type { ConferenceRegistry } from "./conference/registry.js";
+import type { Hold } from "./hold.js";
 import type { FrameSource } from "./leg.js";
 import type { MediaBus } from "./media-bus.js";
 import type { PerclOutcome, WebhookBody } from "./ports.js";
+import type { QueueRegistry } from "./queue/registry.js";
 import type { Recorder } from "./recorder.js";
 import type { TimelineEvent } from "./timeline.js";
 
@@ -70,6 +72,11 @@ export interface CommandContext {
   /** The conference the call is in right now; webhooks carry its id as conferenceId. */
   membership(): Membership | undefined;
   setMembership(membership: Membership | undefined): void;
+  /** The call queues (Enqueue, Dequeue). */
+  readonly queues: QueueRegistry;
+  /** Where the call waits right now (a queue, or parked); webhooks carry its queueId. */
+  hold(): Hold | undefined;
+  setHold(hold: Hold | undefined): void;
   /** OutDial: places a call with this one as its parent; resolves with its id once it exists. */
   dialOut(request: ChildCallRequest): Promise<string>;
   /** privacyMode: the timeline says digits were sent, not which. */

@@ -7,6 +7,7 @@ import type { AudioService } from "./audio-service.js";
 import { Call, type CallHost, type CallOutcome, type CallSpec } from "./call.js";
 import { ConferenceRegistry } from "./conference/registry.js";
 import type { AppClient, Dialer } from "./ports.js";
+import { QueueRegistry } from "./queue/registry.js";
 
 export interface EngineLimits {
   /** A call that runs this long is ended with `maxDuration`. */
@@ -34,13 +35,17 @@ export class Engine {
   private readonly live = new Map<string, { call: Call; done: Promise<CallOutcome> }>();
   /** The live conferences, on whichever clock each one's calls share. */
   readonly conferences: ConferenceRegistry;
+  /** The call queues and who waits in each. */
+  readonly queues: QueueRegistry;
   private readonly host: CallHost;
   private readonly callListeners: Array<(call: Call) => void> = [];
 
   constructor(readonly deps: EngineDeps) {
     this.conferences = new ConferenceRegistry(deps);
+    this.queues = new QueueRegistry(deps);
     this.host = {
       conferences: this.conferences,
+      queues: this.queues,
       dialer: deps.dialer,
       start: (spec, clock) => this.start(spec, { clock }),
     };

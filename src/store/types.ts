@@ -421,6 +421,38 @@ export interface ConferenceRepo {
   listUnterminated(): Promise<ConferenceRow[]>;
 }
 
+/** A call queue (FreeClimb QueueResult). Its members are live calls and live only in the engine. */
+export interface QueueRow {
+  /** QU + 40 hex. */
+  queueId: string;
+  accountId: string;
+  alias: string | null;
+  /** Default 100, at most 1000; a queue at or above it refuses new callers. */
+  maxSize: number;
+  /** How many callers have left the queue, and their seconds in it: averageQueueRemovalTime. */
+  removals: number;
+  removalSeconds: number;
+  dateCreated: number;
+  dateUpdated: number;
+  revision: number;
+}
+
+export interface QueueRepo {
+  create(row: Pick<QueueRow, "queueId" | "accountId" | "alias" | "maxSize">): Promise<QueueRow>;
+  get(accountId: string, queueId: string): Promise<QueueRow | undefined>;
+  /** Any account's queue by id (ids are unique across accounts). */
+  find(queueId: string): Promise<QueueRow | undefined>;
+  list(accountId: string, filter?: { alias?: string }, page?: ListOptions): Promise<Page<QueueRow>>;
+  /** Bumps revision and dateUpdated. */
+  update(
+    accountId: string,
+    queueId: string,
+    patch: Partial<Pick<QueueRow, "alias" | "maxSize">>,
+  ): Promise<QueueRow | undefined>;
+  /** A caller left after `seconds` in the queue (not a revision: the queue's settings did not change). */
+  recordRemoval(accountId: string, queueId: string, seconds: number): Promise<void>;
+}
+
 export interface ParticipantFilter {
   talk?: boolean;
   listen?: boolean;
@@ -515,6 +547,7 @@ export interface Store {
   readonly conferences: ConferenceRepo;
   readonly participants: ParticipantRepo;
   readonly callLogs: CallLogRepo;
+  readonly queues: QueueRepo;
   close(): Promise<void>;
   /**
    * Told when the disk runs low (true) or has room again (false), so the store can give back

@@ -72,6 +72,7 @@ describe("openSqliteStore", () => {
         { name: "0007_call_logs" },
         { name: "0008_conferences" },
         { name: "0009_live_recording_kind" },
+        { name: "0010_queues" },
       ]);
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     } finally {
@@ -113,6 +114,7 @@ describe("openSqliteStore", () => {
         "0007_call_logs",
         "0008_conferences",
         "0009_live_recording_kind",
+        "0010_queues",
       ]);
       assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
       const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
@@ -127,6 +129,7 @@ describe("openSqliteStore", () => {
         "incoming_phone_numbers",
         "live_calls",
         "live_recordings",
+        "queues",
         "recordings",
         "sip_dialogs",
         "webhook_deliveries",

@@ -53,12 +53,17 @@ export function describeCommand(command: PerclCommand): string | undefined {
   return entry?.describe?.(command.attrs as never);
 }
 
-export async function executeCommand(command: PerclCommand, ctx: CommandContext): Promise<CommandResult> {
+/** Runs one command; `signal` narrows the call's (a wait script stops when its hold ends). */
+export async function executeCommand(
+  command: PerclCommand,
+  ctx: CommandContext,
+  signal: AbortSignal = ctx.signal,
+): Promise<CommandResult> {
   const handler = (COMMANDS[command.name] as CommandEntry<typeof command.name> | undefined)?.run;
   if (!handler) {
     const message = `PerCL command ${command.name} is not supported by Belay yet`;
     ctx.log.error({ command: command.name }, message);
     return { kind: "end", reason: "perclProcessingError", message };
   }
-  return handler(command.attrs as never, ctx, ctx.signal);
+  return handler(command.attrs as never, ctx, signal);
 }

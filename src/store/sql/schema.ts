@@ -219,6 +219,20 @@ export interface ConferenceParticipantsTable {
   revision: number;
 }
 
+/** A call queue (0010_queues); its members are live calls, kept by the engine. */
+export interface QueuesTable {
+  seq: Sequence;
+  queue_id: string;
+  account_id: string;
+  alias: string | null;
+  max_size: number;
+  removals: number;
+  removal_seconds: Int64;
+  date_created: Int64;
+  date_updated: Int64;
+  revision: number;
+}
+
 /** A call's log entry (0007_call_logs). */
 export interface CallLogsTable {
   seq: Sequence;
@@ -247,6 +261,7 @@ export interface Database {
   conferences: ConferencesTable;
   conference_participants: ConferenceParticipantsTable;
   call_logs: CallLogsTable;
+  queues: QueuesTable;
 }
 
 /** The SQL dialects the store's migrations know how to speak. */

@@ -10,6 +10,7 @@ import { SqlDeviceRepo } from "./devices.js";
 import { SqlLiveWorkRepo } from "./live-work.js";
 import { SqlPhoneNumberRepo } from "./numbers.js";
 import { SqlParticipantRepo } from "./participants.js";
+import { SqlQueueRepo } from "./queues.js";
 import { SqlRecordingRepo } from "./recordings.js";
 import type { Database } from "./schema.js";
 import { SqlSipDialogRepo } from "./sip-dialogs.js";
@@ -60,6 +61,7 @@ export function createSqlStore(
     conferences: new SqlConferenceRepo(db, now),
     participants: new SqlParticipantRepo(db, now),
     callLogs: new SqlCallLogRepo(db, now),
+    queues: new SqlQueueRepo(db, now),
     close() {
       closing ??= db.destroy().finally(() => durability.close());
       return closing;

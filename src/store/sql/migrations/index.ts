@@ -10,6 +10,7 @@ import { accountLabelMigration } from "./0006_account_label.js";
 import { callLogsMigration } from "./0007_call_logs.js";
 import { conferencesMigration } from "./0008_conferences.js";
 import { liveRecordingKindMigration } from "./0009_live_recording_kind.js";
+import { queuesMigration } from "./0010_queues.js";
 
 /** Migrations live in code, not in a folder scanned at run time, so bundles and tsx behave alike. */
 export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
@@ -25,6 +26,7 @@ export function belayMigrations(dialect: SqlDialectName): MigrationProvider {
         "0007_call_logs": callLogsMigration(dialect),
         "0008_conferences": conferencesMigration(dialect),
         "0009_live_recording_kind": liveRecordingKindMigration(),
+        "0010_queues": queuesMigration(dialect),
       };
     },
   };
