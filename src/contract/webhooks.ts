@@ -34,6 +34,10 @@ export const REQUEST_TYPES = [
   "callControl",
   "messageDelivery",
   "messageStatus",
+  // Belay's own (docs/parking.md): FreeClimb's OpenAPI names no requestType for Park's webhooks.
+  "parkNotification",
+  "parkWait",
+  "unpark",
 ] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
@@ -273,6 +277,41 @@ export const callControlWebhookSchema = z.strictObject({
 });
 export type CallControlWebhook = z.infer<typeof callControlWebhookSchema>;
 
+/**
+ * How a Park ended (Belay's own, docs/parking.md): `unpark` the wait script's Unpark, `restApi` a
+ * POST to the Call with status inProgress, `hangup` the caller hung up, `callEnded` the call ended
+ * otherwise while parked (a Hangup in the wait script, a failed wait script, a REST hang-up).
+ */
+export const PARK_RESULTS = ["unpark", "restApi", "hangup", "callEnded"] as const;
+export type ParkResult = (typeof PARK_RESULTS)[number];
+
+/** Belay's own: to Park's `notificationUrl` once the call is parked; the standard fields only. */
+export const parkNotificationWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("parkNotification"),
+  queueId: z.null(),
+});
+export type ParkNotificationWebhook = z.infer<typeof parkNotificationWebhookSchema>;
+
+/** Belay's own: each request to Park's `waitUrl`; `parkTime` is whole seconds parked so far. */
+export const parkWaitWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("parkWait"),
+  queueId: z.null(),
+  parkTime: z.int().min(0),
+});
+export type ParkWaitWebhook = z.infer<typeof parkWaitWebhookSchema>;
+
+/** Belay's own: to Park's `actionUrl` when the park ends; PerCL continues the call unless it ended. */
+export const unparkWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("unpark"),
+  queueId: z.null(),
+  parkResult: z.enum(PARK_RESULTS),
+  parkTime: z.int().min(0),
+});
+export type UnparkWebhook = z.infer<typeof unparkWebhookSchema>;
+
 export const webhookSchema = z.discriminatedUnion("requestType", [
   inboundCallWebhookSchema,
   recordWebhookSchema,
@@ -289,6 +328,9 @@ export const webhookSchema = z.discriminatedUnion("requestType", [
   addToConferenceNotificationWebhookSchema,
   leaveConferenceWebhookSchema,
   callControlWebhookSchema,
+  parkNotificationWebhookSchema,
+  parkWaitWebhookSchema,
+  unparkWebhookSchema,
 ]);
 export type Webhook = z.infer<typeof webhookSchema>;
 

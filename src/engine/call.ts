@@ -171,6 +171,12 @@ export class Call {
     this.finishWith(reason);
   }
 
+  /** REST (status inProgress): resumes a parked call, whose Park goes on with actionUrl. False if not parked. */
+  unpark(): boolean {
+    const hold = this.holding;
+    return hold?.kind === "park" && hold.release("api");
+  }
+
   /** An OutDial's parent ended while this call still rang: it stops ringing (callCanceled). */
   cancelIfUnanswered(): void {
     if (!this.answered) this.finishWith("callCanceled");

@@ -7,6 +7,9 @@ export interface Hold {
   readonly kind: "queue" | "park";
   /** The queue the call waits in: webhooks carry it as queueId while the call is in it. */
   readonly queueId: string | null;
-  /** Ends the hold (Dequeue, Unpark, REST). False when it had already ended. */
-  release(): boolean;
+  /**
+   * Ends the hold (Dequeue, Unpark, REST). False when it had already ended. `by` says which, for a
+   * webhook that reports it (Park's parkResult).
+   */
+  release(by?: "command" | "api"): boolean;
 }

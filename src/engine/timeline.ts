@@ -44,6 +44,10 @@ export type TimelineEvent =
   | { type: "error"; at: number; message: string }
   /** A conference this call created, joined or left. */
   | { type: "conference"; at: number; conferenceId: string; event: "created" | "joined" | "left" }
+  /** Park put the call on hold. */
+  | { type: "parked"; at: number }
+  /** The park ended: how (a webhook's parkResult) and after how many whole seconds. */
+  | { type: "unparked"; at: number; parkResult: string; parkTime: number }
   /** OutDial ifMachine: what the detector heard once the new call answered. */
   | {
       type: "machineDetection";

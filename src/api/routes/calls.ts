@@ -51,7 +51,11 @@ const makeCallBody = z.object({
   ifMachineUrl: z.string().nullish(),
 });
 
-const updateCallBody = z.object({ status: z.enum(["canceled", "completed"]) });
+/**
+ * FreeClimb's UpdateCallRequest allows canceled and completed; Belay adds inProgress, which resumes
+ * a parked call (docs/parking.md: FreeClimb documents the resume but not its body).
+ */
+const updateCallBody = z.object({ status: z.enum(["canceled", "completed", "inProgress"]) });
 
 const callTime = z
   .string()
@@ -222,13 +226,16 @@ export const callRoutes =
       {
         schema: {
           tags: ["Calls"],
-          summary: 'Hang up a live call: "canceled" while queued or ringing, "completed" while in progress',
+          summary:
+            'Hang up a live call: "canceled" while queued or ringing, "completed" while in progress; "inProgress" resumes a parked call',
           params: callParams,
           body: updateCallBody,
           response: {
             202: callResultSchema,
             ...errorResponses,
-            409: apiErrorBodySchema.describe("the call is not in a status this update applies to"),
+            409: apiErrorBodySchema.describe(
+              "the call is not in a status this update applies to, or not parked (inProgress)",
+            ),
           },
         },
       },
@@ -239,10 +246,22 @@ export const callRoutes =
         const live = deps.engine.get(callId);
         if (!live || live.facts.accountId !== accountId) {
           const row = await findCall(accountId, callId);
+          const what = wanted === "inProgress" ? "resumed" : "hung up";
           const message = ACTIVE.includes(row.status)
-            ? `call ${callId} is ${row.status} but not live in this Belay process, so it cannot be hung up here`
+            ? `call ${callId} is ${row.status} but not live in this Belay process, so it cannot be ${what} here`
             : `call ${callId} has already ended: it is ${row.status}`;
           throw apiError("CONFLICT", message, { status: row.status });
+        }
+        if (wanted === "inProgress") {
+          if (!live.unpark()) {
+            throw apiError(
+              "CONFLICT",
+              `call ${callId} is ${live.status} but not parked: "inProgress" resumes only a parked call`,
+              { status: live.status },
+            );
+          }
+          request.log.info({ callId }, "parked call resumed through the REST API");
+          return reply.status(202).send(presentCall(await findCall(accountId, callId)));
         }
         if (!UPDATABLE[wanted].includes(live.status)) {
           const applies = wanted === "canceled" ? "a queued or ringing call" : "an inProgress call";

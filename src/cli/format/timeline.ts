@@ -42,6 +42,10 @@ function describe(event: TimelineEvent): string {
       return `error: ${event.message}`;
     case "conference":
       return `conference ${event.conferenceId} ${event.event}`;
+    case "parked":
+      return "parked";
+    case "unparked":
+      return `unparked (${event.parkResult}) after ${event.parkTime} s`;
     case "machineDetection":
       return `answered by ${event.machineType ?? (event.verdict === "human" ? "a human" : "no one recognised (taken as a human)")}: ${event.reason}`;
     case "outDial":

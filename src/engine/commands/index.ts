@@ -5,6 +5,7 @@ import { createConference } from "./create-conference.js";
 import { getDigits } from "./get-digits.js";
 import { hangup, reject } from "./hangup.js";
 import { describeOutDial, outDial } from "./out-dial.js";
+import { park } from "./park.js";
 import { describePause, pause } from "./pause.js";
 import { describePlay, play } from "./play.js";
 import { recordUtterance } from "./record-utterance.js";
@@ -18,6 +19,7 @@ import { setTalk } from "./set-talk.js";
 import { startRecordCall } from "./start-record-call.js";
 import { terminateConference } from "./terminate-conference.js";
 import { type CommandEntry, type CommandName, describeActionUrl } from "./types.js";
+import { unpark } from "./unpark.js";
 
 type Commands = { [N in CommandName]?: CommandEntry<N> };
 
@@ -41,6 +43,8 @@ const COMMANDS: Commands = {
   SetListen: { run: setListen },
   SetDTMFPassThrough: { run: setDtmfPassThrough },
   StartRecordCall: { run: startRecordCall },
+  Park: { run: park, describe: describeActionUrl },
+  Unpark: { run: unpark },
 };
 
 export function isExecutable(name: CommandName): boolean {
