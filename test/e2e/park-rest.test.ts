@@ -40,6 +40,10 @@ function letGo(): void {
 }
 
 let waits = 0;
+let parkedForHangUp!: (hit: AppHit) => void;
+const parkedOnce = new Promise<AppHit>((resolve) => {
+  parkedForHangUp = resolve;
+});
 let secondWait!: (hit: AppHit) => void;
 const parkedAgain = new Promise<AppHit>((resolve) => {
   secondWait = resolve;
@@ -65,6 +69,14 @@ before(async () => {
     },
     "/resumed": () => {
       hold();
+      return { body: [{ Pause: { length: 60_000 } }] };
+    },
+    "/voice-hung-up": (_hit, base) => ({
+      body: [{ Park: { waitUrl: `${base}/wait-hung-up`, actionUrl: `${base}/after-hang-up` } }],
+    }),
+    "/wait-hung-up": (hit) => {
+      hold();
+      parkedForHangUp(hit);
       return { body: [{ Pause: { length: 60_000 } }] };
     },
   });
@@ -159,6 +171,35 @@ test("POST status inProgress resumes a parked call; on a call not parked it is 4
   const status = hits.find((h) => h.path === "/status");
   assert.deepEqual(openApiErrors("CallStatusWebhook", status?.body ?? {}), []);
   assert.deepEqual([status?.body.callStatus, status?.body.callEndedReason], ["completed", "callCanceled"]);
+});
+
+test("POST status completed hangs up a parked call: actionUrl is told (callEnded)", async () => {
+  const { belay } = harness;
+  const outcome = runVirtualCall(
+    belay.engine,
+    {
+      routing: directRouting(belay.account.accountId, `${app.url}/voice-hung-up`, `${app.url}/status`),
+      from: FROM,
+      to: TO,
+      script: {},
+      fast: true,
+      clock,
+    },
+    () => undefined,
+  ).then((r) => r.outcome);
+  const callId = String((await parkedOnce).body.callId);
+  const hungUp = await updateCall(callId, "completed");
+  assert.equal(hungUp.status, 202);
+  assert.deepEqual(validate("CallResult", hungUp.body), []);
+  letGo();
+  assert.equal((await outcome).reason, "callCanceled");
+  await belay.app.drainOutbox();
+  const unparked = app.hits.find((h) => h.path === "/after-hang-up" && h.body.callId === callId);
+  assert.ok(unparked, "actionUrl got unpark");
+  assertParkWebhook(unparked.body);
+  assert.deepEqual([unparked.body.requestType, unparked.body.parkResult], ["unpark", "callEnded"]);
+  const hits = app.hits.filter((h) => h.body.callId === callId).map((h) => h.path);
+  assert.ok(hits.indexOf("/after-hang-up") < hits.indexOf("/status"), "unpark comes before callStatus");
 });
 
 test('an update other than canceled, completed or inProgress is still 400 naming "status"', async () => {
