@@ -205,7 +205,9 @@ function describeIssue(issue: {
 }): string {
   if (issue.keyword !== "invalid_type") return issue.message ?? "is invalid";
   if (issue.message?.endsWith("received undefined")) return "is required";
-  return `must be ${issue.params.expected === "object" ? "an object" : `a ${String(issue.params.expected)}`}`;
+  const expected = String(issue.params.expected);
+  if (expected === "int") return "must be a whole number";
+  return `must be ${expected === "object" ? "an object" : `a ${expected}`}`;
 }
 
 /** Fastify's own client errors (bad JSON, body too large) keep their 4xx status. */
