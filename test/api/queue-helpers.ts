@@ -13,7 +13,7 @@ import {
   queueMemberSchema,
   queueResultSchema,
 } from "../../src/contract/rest.js";
-import type { QueueMember } from "../../src/engine/queue/queue-member.js";
+import type { QueueLeave, QueueMember } from "../../src/engine/queue/queue-member.js";
 import type { Belay } from "../../src/server/belay.js";
 import type { AccountRow } from "../../src/store/types.js";
 import type { Clock } from "../../src/time/clock.js";
@@ -116,3 +116,12 @@ export async function enqueue(
 
 export const idsOf = (list: Record<string, unknown>, key: string, field: string) =>
   (list[key] as Array<Record<string, unknown>>).map((item) => item[field]);
+
+/**
+ * How the member left. A dequeue takes it out at once, so it must be out already: checked first,
+ * so a member still waiting fails the test instead of hanging it.
+ */
+export function howLeft(member: QueueMember): Promise<QueueLeave> {
+  assert.equal(member.inQueue, false, `${member.callId} has left the queue`);
+  return member.left;
+}

@@ -11,6 +11,7 @@ import { until } from "../helpers/until.js";
 import { assertApiError } from "./helpers.js";
 import {
   enqueue,
+  howLeft,
   idsOf,
   type Member,
   type Method,
@@ -366,7 +367,7 @@ describe("members", () => {
 
     const taken = valid<Member>(await send(account, "POST", `${base}/${b.callId}`), 202, "QueueMember");
     assert.deepEqual([taken.callId, taken.position, taken.waitTime], [b.callId, 2, 12], "as it was");
-    assert.deepEqual(await b.left, { result: "dequeued", seconds: 12 });
+    assert.deepEqual(await howLeft(b), { result: "dequeued", seconds: 12 });
     assert.equal(b.inQueue, false);
     assert.deepEqual([a.inQueue, c.inQueue], [true, true]);
     assert.deepEqual(await lineUp(account, queue.queueId), [
@@ -380,7 +381,7 @@ describe("members", () => {
     await held.runFor(4_000);
     const head = valid<Member>(await send(account, "POST", `${base}/Front`), 202, "QueueMember");
     assert.deepEqual([head.callId, head.position, head.waitTime], [a.callId, 1, 26]);
-    assert.deepEqual(await a.left, { result: "dequeued", seconds: 26 });
+    assert.deepEqual(await howLeft(a), { result: "dequeued", seconds: 26 });
     assert.deepEqual(await lineUp(account, queue.queueId), [[c.callId, 1, 6]]);
     const now = await getQueue(account, queue.queueId);
     assert.equal(now.currentSize, 1);
@@ -408,7 +409,7 @@ describe("members", () => {
     valid(await send(account, "POST", `/Queues/${queue.queueId}/Members/Front`), 202, "QueueMember");
     await held.runFor(1_000);
     valid(await send(account, "POST", `/Queues/${queue.queueId}/Members/Front`), 202, "QueueMember");
-    assert.deepEqual([(await a.left).seconds, (await b.left).seconds], [10, 11]);
+    assert.deepEqual([(await howLeft(a)).seconds, (await howLeft(b)).seconds], [10, 11]);
     await until(
       async () =>
         (await getQueue(account, queue.queueId)).averageQueueRemovalTime === 11 ? true : undefined,
