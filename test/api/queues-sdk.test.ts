@@ -192,4 +192,35 @@ describe("FreeClimb's CLI", () => {
     const empty = valid(await send(account, "GET", `${qu}/Members`), 200, "QueueMemberList");
     assert.deepEqual(empty.queueMembers, []);
   });
+
+  test("queue-members:list --next: the CLI's cursor alone brings the next page", async () => {
+    // The CLI never sends pageSize, so a page is 100 members. It keeps only the cursor of the
+    // printed nextPageUri (letters and digits after "cursor=") and asks for `?cursor=` with it.
+    const account = await newAccount();
+    const queue = valid<Queue>(
+      await send(account, "POST", "/Queues", { body: { maxSize: 200 } }),
+      200,
+      "QueueResult",
+    );
+    const waiting = [];
+    for (let n = 0; n < 102; n++) waiting.push(await join(account, queue.queueId));
+    const path = `/Queues/${queue.queueId}/Members`;
+    const first = valid(await send(account, "GET", path), 200, "QueueMemberList");
+    assert.deepEqual([first.total, (first.queueMembers as Member[]).length, first.numPages], [102, 100, 2]);
+    const cursor = /"nextPageUri": (?:[\s\S]*cursor=)?([0-9a-zA-Z]+)/.exec(
+      JSON.stringify(first, null, 2),
+    )?.[1];
+    assert.ok(cursor && cursor !== "null", JSON.stringify(first.nextPageUri));
+    const next = valid(await send(account, "GET", `${path}?cursor=${cursor}`), 200, "QueueMemberList");
+    assert.deepEqual(
+      (next.queueMembers as Member[]).map((m) => [m.callId, m.position]),
+      [
+        [waiting[100]?.callId, 101],
+        [waiting[101]?.callId, 102],
+      ],
+    );
+    assert.equal(next.nextPageUri, null);
+    for (const member of waiting)
+      harness.belay.engine.queues.dequeue(account.accountId, queue.queueId, member.callId);
+  });
 });
