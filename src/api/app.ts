@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { CallAdmission } from "../calls/admission.js";
 import type { ConferenceControl } from "../calls/conference-control.js";
 import type { OutboundSip } from "../calls/outbound-call.js";
+import type { QueueControl } from "../calls/queue-control.js";
 import type { Engine } from "../engine/engine.js";
 import { type BelayError, isBelayError } from "../errors.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -29,6 +30,8 @@ import { conferenceRoutes } from "./routes/conferences.js";
 import { devicesRoutes } from "./routes/devices.js";
 import { logsRoutes } from "./routes/logs.js";
 import { numbersRoutes } from "./routes/numbers.js";
+import { queueMemberRoutes } from "./routes/queue-members.js";
+import { queueRoutes } from "./routes/queues.js";
 import { recordingLinksRoutes } from "./routes/recording-links.js";
 import { recordingRoutes } from "./routes/recordings.js";
 import { scenarioRoutes } from "./routes/scenarios.js";
@@ -46,6 +49,8 @@ export interface ApiDeps {
   disk?: CallAdmission | undefined;
   /** The live conference engine: creating and changing conferences; without it those answer 503. */
   conferences?: ConferenceControl | undefined;
+  /** The live queue engine: members and currentSize; without it member routes answer 503. */
+  queues?: QueueControl | undefined;
 }
 
 declare module "fastify" {
@@ -151,6 +156,8 @@ export async function buildApi(
   await api.register(scenarioRoutes(deps));
   await api.register(conferenceRoutes(deps));
   await api.register(conferenceParticipantRoutes(deps));
+  await api.register(queueRoutes(deps));
+  await api.register(queueMemberRoutes(deps));
   return api;
 }
 
@@ -198,7 +205,9 @@ function describeIssue(issue: {
 }): string {
   if (issue.keyword !== "invalid_type") return issue.message ?? "is invalid";
   if (issue.message?.endsWith("received undefined")) return "is required";
-  return `must be ${issue.params.expected === "object" ? "an object" : `a ${String(issue.params.expected)}`}`;
+  const expected = String(issue.params.expected);
+  if (expected === "int") return "must be a whole number";
+  return `must be ${expected === "object" ? "an object" : `a ${expected}`}`;
 }
 
 /** Fastify's own client errors (bad JSON, body too large) keep their 4xx status. */

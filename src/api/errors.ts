@@ -24,6 +24,9 @@ const API_ERRORS = {
   PARTICIPANT_NOT_FOUND: { status: 404, code: 73 },
   CONFERENCE_TERMINATED: { status: 409, code: 74 },
   CONFERENCES_UNAVAILABLE: { status: 503, code: 31 },
+  QUEUE_NOT_FOUND: { status: 404, code: 75 },
+  QUEUE_MEMBER_NOT_FOUND: { status: 404, code: 76 },
+  QUEUES_UNAVAILABLE: { status: 503, code: 32 },
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -209,6 +209,35 @@ export const participantListSchema = paginationSchema.extend({
   participants: z.array(participantResultSchema),
 });
 export type ParticipantList = z.infer<typeof participantListSchema>;
+/** OpenAPI `QueueResult`: currentSize is live; averageQueueRemovalTime is whole seconds. */
+export const queueResultSchema = z.object({
+  ...resourceFields,
+  accountId: nullableString(),
+  queueId: nullableString(),
+  alias: nullableString(),
+  maxSize: nullableInt(),
+  currentSize: nullableInt(),
+  averageQueueRemovalTime: nullableInt(),
+  subresourceUris: z.record(z.string(), z.unknown()).nullable(),
+});
+export type QueueResult = z.infer<typeof queueResultSchema>;
+
+export const queueListSchema = paginationSchema.extend({ queues: z.array(queueResultSchema) });
+export type QueueList = z.infer<typeof queueListSchema>;
+
+/** OpenAPI `QueueMember`: not a MutableResourceModel (no revision, no dateCreated). */
+export const queueMemberSchema = z.object({
+  uri: nullableString(),
+  callId: nullableString(),
+  waitTime: nullableInt(),
+  position: nullableInt(),
+  dateEnqueued: rfc1123Date().nullable(),
+});
+export type QueueMember = z.infer<typeof queueMemberSchema>;
+
+export const queueMemberListSchema = paginationSchema.extend({ queueMembers: z.array(queueMemberSchema) });
+export type QueueMemberList = z.infer<typeof queueMemberListSchema>;
+
 /** OpenAPI `LogResult`: `timestamp` in microseconds since the epoch. */
 export const logResultSchema = z.object({
   timestamp: nullableInt(),

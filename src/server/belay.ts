@@ -221,6 +221,7 @@ async function assemble(
       sip,
       disk,
       conferences: engine.conferences,
+      queues: engine.queues,
     },
     tls,
   );

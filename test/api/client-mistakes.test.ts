@@ -39,6 +39,7 @@ const PREFIX: Record<string, string> = {
   phoneNumberId: "PN",
   callId: "CA",
   recordingId: "RE",
+  queueId: "QU",
 };
 const wellFormed = (param: string) => `${PREFIX[param] ?? "XX"}${"ab".repeat(20)}`;
 

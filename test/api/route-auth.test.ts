@@ -99,6 +99,7 @@ before(async () => {
         callId: null,
       })
     ).conferenceId,
+    queueId: await created(`/apiserver/Accounts/${owner}/Queues`, { alias: "q" }, "queueId"),
     "*": "static/index.html",
   };
   other = await createAccount(harness.belay, "other");

@@ -12,6 +12,10 @@ import {
   incomingNumberListSchema,
   incomingNumberResultSchema,
   parseRfc1123,
+  queueListSchema,
+  queueMemberListSchema,
+  queueMemberSchema,
+  queueResultSchema,
   recordingListSchema,
   recordingResultSchema,
   rfc1123,
@@ -146,6 +150,26 @@ const account = {
   subresourceUris: { calls: `/Accounts/${accountId}/Calls` },
 };
 
+const queueId = newId("QU");
+const queue = {
+  ...resource(`/Accounts/${accountId}/Queues/${queueId}`, 2),
+  accountId,
+  queueId,
+  alias: "support",
+  maxSize: 100,
+  currentSize: 1,
+  averageQueueRemovalTime: 42,
+  subresourceUris: { members: `/Accounts/${accountId}/Queues/${queueId}/Members` },
+};
+
+const queueMember = {
+  uri: `/Accounts/${accountId}/Queues/${queueId}/Members/${callId}`,
+  callId,
+  waitTime: 65,
+  position: 1,
+  dateEnqueued: created,
+};
+
 const SAMPLES: [string, z.ZodObject, unknown][] = [
   ["RecordingResult", recordingResultSchema, recording],
   ["CallResult", callResultSchema, callResult],
@@ -164,6 +188,10 @@ const SAMPLES: [string, z.ZodObject, unknown][] = [
     incomingNumberListSchema,
     { ...page(1, null), incomingPhoneNumbers: [incomingNumber] },
   ],
+  ["QueueResult", queueResultSchema, queue],
+  ["QueueList", queueListSchema, { ...page(1, null), queues: [queue] }],
+  ["QueueMember", queueMemberSchema, queueMember],
+  ["QueueMemberList", queueMemberListSchema, { ...page(1, null), queueMembers: [queueMember] }],
 ];
 
 /** Fields Belay adds to FreeClimb's: `callStatus` for SDK 3.1.3–4.1.x (docs/api/calls-and-devices.md). */
