@@ -7,6 +7,7 @@ import { hangup, reject } from "./hangup.js";
 import { describeOutDial, outDial } from "./out-dial.js";
 import { describePause, pause } from "./pause.js";
 import { describePlay, play } from "./play.js";
+import { describePlayEarlyMedia, playEarlyMedia } from "./play-early-media.js";
 import { recordUtterance } from "./record-utterance.js";
 import { redirect } from "./redirect.js";
 import { removeFromConference } from "./remove-from-conference.js";
@@ -41,6 +42,7 @@ const COMMANDS: Commands = {
   SetListen: { run: setListen },
   SetDTMFPassThrough: { run: setDtmfPassThrough },
   StartRecordCall: { run: startRecordCall },
+  PlayEarlyMedia: { run: playEarlyMedia, describe: describePlayEarlyMedia },
 };
 
 export function isExecutable(name: CommandName): boolean {
