@@ -16,6 +16,7 @@ import type {
   CommandContext,
   CommandResult,
   DistributiveOmit,
+  EarlyMediaOutcome,
   ExtraArgs,
   Membership,
 } from "./context.js";
@@ -124,6 +125,8 @@ export class Call {
   private membership: Membership | undefined;
   /** The queue the call waits in, or its Park (Enqueue, Park). */
   private holding: Hold | undefined;
+  /** Commands the call's scripts started: PlayEarlyMedia may only be the first. */
+  private commandsStarted = 0;
   /** StartRecordCall's recording, until the call ends. */
   private callRecording: CallRecording | undefined;
 
@@ -423,6 +426,7 @@ export class Call {
         if (this.ending) return;
         const detail = describeCommand(command);
         this.emit({ type: "command", index, name: command.name, ...(detail ? { detail } : {}) });
+        this.commandsStarted++;
         const result = await executeCommand(command, ctx);
         if (result.kind === "next") continue;
         next = result;
@@ -493,6 +497,7 @@ export class Call {
       farEndHungUp: () => this.hungUpByFarEnd,
       answer: () => this.answer(),
       play: (pcm, signal) => this.play(pcm, signal ?? this.abort.signal),
+      earlyMedia: () => this.earlyMedia(),
       stream: (source, signal) => this.spec.leg.stream(this.heardThrough(source), signal),
       recordCall: (channels) => this.recordCall(channels),
       conferences: this.host.conferences,
@@ -519,6 +524,20 @@ export class Call {
       notify: (url, body) => this.notify(url, body),
       emit: (event) => this.emit(event),
     };
+  }
+
+  /**
+   * FreeClimb: PlayEarlyMedia is relevant only as the very first command of the script for an
+   * incoming call. A wait script (Enqueue, Park) runs inside a command, so it never counts as first.
+   */
+  private async earlyMedia(): Promise<EarlyMediaOutcome> {
+    if (this.facts.direction !== "inbound" || this.spec.dial)
+      return { ok: false, reason: "early media is for inbound calls only" };
+    if (this.answered || this.ending) return { ok: false, reason: "the call is already answered" };
+    if (this.commandsStarted !== 1 || this.holding)
+      return { ok: false, reason: "it is not the first command of the call's first script" };
+    if (await this.spec.leg.earlyMedia()) return { ok: true };
+    return { ok: false, reason: `the ${this.spec.leg.kind} leg has no early media to give` };
   }
 
   /** Plays to the party; StartRecordCall's recording hears it from now until it stops. */

@@ -60,6 +60,12 @@ export interface CommandContext {
   /** Connects the audio path (idempotent): the call becomes inProgress. */
   answer(): Promise<void>;
   play(pcm: Int16Array, signal?: AbortSignal): Promise<void>;
+  /**
+   * PlayEarlyMedia: opens the audio path while the call still rings (play() then reaches the
+   * caller unanswered). Only for the first command of an inbound call's first script; otherwise,
+   * or when the leg has no early media to give, `reason` says why not.
+   */
+  earlyMedia(): Promise<EarlyMediaOutcome>;
   /** Streams frames to the caller (a conference's mix) until `signal` aborts. */
   stream(source: FrameSource, signal: AbortSignal): Promise<void>;
   /**
@@ -103,6 +109,8 @@ export interface CommandContext {
   notify(url: string, body: WebhookBody): Promise<void>;
   emit(event: DistributiveOmit<TimelineEvent, "at">): void;
 }
+
+export type EarlyMediaOutcome = { ok: true } | { ok: false; reason: string };
 
 export type CommandResult =
   | { kind: "next" }

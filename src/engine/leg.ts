@@ -44,6 +44,13 @@ export interface Leg {
   listen(listener: LegListener): void;
   /** Connects the call's audio path; frames and digits flow from then on. */
   answer(): Promise<void>;
+  /**
+   * Early media: opens the audio path while the call still rings, so play() reaches the far end
+   * before answer() (which later completes the call). Idempotent. Resolves true while the path is
+   * open and the call unanswered; false when the leg has no early media to give (an outbound leg,
+   * a SIP INVITE without an SDP offer), or the call is already answered or over.
+   */
+  earlyMedia(): Promise<boolean>;
   /** Plays 8 kHz PCM to the far end paced at 20 ms; resolves when done, or early on abort. */
   play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
   /**

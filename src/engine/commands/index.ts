@@ -8,6 +8,7 @@ import { describeOutDial, outDial } from "./out-dial.js";
 import { park } from "./park.js";
 import { describePause, pause } from "./pause.js";
 import { describePlay, play } from "./play.js";
+import { describePlayEarlyMedia, playEarlyMedia } from "./play-early-media.js";
 import { recordUtterance } from "./record-utterance.js";
 import { redirect } from "./redirect.js";
 import { removeFromConference } from "./remove-from-conference.js";
@@ -45,6 +46,7 @@ const COMMANDS: Commands = {
   StartRecordCall: { run: startRecordCall },
   Park: { run: park, describe: describeActionUrl },
   Unpark: { run: unpark },
+  PlayEarlyMedia: { run: playEarlyMedia, describe: describePlayEarlyMedia },
 };
 
 export function isExecutable(name: CommandName): boolean {

@@ -59,6 +59,7 @@ export abstract class SipCall implements Leg, DialogUser {
   }
 
   abstract answer(): Promise<void>;
+  abstract earlyMedia(): Promise<boolean>;
   abstract hangup(): void;
 
   async play(pcm: Int16Array, signal: AbortSignal): Promise<void> {

@@ -61,6 +61,11 @@ export class SipCallee extends SipCall implements OutboundLeg {
     super(deps);
   }
 
+  /** Early media is the callee's to give (its 183), never Belay's to send on a call it places. */
+  earlyMedia(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   dial(request: DialRequest): Promise<DialOutcome> {
     if (request.signal.aborted) {
       this.finish();

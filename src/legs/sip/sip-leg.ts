@@ -40,7 +40,8 @@ type InboundState = "ringing" | "answering" | "confirmed" | "declining" | "ended
 /**
  * An inbound SIP call as the engine's Leg. Ringing (180) from the start; answer() sends the 200
  * with the SDP answer and resolves once the caller's ACK arrives (the audio path is then known to
- * work both ways); hangup() sends BYE once answered, or turns the call down with the status
+ * work both ways); earlyMedia() before it sends 183 with that same answer and starts RTP while the
+ * call rings (docs/early-media.md); hangup() sends BYE once answered, or turns the call down with the status
  * declineStatus gives its end reason. A CANCEL or BYE from the caller is the far end hanging up.
  */
 export class SipLeg extends SipCall {
@@ -50,6 +51,10 @@ export class SipLeg extends SipCall {
   private acked: (() => void) | undefined;
   private byeAfterAck = false;
   private declineTimer: Timer | undefined;
+  /** The 183 went out: RTP flows while the call still rings (early media). */
+  private early = false;
+  /** Belay's SDP answer, built once: the 183 and the 200 carry the same one (RFC 3264: one offer/answer). */
+  private sdpAnswer: Buffer | undefined;
 
   constructor(
     deps: SipCallDeps,
@@ -72,6 +77,33 @@ export class SipLeg extends SipCall {
     this.transaction.respond(responseFor(this.invite, 180, undefined, { toTag: this.localTag }));
   }
 
+  /**
+   * Early media: 183 Session Progress with the SDP answer (the dialog's To tag), then RTP. Sent
+   * unreliably: Belay does no 100rel/PRACK (RFC 3262). A delayed offer has nothing to answer in a
+   * 183, so it gets none.
+   */
+  earlyMedia(): Promise<boolean> {
+    if (this.state !== "ringing") return Promise.resolve(false);
+    if (this.early) return Promise.resolve(true);
+    if (!this.plan) {
+      this.deps.logger.warn(
+        "no early media: the INVITE carried no SDP offer (delayed offer), so there is no answer to send in a 183",
+      );
+      return Promise.resolve(false);
+    }
+    this.early = true;
+    this.startMedia(this.plan);
+    this.transaction.respond(
+      responseFor(this.invite, 183, undefined, {
+        toTag: this.localTag,
+        headers: { Contact: this.deps.identity.contact },
+        body: { contentType: SDP, bytes: this.answerFor(this.plan) },
+      }),
+    );
+    this.deps.logger.info("early media: 183 Session Progress sent");
+    return Promise.resolve(true);
+  }
+
   answer(): Promise<void> {
     if (this.state !== "ringing") return Promise.resolve();
     this.state = "answering";
@@ -85,9 +117,9 @@ export class SipLeg extends SipCall {
       this.farEndGone();
     });
     // Media first: a peer may send RTP as soon as it has the 200, before its ACK.
-    if (this.plan) this.startMedia(this.plan);
-    const { negotiator } = this.deps;
-    const sdp = this.plan ? negotiator.answer(this.plan, this.localMedia) : negotiator.offer(this.localMedia);
+    // Early media already started it with the same plan.
+    if (this.plan && !this.early) this.startMedia(this.plan);
+    const sdp = this.plan ? this.answerFor(this.plan) : this.deps.negotiator.offer(this.localMedia);
     // Confirmed for the caller once it has the 200: written now, not at the ACK.
     this.dialogConfirmed();
     this.transaction.respond(
@@ -167,6 +199,11 @@ export class SipLeg extends SipCall {
     this.sendBye();
     this.farEndGone();
     return false;
+  }
+
+  private answerFor(plan: MediaPlan): Buffer {
+    this.sdpAnswer ??= this.deps.negotiator.answer(plan, this.localMedia);
+    return this.sdpAnswer;
   }
 
   protected override stopTimers(): void {

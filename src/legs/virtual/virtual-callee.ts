@@ -26,6 +26,11 @@ export class VirtualCallee extends VirtualLeg implements OutboundLeg {
     super(clock, script, options);
   }
 
+  /** A device Belay calls has no early media to hear from Belay: it is the one that answers. */
+  override earlyMedia(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   async dial(request: DialRequest): Promise<DialOutcome> {
     const { answers } = this;
     if (request.signal.aborted) return { result: "canceled" };

@@ -18,6 +18,14 @@ export interface HeardFrame {
   frame: Int16Array;
 }
 
+/** Audio the virtual caller heard before the call was answered (early media), as it reached it. */
+export interface EarlyClip {
+  /** Clock time the clip started. */
+  atClockMs: number;
+  /** The samples that reached the caller: the whole clip, or what played before an abort. */
+  pcm: Int16Array;
+}
+
 export interface VirtualLegOptions {
   /**
    * Keep every streamed frame in `heardFrames` (tests compare them sample by sample). Off by
@@ -36,6 +44,8 @@ export class VirtualLeg implements Leg {
   readonly heard: HeardClip[] = [];
   readonly heardDigits: Array<{ digits: string; atMs: number }> = [];
   readonly heardFrames: HeardFrame[] = [];
+  /** What early media played while the call rang (kept whole: a test compares it sample by sample). */
+  readonly earlyHeard: EarlyClip[] = [];
   /** While streaming: the source one frame is pulled from per frame delivered. */
   private source: FrameSource | undefined;
   private listener: LegListener | undefined;
@@ -45,6 +55,8 @@ export class VirtualLeg implements Leg {
   private frameIndex = 0;
   private timer: Timer | undefined;
   private ended = false;
+  /** ringing → early (earlyMedia) → answered. */
+  private phase: "ringing" | "early" | "answered" = "ringing";
   // Bound once: a closure per 20 ms frame is measurable at benchmark rates.
   private readonly onTick = () => this.tick();
 
@@ -68,15 +80,35 @@ export class VirtualLeg implements Leg {
   async answer(): Promise<void> {
     if (this.script.answerDelayMs) await this.clock.sleep(this.script.answerDelayMs);
     if (this.ended) return;
+    this.phase = "answered";
     this.answeredAt = this.clock.now();
     this.scheduleTick();
   }
 
+  async earlyMedia(): Promise<boolean> {
+    if (this.ended || this.phase === "answered") return false;
+    this.phase = "early";
+    return true;
+  }
+
   async play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
     if (this.ended || signal.aborted) return;
+    if (this.phase === "early") return this.playEarly(pcm, signal);
     this.heard.push({ atMs: this.sinceAnswer(), samples: pcm.length });
     const frames = Math.ceil(pcm.length / FRAME_SAMPLES);
     await this.clock.sleep(frames * FRAME_MS, signal);
+  }
+
+  /** Early media: the caller hears the clip while it rings, up to where an abort cut it short. */
+  private async playEarly(pcm: Int16Array, signal: AbortSignal): Promise<void> {
+    const atClockMs = this.clock.now();
+    const frames = Math.ceil(pcm.length / FRAME_SAMPLES);
+    await this.clock.sleep(frames * FRAME_MS, signal);
+    const playedFrames = Math.floor((this.clock.now() - atClockMs) / FRAME_MS);
+    this.earlyHeard.push({
+      atClockMs,
+      pcm: pcm.subarray(0, Math.min(pcm.length, playedFrames * FRAME_SAMPLES)),
+    });
   }
 
   /**
