@@ -44,6 +44,8 @@ export type TimelineEvent =
   | { type: "error"; at: number; message: string }
   /** A conference this call created, joined or left. */
   | { type: "conference"; at: number; conferenceId: string; event: "created" | "joined" | "left" }
+  /** A queue this call joined, left (result: why) or was refused by (result: queueFull, systemError). */
+  | { type: "queue"; at: number; queueId: string; event: "joined" | "left" | "refused"; result?: string }
   /** OutDial ifMachine: what the detector heard once the new call answered. */
   | {
       type: "machineDetection";

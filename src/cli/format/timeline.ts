@@ -42,6 +42,8 @@ function describe(event: TimelineEvent): string {
       return `error: ${event.message}`;
     case "conference":
       return `conference ${event.conferenceId} ${event.event}`;
+    case "queue":
+      return `queue ${event.queueId} ${event.event}${event.result ? ` (${event.result})` : ""}`;
     case "machineDetection":
       return `answered by ${event.machineType ?? (event.verdict === "human" ? "a human" : "no one recognised (taken as a human)")}: ${event.reason}`;
     case "outDial":

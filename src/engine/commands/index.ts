@@ -2,6 +2,8 @@ import type { PerclCommand } from "../../contract/percl/index.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { addToConference, describeAddToConference } from "./add-to-conference.js";
 import { createConference } from "./create-conference.js";
+import { dequeue } from "./dequeue.js";
+import { describeEnqueue, enqueue } from "./enqueue.js";
 import { getDigits } from "./get-digits.js";
 import { hangup, reject } from "./hangup.js";
 import { describeOutDial, outDial } from "./out-dial.js";
@@ -41,6 +43,8 @@ const COMMANDS: Commands = {
   SetListen: { run: setListen },
   SetDTMFPassThrough: { run: setDtmfPassThrough },
   StartRecordCall: { run: startRecordCall },
+  Enqueue: { run: enqueue, describe: describeEnqueue },
+  Dequeue: { run: dequeue },
 };
 
 export function isExecutable(name: CommandName): boolean {
