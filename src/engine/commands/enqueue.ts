@@ -33,13 +33,10 @@ export const enqueue: CommandHandler<"Enqueue"> = async (attrs, ctx, signal) => 
   ctx.setHold(undefined);
   ctx.emit({ type: "queue", queueId: member.queueId, event: "left", result });
   if (result === "systemError") {
+    const why = (ended?.kind === "end" && ended.message) || "its wait script failed";
     ctx.log.error(
-      {
-        queueId: member.queueId,
-        waitUrl: attrs.waitUrl,
-        reason: ended?.kind === "end" ? ended.reason : undefined,
-      },
-      `the call left queue ${member.queueId} (systemError): ${(ended?.kind === "end" && ended.message) || "its wait script failed"}`,
+      { queueId: member.queueId, waitUrl: attrs.waitUrl },
+      `the call left queue ${member.queueId} (systemError): ${why}`,
     );
   }
   const body: WebhookBody =
