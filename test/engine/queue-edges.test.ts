@@ -106,6 +106,10 @@ describe("an Enqueue that cannot join", () => {
       false,
     );
     assert.ok(h.logs.some((l) => l.msg.includes(`queue ${queueId} belongs to another account`)));
+    assert.deepEqual(
+      eventsOf(run, "error").map((e) => e.message),
+      [`Enqueue: the call could not join queue ${queueId} (systemError)`],
+    );
     assertEmittedValid(run.requests);
   });
 });
@@ -129,6 +133,12 @@ describe("a wait script that goes wrong", () => {
     assert.deepEqual(removal(run), ["percl", "systemError", 3, queueId]);
     assert.ok(h.logs.some((l) => l.msg.includes("it held RecordUtterance")));
     assert.ok(h.logs.some((l) => l.msg.includes(`the call left queue ${queueId} (systemError)`)));
+    assert.deepEqual(
+      eventsOf(run, "error").map((e) => e.message),
+      [
+        `the call left queue ${queueId} (systemError): a wait script may only hold Play, Say, Pause, GetDigits, Dequeue, Hangup, Redirect; it held RecordUtterance`,
+      ],
+    );
     assert.deepEqual(
       eventsOf(run, "command").map((e) => e.name),
       ["Enqueue", "Pause", "Pause", "Hangup"],

@@ -19,6 +19,13 @@ export const enqueue: CommandHandler<"Enqueue"> = async (attrs, ctx, signal) => 
   const joined = await join(ctx, attrs.queueId);
   if (!joined.ok) {
     ctx.emit({ type: "queue", queueId: attrs.queueId, event: "refused", result: joined.result });
+    // The call's log says no more than that: whose the queue is stays in Belay's own log.
+    if (joined.result === "systemError") {
+      ctx.emit({
+        type: "error",
+        message: `Enqueue: the call could not join queue ${attrs.queueId} (systemError)`,
+      });
+    }
     const body = ctx.webhookBody("removeFromQueueNotification", {
       queueId: attrs.queueId,
       queueResult: joined.result,
@@ -34,10 +41,10 @@ export const enqueue: CommandHandler<"Enqueue"> = async (attrs, ctx, signal) => 
   ctx.emit({ type: "queue", queueId: member.queueId, event: "left", result });
   if (result === "systemError") {
     const why = (ended?.kind === "end" && ended.message) || "its wait script failed";
-    ctx.log.error(
-      { queueId: member.queueId, waitUrl: attrs.waitUrl },
-      `the call left queue ${member.queueId} (systemError): ${why}`,
-    );
+    const message = `the call left queue ${member.queueId} (systemError): ${why}`;
+    ctx.log.error({ queueId: member.queueId, waitUrl: attrs.waitUrl }, message);
+    // In the call's log (/Calls/{callId}/Logs) too: the app's wait script is what went wrong.
+    ctx.emit({ type: "error", message });
   }
   const body: WebhookBody =
     result === "dequeued"
