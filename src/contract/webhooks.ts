@@ -312,6 +312,56 @@ export const unparkWebhookSchema = z.strictObject({
 });
 export type UnparkWebhook = z.infer<typeof unparkWebhookSchema>;
 
+/** OpenAPI QueueResultStatus: why a call left a queue, or never got in (queueFull). */
+export const QUEUE_RESULTS = ["queueFull", "dequeued", "hangup", "systemError"] as const;
+export type QueueResult = (typeof QUEUE_RESULTS)[number];
+
+/** Whole seconds the call spent in the queue (0 when it never got in). */
+const queueTime = z.int().min(0);
+
+/** To Enqueue's `waitUrl` while the call waits in the queue; its PerCL is what the caller hears. */
+export const queueWaitWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("queueWait"),
+  queueId: id("QU"),
+  /** 1-based place in the queue; a decimal string, as FreeClimb types it. */
+  queuePosition: z.string().regex(/^[1-9][0-9]*$/, "must be a 1-based position as a decimal string"),
+  queueTime,
+  currentQueueSize: z.int().min(1),
+});
+export type QueueWaitWebhook = z.infer<typeof queueWaitWebhookSchema>;
+
+/** To Enqueue's `notificationUrl` once the call is in the queue (a notification). */
+export const addToQueueNotificationWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("addToQueueNotification"),
+  queueId: id("QU"),
+});
+export type AddToQueueNotificationWebhook = z.infer<typeof addToQueueNotificationWebhookSchema>;
+
+/**
+ * To Enqueue's `actionUrl` when the call left the queue other than by a Dequeue, or never got in:
+ * its PerCL continues the call, except after a hang-up (then it is a notification).
+ */
+export const removeFromQueueNotificationWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("removeFromQueueNotification"),
+  queueId: id("QU"),
+  queueResult: z.enum(QUEUE_RESULTS).exclude(["dequeued"]),
+  queueTime,
+});
+export type RemoveFromQueueNotificationWebhook = z.infer<typeof removeFromQueueNotificationWebhookSchema>;
+
+/** To Enqueue's `actionUrl` when the call was dequeued (Dequeue or the REST API); PerCL continues it. */
+export const dequeueWebhookSchema = z.strictObject({
+  ...callFields,
+  requestType: z.literal("dequeue"),
+  queueId: id("QU"),
+  queueResult: z.literal("dequeued"),
+  queueTime,
+});
+export type DequeueWebhook = z.infer<typeof dequeueWebhookSchema>;
+
 export const webhookSchema = z.discriminatedUnion("requestType", [
   inboundCallWebhookSchema,
   recordWebhookSchema,
@@ -331,6 +381,10 @@ export const webhookSchema = z.discriminatedUnion("requestType", [
   parkNotificationWebhookSchema,
   parkWaitWebhookSchema,
   unparkWebhookSchema,
+  queueWaitWebhookSchema,
+  addToQueueNotificationWebhookSchema,
+  removeFromQueueNotificationWebhookSchema,
+  dequeueWebhookSchema,
 ]);
 export type Webhook = z.infer<typeof webhookSchema>;
 

@@ -48,6 +48,8 @@ export type TimelineEvent =
   | { type: "parked"; at: number }
   /** The park ended: how (a webhook's parkResult) and after how many whole seconds. */
   | { type: "unparked"; at: number; parkResult: string; parkTime: number }
+  /** A queue this call joined, left (result: why) or was refused by (result: queueFull, systemError). */
+  | { type: "queue"; at: number; queueId: string; event: "joined" | "left" | "refused"; result?: string }
   /** OutDial ifMachine: what the detector heard once the new call answered. */
   | {
       type: "machineDetection";

@@ -5,12 +5,14 @@ import type { z } from "zod";
 import { newId } from "../../src/contract/ids.js";
 import {
   addToConferenceNotificationWebhookSchema,
+  addToQueueNotificationWebhookSchema,
   type CallWebhookFields,
   callControlWebhookSchema,
   callStatusWebhookSchema,
   conferenceRecordingStatusWebhookSchema,
   conferenceStatusWebhookSchema,
   createConferenceWebhookSchema,
+  dequeueWebhookSchema,
   getDigitsWebhookSchema,
   inboundCallWebhookSchema,
   leaveConferenceWebhookSchema,
@@ -18,8 +20,10 @@ import {
   outDialApiConnectWebhookSchema,
   outDialConnectWebhookSchema,
   outDialStartWebhookSchema,
+  queueWaitWebhookSchema,
   recordWebhookSchema,
   redirectWebhookSchema,
+  removeFromQueueNotificationWebhookSchema,
   serializeWebhook,
   type Webhook,
   webhookSchema,
@@ -30,6 +34,7 @@ const accountId = newId("AC");
 const callId = newId("CA");
 const recordingId = newId("RE");
 const conferenceId = newId("CF");
+const queueId = newId("QU");
 const base = "https://belay.example.com/apiserver";
 
 /** A call outside any conference or queue, not created by another call: context is all null. */
@@ -194,6 +199,56 @@ const CASES: Case[] = [
     body: { ...call, requestType: "callControl", conferenceId, digits: "*9" },
     nullableGaps: [],
   },
+  {
+    openapi: "QueueWaitWebhook",
+    schema: queueWaitWebhookSchema,
+    body: {
+      ...call,
+      requestType: "queueWait",
+      queueId,
+      queuePosition: "2",
+      queueTime: 1200,
+      currentQueueSize: 3,
+    },
+    nullableGaps: [],
+  },
+  {
+    openapi: "AddToQueueNotificationWebhook",
+    schema: addToQueueNotificationWebhookSchema,
+    body: { ...call, requestType: "addToQueueNotification", queueId },
+    nullableGaps: ["conferenceId"],
+  },
+  {
+    openapi: "RemoveFromQueueNotificationWebhook",
+    schema: removeFromQueueNotificationWebhookSchema,
+    body: {
+      ...call,
+      requestType: "removeFromQueueNotification",
+      queueId,
+      queueResult: "hangup",
+      queueTime: 95,
+    },
+    nullableGaps: [],
+  },
+  {
+    openapi: "RemoveFromQueueNotificationWebhook",
+    schema: removeFromQueueNotificationWebhookSchema,
+    // Refused at the door: the call never waited.
+    body: {
+      ...call,
+      requestType: "removeFromQueueNotification",
+      queueId,
+      queueResult: "queueFull",
+      queueTime: 0,
+    },
+    nullableGaps: [],
+  },
+  {
+    openapi: "DequeueWebhook",
+    schema: dequeueWebhookSchema,
+    body: { ...call, requestType: "dequeue", queueId, queueResult: "dequeued", queueTime: 1200 },
+    nullableGaps: ["conferenceId"],
+  },
 ];
 
 /**
@@ -234,6 +289,11 @@ const FIELD_DIFFERENCES: Record<string, { belayOnly: string[]; freeclimbOnly: st
     freeclimbOnly: [],
   },
   LeaveConferenceWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+  // Nor on its queue webhooks.
+  QueueWaitWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+  AddToQueueNotificationWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+  RemoveFromQueueNotificationWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
+  DequeueWebhook: { belayOnly: ["parentCallId"], freeclimbOnly: [] },
   CallControlWebhook: {
     belayOnly: ["callStatus", "direction", "from", "parentCallId", "queueId", "to"],
     freeclimbOnly: [],
@@ -241,7 +301,8 @@ const FIELD_DIFFERENCES: Record<string, { belayOnly: string[]; freeclimbOnly: st
 };
 
 function label(c: Case): string {
-  return `${c.openapi} (${c.body.requestType}${c.nullableGaps.includes("recordingId") ? ", no speech" : ""})`;
+  const queueResult = "queueResult" in c.body ? `, ${c.body.queueResult}` : "";
+  return `${c.openapi} (${c.body.requestType}${c.nullableGaps.includes("recordingId") ? ", no speech" : ""}${queueResult})`;
 }
 
 function withContext(body: Webhook): Webhook {
@@ -308,6 +369,30 @@ describe("Belay's webhook schemas", () => {
       recordWebhookSchema.safeParse({ ...recorded.body, recordingDurationSec: 1.5 }).success,
       false,
     );
+  });
+
+  test("queue webhooks: queuePosition is a string, queueTime whole seconds, queueId set", () => {
+    const wait = CASES.find((c) => c.openapi === "QueueWaitWebhook")?.body;
+    assert.ok(wait);
+    assert.equal(queueWaitWebhookSchema.safeParse({ ...wait, queuePosition: 2 }).success, false);
+    assert.equal(queueWaitWebhookSchema.safeParse({ ...wait, queuePosition: "0" }).success, false);
+    assert.equal(queueWaitWebhookSchema.safeParse({ ...wait, queueTime: 1.5 }).success, false);
+    assert.equal(queueWaitWebhookSchema.safeParse({ ...wait, queueId: null }).success, false);
+    assert.deepEqual(validate("QueueWaitWebhook", { ...wait, queuePosition: 2 }), [
+      "/queuePosition must be string",
+    ]);
+  });
+
+  test("a dequeued caller is told with dequeue, never removeFromQueueNotification", () => {
+    const removed = CASES.find((c) => c.openapi === "RemoveFromQueueNotificationWebhook")?.body;
+    const dequeued = CASES.find((c) => c.openapi === "DequeueWebhook")?.body;
+    assert.ok(removed && dequeued);
+    const schema = removeFromQueueNotificationWebhookSchema;
+    assert.equal(schema.safeParse({ ...removed, queueResult: "dequeued" }).success, false);
+    assert.equal(dequeueWebhookSchema.safeParse({ ...dequeued, queueResult: "hangup" }).success, false);
+    assert.deepEqual(validate("RemoveFromQueueNotificationWebhook", { ...removed, queueResult: "gone" }), [
+      "/queueResult must be equal to one of the allowed values",
+    ]);
   });
 
   test("reject unexpected and missing fields (they check what Belay emits)", () => {

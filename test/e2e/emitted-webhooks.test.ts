@@ -6,6 +6,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { directRouting } from "../../src/calls/inbound-route.js";
 import { runVirtualCall } from "../../src/calls/virtual-call.js";
+import { newId } from "../../src/contract/ids.js";
 import { verifySignature } from "../../src/contract/signature.js";
 import { type Belay, createBelay } from "../../src/server/belay.js";
 import { resolveConfig } from "../../src/server/config.js";
@@ -22,6 +23,10 @@ const SCHEMA_FOR: Record<string, string> = {
   getDigits: "GetDigitsWebhook",
   record: "RecordWebhook",
   callStatus: "CallStatusWebhook",
+  addToQueueNotification: "AddToQueueNotificationWebhook",
+  queueWait: "QueueWaitWebhook",
+  dequeue: "DequeueWebhook",
+  removeFromQueueNotification: "RemoveFromQueueNotificationWebhook",
 };
 
 // FreeClimb's OpenAPI omits `nullable: true` on these fields, which docs/contract.md sends as null.
@@ -33,6 +38,7 @@ interface Received {
   signature: string;
 }
 
+const QUEUE_ID = newId("QU");
 let belay: Belay;
 let app: Server;
 let appUrl: string;
@@ -54,6 +60,23 @@ const scripts: Record<string, (base: string) => unknown[]> = {
     { RecordUtterance: { actionUrl: `${base}/recorded`, finishOnKey: "#", silenceTimeoutMs: 3000 } },
   ],
   "/recorded": () => [{ Hangup: {} }],
+  "/queue": (base) => [
+    {
+      Enqueue: {
+        queueId: QUEUE_ID,
+        waitUrl: `${base}/hold`,
+        actionUrl: `${base}/dequeued`,
+        notificationUrl: `${base}/queued`,
+      },
+    },
+  ],
+  "/hold": (base) => [
+    {
+      GetDigits: { actionUrl: `${base}/pressed`, maxDigits: 1, prompts: [{ Say: { text: "Please hold" } }] },
+    },
+  ],
+  "/pressed": () => [{ Dequeue: {} }],
+  "/dequeued": () => [{ Hangup: {} }],
 };
 
 before(async () => {
@@ -109,7 +132,61 @@ test("every webhook of a call is signed, compact and valid against FreeClimb's O
 
   const types = received.map((r) => (JSON.parse(r.raw) as { requestType: string }).requestType);
   assert.deepEqual(types, ["inboundCall", "redirect", "getDigits", "record", "callStatus"]);
-  for (const { raw, signature } of received) {
+  assertSignedAndValid(received);
+  const digits = JSON.parse(received[2]?.raw ?? "{}") as { digits: string; reason: string };
+  assert.deepEqual([digits.digits, digits.reason], ["123", "maxDigits"]);
+  const status = JSON.parse(received[4]?.raw ?? "{}") as { callEndedReason: string; callStatus: string };
+  assert.deepEqual([status.callEndedReason, status.callStatus], ["appHangup", "completed"]);
+});
+
+test("a queued call's webhooks are signed and valid too: addToQueueNotification, queueWait, dequeue", async () => {
+  const from = received.length;
+  const { outcome } = await runVirtualCall(
+    belay.engine,
+    {
+      routing: directRouting(belay.account.accountId, `${appUrl}/queue`, `${appUrl}/status`),
+      from: "+15550001111",
+      to: "+15550002222",
+      fast: true,
+      script: { dtmf: [{ keys: "1", atMs: 5000 }] },
+    },
+    () => undefined,
+  );
+  assert.equal(outcome.reason, "appHangup");
+  await belay.app.drainOutbox();
+  const mine = received.slice(from);
+  // Notifications go through the outbox, so only the PerCL requests arrive in a fixed order.
+  const notified = new Set(["/queued", "/status"]);
+  assert.deepEqual(
+    mine.map((r) => r.path).filter((p) => !notified.has(p)),
+    ["/queue", "/hold", "/pressed", "/dequeued"],
+  );
+  const at = (route: string) => {
+    const found = mine.filter((r) => r.path === route);
+    assert.equal(found.length, 1, `one request to ${route}`);
+    return JSON.parse(found[0]?.raw ?? "{}") as Record<string, unknown>;
+  };
+  const expected: Array<[string, string, string | null]> = [
+    ["/queue", "inboundCall", null],
+    ["/queued", "addToQueueNotification", QUEUE_ID],
+    ["/hold", "queueWait", QUEUE_ID],
+    ["/pressed", "getDigits", QUEUE_ID],
+    ["/dequeued", "dequeue", QUEUE_ID],
+    ["/status", "callStatus", null],
+  ];
+  for (const [route, requestType, queueId] of expected) {
+    assert.deepEqual([at(route).requestType, at(route).queueId], [requestType, queueId], route);
+  }
+  const wait = at("/hold");
+  assert.deepEqual([wait.queuePosition, wait.queueTime, wait.currentQueueSize], ["1", 0, 1]);
+  const dequeued = at("/dequeued");
+  assert.deepEqual([dequeued.queueResult, dequeued.queueTime], ["dequeued", 5]);
+  assertSignedAndValid(mine);
+});
+
+/** Each body: valid against FreeClimb's schema for its type, compact with sorted keys, signed. */
+function assertSignedAndValid(requests: readonly Received[]): void {
+  for (const { raw, signature } of requests) {
     const body = JSON.parse(raw) as Record<string, unknown>;
     const schema = SCHEMA_FOR[body.requestType as string] as string;
     const errors = validate(schema, body).filter((error) => {
@@ -121,8 +198,4 @@ test("every webhook of a call is signed, compact and valid against FreeClimb's O
     const now = Math.floor(Date.now() / 1000);
     assert.deepEqual(verifySignature(signature, raw, [belay.account.signingSecret], now), { ok: true });
   }
-  const digits = JSON.parse(received[2]?.raw ?? "{}") as { digits: string; reason: string };
-  assert.deepEqual([digits.digits, digits.reason], ["123", "maxDigits"]);
-  const status = JSON.parse(received[4]?.raw ?? "{}") as { callEndedReason: string; callStatus: string };
-  assert.deepEqual([status.callEndedReason, status.callStatus], ["appHangup", "completed"]);
-});
+}

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { newId } from "../../src/contract/ids.js";
 import type { CallRow } from "../../src/store/types.js";
 import { appUrl, assertEnded, EngineHarness, eventsOf, FROM, failWith, onlyRequest, TO } from "./harness.js";
 
@@ -152,19 +151,15 @@ describe("how a call fails", () => {
     const before = h.logs.length;
     const run = await h.runCall({
       routes: {
-        "/voice": () => [
-          DIGIT,
-          { Enqueue: { queueId: newId("QU"), waitUrl: appUrl("/wait"), actionUrl: appUrl("/queued") } },
-          DIGIT,
-        ],
+        "/voice": () => [DIGIT, { Sms: { to: "+15550003333", from: TO, text: "hi" } }, DIGIT],
       },
     });
     assert.equal(run.leg.heardDigits.length, 1, "the command before it ran, the one after did not");
-    assert.match(run.outcome.message ?? "", /Enqueue/);
+    assert.match(run.outcome.message ?? "", /Sms/);
     const errors = h.logs.slice(before).filter((l) => l.level === 50);
     assert.equal(errors.length, 1);
-    assert.equal(errors[0]?.command, "Enqueue");
-    assert.match(errors[0]?.msg ?? "", /Enqueue is not supported/);
+    assert.equal(errors[0]?.command, "Sms");
+    assert.match(errors[0]?.msg ?? "", /Sms is not supported/);
     assert.equal(errors[0]?.callId, run.callId);
     assertEnded(run, "perclProcessingError", "completed");
   });

@@ -46,6 +46,8 @@ function describe(event: TimelineEvent): string {
       return "parked";
     case "unparked":
       return `unparked (${event.parkResult}) after ${event.parkTime} s`;
+    case "queue":
+      return `queue ${event.queueId} ${event.event}${event.result ? ` (${event.result})` : ""}`;
     case "machineDetection":
       return `answered by ${event.machineType ?? (event.verdict === "human" ? "a human" : "no one recognised (taken as a human)")}: ${event.reason}`;
     case "outDial":

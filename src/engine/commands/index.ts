@@ -2,6 +2,8 @@ import type { PerclCommand } from "../../contract/percl/index.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { addToConference, describeAddToConference } from "./add-to-conference.js";
 import { createConference } from "./create-conference.js";
+import { dequeue } from "./dequeue.js";
+import { describeEnqueue, enqueue } from "./enqueue.js";
 import { getDigits } from "./get-digits.js";
 import { hangup, reject } from "./hangup.js";
 import { describeOutDial, outDial } from "./out-dial.js";
@@ -47,6 +49,8 @@ const COMMANDS: Commands = {
   Park: { run: park, describe: describeActionUrl },
   Unpark: { run: unpark },
   PlayEarlyMedia: { run: playEarlyMedia, describe: describePlayEarlyMedia },
+  Enqueue: { run: enqueue, describe: describeEnqueue },
+  Dequeue: { run: dequeue },
 };
 
 export function isExecutable(name: CommandName): boolean {

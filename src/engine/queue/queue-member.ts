@@ -29,6 +29,7 @@ export class QueueMember {
   readonly left: Promise<QueueLeave>;
   private settle!: (leave: QueueLeave) => void;
   private over = false;
+  private readonly leaving = new AbortController();
 
   constructor(
     readonly accountId: string,
@@ -40,6 +41,14 @@ export class QueueMember {
     this.left = new Promise((resolve) => {
       this.settle = resolve;
     });
+  }
+
+  /**
+   * Aborts the moment the member leaves, in the same turn (`left` resolves a microtask later): a
+   * wait script stops before it asks for another queueWait with a position the member has lost.
+   */
+  get leftSignal(): AbortSignal {
+    return this.leaving.signal;
   }
 
   get inQueue(): boolean {
@@ -56,6 +65,7 @@ export class QueueMember {
     this.over = true;
     const leave = { result, seconds: this.waitSeconds() };
     this.settle(leave);
+    this.leaving.abort();
     return leave;
   }
 }
