@@ -76,7 +76,7 @@ function agent(name: string, startAtMs: number) {
 }
 
 /** Customers' calls connect as they queue (Enqueue answers), so their times count from their start. */
-const SCENARIO = {
+const scenario = () => ({
   fast: true,
   callers: [
     customer("alice", 0, 20 * MINUTE + 10_000, 20 * MINUTE + 3000),
@@ -86,13 +86,13 @@ const SCENARIO = {
     agent("agent-second", 25 * MINUTE),
   ],
   devices: [],
-};
+});
 
 async function runScenario(): Promise<ScenarioCallResult[]> {
   const response = await fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {
     method: "POST",
     headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
-    body: JSON.stringify(SCENARIO),
+    body: JSON.stringify(scenario()),
   });
   assert.equal(response.status, 200, await response.clone().text());
   let calls: ScenarioCallResult[] | undefined;
