@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type SupportQueueApp, startSupportQueueApp } from "../../examples/support-queue/app.js";
 import { holdMusicWav } from "../../examples/support-queue/hold-music.js";
 import type { ScenarioLine } from "../../src/api/routes/scenarios.js";
 import type { ScenarioCallResult } from "../../src/calls/scenario.js";
+import { readScenarioFile } from "../../src/cli/scenario-file.js";
 import { readWav } from "../../src/media/wav-read.js";
+import { REPO_ROOT } from "../cli/run-cli.js";
 import { until } from "../helpers/until.js";
 import { sine, toInt16, toneAmplitude } from "../media/signals.js";
 import { authOf, ndjsonLines, openApiErrors, pcmToBase64, startBelay, type TestBelay } from "./harness.js";
@@ -88,11 +91,11 @@ const scenario = () => ({
   devices: [],
 });
 
-async function runScenario(): Promise<ScenarioCallResult[]> {
+async function runScenario(body: object = scenario()): Promise<ScenarioCallResult[]> {
   const response = await fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {
     method: "POST",
     headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
-    body: JSON.stringify(scenario()),
+    body: JSON.stringify(body),
   });
   assert.equal(response.status, 200, await response.clone().text());
   let calls: ScenarioCallResult[] | undefined;
@@ -232,5 +235,40 @@ describe("a support line's queue (examples/support-queue)", () => {
       t.diagnostic(`conference ${index + 1}: ${JSON.stringify(heard)}`);
       assert.ok(heard.agent > 4000 && heard.customer > 4000 && heard.quiet < 1600, JSON.stringify(heard));
     }
+  });
+
+  test("the example's scenario.json runs as its README says", async () => {
+    const file = path.join(REPO_ROOT, "examples/support-queue/scenario.json");
+    const body = await readScenarioFile(file, true, {
+      appUrl: `${app.url}/voice`,
+      statusUrl: `${app.url}/status`,
+    });
+    const calls = await runScenario(body);
+    // bob's removeFromQueueNotification and the callStatus webhooks come through the outbox.
+    const ended = new Set(calls.map((c) => c.callId));
+    await until(
+      async () =>
+        app.received.filter((h) => h.body.requestType === "callStatus" && ended.has(String(h.body.callId)))
+          .length === calls.length
+          ? true
+          : undefined,
+      10_000,
+      "every call's callStatus",
+    );
+    const how = (name: string) => {
+      const call = calls.find((c) => c.call === name);
+      assert.ok(call, `no call ${name}`);
+      const left = app.received.find(
+        (h) =>
+          h.body.callId === call.callId &&
+          (h.body.requestType === "dequeue" || h.body.requestType === "removeFromQueueNotification"),
+      );
+      return [call.status, call.reason, left?.body.queueResult, left?.body.queueTime];
+    };
+    assert.deepEqual(how("alice"), ["completed", "farEndHangup", "dequeued", 20 * 60]);
+    assert.deepEqual(how("bob"), ["completed", "farEndHangup", "hangup", 5 * 60]);
+    assert.deepEqual(how("carol"), ["completed", "farEndHangup", "dequeued", 23 * 60]);
+    assert.deepEqual(how("agent-first").slice(0, 2), ["completed", "farEndHangup"]);
+    assert.deepEqual(how("agent-second").slice(0, 2), ["completed", "farEndHangup"]);
   });
 });
