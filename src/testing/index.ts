@@ -3,6 +3,7 @@
  * (docs/testing.md).
  */
 export type { AppHandler, AppRequest, PerclHandler } from "./app-host.js";
+export { findAudio, wavSamples } from "./audio.js";
 export type { CallOptions, KeyPress } from "./options.js";
 export type { TestRecording } from "./recordings.js";
 export type { CallResult } from "./result.js";

@@ -1,9 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { virtualCallBody } from "../api/routes/virtual-calls.js";
 import { BelayError } from "../errors.js";
 import type { CallerScript } from "../legs/virtual/script.js";
-import { readWav } from "../media/wav-read.js";
 import type { AppHandler } from "./app-host.js";
+import { wavSamples } from "./audio.js";
 
 /** Keys pressed at a time after the call connects: `"#@9.5"` (as `belay call --dtmf`) or an object. */
 export type KeyPress = string | { keys: string; at: number };
@@ -115,23 +114,5 @@ function keyPress(press: KeyPress): { keys: string; atMs: number } {
 }
 
 async function callerAudio(audio: string | Uint8Array | Int16Array): Promise<Int16Array> {
-  if (audio instanceof Int16Array) return audio;
-  const what = typeof audio === "string" ? audio : "the audio bytes";
-  let bytes: Uint8Array;
-  if (typeof audio === "string") {
-    try {
-      bytes = await readFile(audio);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new BelayError("TESTKIT_AUDIO", `call options: cannot read audio ${audio}: ${code}`);
-    }
-  } else bytes = audio;
-  try {
-    return readWav(bytes).pcm8k;
-  } catch (err) {
-    throw new BelayError(
-      "TESTKIT_AUDIO",
-      `call options: ${what} is not a usable WAV: ${(err as Error).message}`,
-    );
-  }
+  return audio instanceof Int16Array ? audio : wavSamples(audio);
 }
