@@ -7,6 +7,7 @@ import { runVirtualCall } from "../calls/virtual-call.js";
 import { FAILURE_REASONS } from "../cli/call-failures.js";
 import type { TimelineEvent } from "../engine/timeline.js";
 import { BelayError } from "../errors.js";
+import { loadSpeechEngine } from "../media/tts.js";
 import { type Belay, createBelay } from "../server/belay.js";
 import { resolveConfig } from "../server/config.js";
 import { type AppHandler, AppHost } from "./app-host.js";
@@ -16,6 +17,10 @@ import type { CallResult } from "./result.js";
 import { saidOn } from "./said.js";
 import { signatureVerifies } from "./signature-check.js";
 import { type SentWebhook, WebhookLog } from "./webhook-log.js";
+
+// The speech engine's worker starts while the test file is still loading, rather than in the
+// first startBelay(): Belay loads it once per process.
+loadSpeechEngine().catch(() => undefined);
 
 export interface StartBelayOptions {
   /** The data folder; default a new temporary folder, deleted by close(). A folder given here is kept. */
