@@ -7,6 +7,14 @@ export { findAudio, wavSamples } from "./audio.js";
 export type { CallOptions, KeyPress } from "./options.js";
 export type { TestRecording } from "./recordings.js";
 export type { CallResult } from "./result.js";
+export type {
+  ScenarioCall,
+  ScenarioCaller,
+  ScenarioDevice,
+  ScenarioOptions,
+  ScenarioRun,
+  ScenarioVoice,
+} from "./scenario.js";
 export { signatureVerifies } from "./signature-check.js";
 export { type StartBelayOptions, startBelay, type TestBelay } from "./start.js";
 export type { SentWebhook } from "./webhook-log.js";

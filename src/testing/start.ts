@@ -4,17 +4,17 @@ import path from "node:path";
 import { routeVirtualCall } from "../api/virtual-call-routing.js";
 import { directRouting } from "../calls/inbound-route.js";
 import { runVirtualCall } from "../calls/virtual-call.js";
-import { FAILURE_REASONS } from "../cli/call-failures.js";
 import type { TimelineEvent } from "../engine/timeline.js";
 import { BelayError } from "../errors.js";
 import { loadSpeechEngine } from "../media/tts.js";
 import { type Belay, createBelay } from "../server/belay.js";
 import { resolveConfig } from "../server/config.js";
 import { type AppHandler, AppHost } from "./app-host.js";
-import { type CallOptions, checkCall, DEFAULT_APP_PATH } from "./options.js";
-import { loadRecordings } from "./recordings.js";
+import { appUrls } from "./app-urls.js";
+import { buildResult } from "./build-result.js";
+import { type CallOptions, checkCall } from "./options.js";
 import type { CallResult } from "./result.js";
-import { saidOn } from "./said.js";
+import { runTestScenario, type ScenarioOptions, type ScenarioRun } from "./scenario.js";
 import { signatureVerifies } from "./signature-check.js";
 import { type SentWebhook, WebhookLog } from "./webhook-log.js";
 
@@ -52,6 +52,11 @@ export interface TestBelay {
   readonly belay: Belay;
   /** Places one virtual call and resolves once it has ended, its recordings and webhooks in. */
   call(options?: CallOptions): Promise<CallResult>;
+  /**
+   * Runs several callers and the devices their apps dial on one clock, as `belay call --scenario`
+   * does (docs/virtual-calls.md#scenarios); resolves once every call has ended.
+   */
+  scenario(options: ScenarioOptions): Promise<ScenarioRun>;
   /** The URL an in-process handler is served at (`http://127.0.0.1:<port>`), starting it if need be. */
   urlOf(handler: AppHandler): Promise<string>;
   /** Whether a webhook's FreeClimb-Signature verifies with the account's signing secret. */
@@ -128,24 +133,13 @@ export async function startBelay(options: StartBelayOptions = {}): Promise<TestB
       // callStatus goes through the outbox: the result waits until it has been sent.
       await belay.app.drainOutbox();
       const webhooks = [outcome.callId, ...dialledIds(timeline)].flatMap((id) => log.take(id));
-      const own = webhooks.filter((sent) => sent.body.callId === outcome.callId);
-      const recordings = await loadRecordings(belay, timeline, own);
-      return {
-        callId: outcome.callId,
-        status: outcome.status,
-        callEndedReason: outcome.reason,
-        failed: FAILURE_REASONS.has(outcome.reason),
-        ...(outcome.message ? { message: outcome.message } : {}),
-        timeline,
-        webhooks,
-        recordings,
-        said: () => saidOn(timeline, own),
-        digitsCollected: () =>
-          own.filter((sent) => sent.requestType === "getDigits").map((sent) => String(sent.body.digits)),
-        webhooksOf: (requestType) => webhooks.filter((sent) => sent.requestType === requestType),
-        webhookVerified: verified,
-      };
+      return buildResult(belay, outcome, timeline, webhooks, verified);
     },
+    scenario: (scenarioOptions) =>
+      runTestScenario(
+        { belay, host, log, defaultApp: options.app, fast: options.fast ?? true, verified },
+        scenarioOptions,
+      ),
     async close() {
       try {
         await belay.close();
@@ -154,26 +148,6 @@ export async function startBelay(options: StartBelayOptions = {}): Promise<TestB
         if (temporary) await rm(dataDir, { recursive: true, force: true });
       }
     },
-  };
-}
-
-/** The voice and status URLs of a call's app: a URL as given, a handler where the kit serves it. */
-async function appUrls(
-  host: AppHost,
-  app: string | AppHandler | undefined,
-  options: CallOptions,
-): Promise<{ appUrl?: string; statusUrl?: string }> {
-  if (app === undefined || typeof app === "string") {
-    return {
-      ...(app !== undefined ? { appUrl: app } : {}),
-      ...(options.statusUrl !== undefined ? { statusUrl: options.statusUrl } : {}),
-    };
-  }
-  const base = await host.baseUrlOf(app);
-  const status = options.statusUrl;
-  return {
-    appUrl: `${base}${options.appPath ?? DEFAULT_APP_PATH}`,
-    ...(status !== undefined ? { statusUrl: status.startsWith("/") ? `${base}${status}` : status } : {}),
   };
 }
 
