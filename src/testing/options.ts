@@ -20,6 +20,8 @@ export interface CallOptions {
   statusUrl?: string;
   /** The caller's voice: a WAV file's path or bytes (any WAV `belay call --audio` takes), or 8 kHz mono PCM. */
   audio?: string | Uint8Array | Int16Array;
+  /** The caller says nothing (`belay call --silence`): the default without `audio`, refused with it. */
+  silence?: boolean;
   /** When the caller starts speaking, in seconds after the call connects. Default 0. */
   audioAt?: number;
   /** Keys the caller presses; several keys in one press are 200 ms apart. */
@@ -55,6 +57,8 @@ export async function checkCall(
   urls: { appUrl?: string; statusUrl?: string },
   fast: boolean,
 ): Promise<CheckedCall> {
+  if (options.silence && options.audio !== undefined)
+    throw new BelayError("TESTKIT_OPTIONS", "call options: audio and silence cannot be used together");
   const dtmf = (options.dtmf === undefined ? [] : [options.dtmf].flat()).map(keyPress);
   const body = {
     ...urls,

@@ -119,6 +119,7 @@ describe("mistakes are refused before dialling, with the option named", () => {
     [{ app: "ftp://example.com/voice" }, /appUrl/],
     [{ audio: "/no/such/file.wav" }, /cannot read audio \/no\/such\/file\.wav: ENOENT/],
     [{ audio: new Uint8Array([1, 2, 3]) }, /the audio bytes is not a usable WAV/],
+    [{ audio: new Int16Array(8), silence: true }, /audio and silence cannot be used together/],
   ] as const) {
     test(JSON.stringify(options), async () => {
       await assert.rejects(belay.call(options as never), { name: "BelayError", message });
