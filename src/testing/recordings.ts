@@ -28,6 +28,8 @@ export interface TestRecording {
   samples: Int16Array;
   /** The stored WAV file, byte for byte. */
   wav: Uint8Array;
+  /** Why the audio could not be read (e.g. already deleted); `samples` and `wav` are then empty. */
+  audioError?: string;
 }
 
 /** Every recording on the timeline, its WAV downloaded as the account would download it. */
@@ -43,8 +45,10 @@ export async function loadRecordings(
     const webhook = webhooks.find(
       (sent) => sent.requestType === "record" && sent.body.recordingId === recordingId,
     )?.body;
-    const wav = await download(belay, recordingId);
-    const audio = readWav(wav);
+    const read = await download(belay, recordingId).then(
+      (wav) => ({ wav, pcm: readWav(wav).pcm8k }),
+      (err: unknown) => ({ wav: new Uint8Array(0), pcm: new Int16Array(0), error: (err as Error).message }),
+    );
     recordings.push({
       recordingId,
       recordingUrl: event.recordingUrl,
@@ -54,11 +58,12 @@ export async function loadRecordings(
       termReason: String(webhook?.termReason ?? event.termReason),
       privacyMode: webhook?.privacyMode === true,
       webhook,
-      durationSec: audio.pcm8k.length / PCM_RATE,
-      durationMs: (audio.pcm8k.length * 1000) / PCM_RATE,
+      durationSec: read.pcm.length / PCM_RATE,
+      durationMs: (read.pcm.length * 1000) / PCM_RATE,
       sampleRate: PCM_RATE,
-      samples: audio.pcm8k,
-      wav,
+      samples: read.pcm,
+      wav: read.wav,
+      ...("error" in read ? { audioError: read.error } : {}),
     });
   }
   return recordings;

@@ -132,3 +132,19 @@ describe("a node:http handler as the app, and recordings", () => {
     assert.ok(recording.samples.subarray(voice.length).every((s) => s === 0));
   });
 });
+
+test("a privacyMode recording: flagged, and its audio readable while it lasts", async () => {
+  const voice = new Int16Array(16000).fill(3000);
+  const call = await belay.call({
+    app: ({ path, baseUrl }: AppRequest) =>
+      path === "/voice"
+        ? [{ RecordUtterance: { actionUrl: `${baseUrl}/r`, maxLengthSec: 1, privacyMode: true } }]
+        : [{ Hangup: {} }],
+    audio: voice,
+  });
+  const [recording] = call.recordings;
+  assert.equal(recording?.privacyMode, true);
+  assert.equal(recording.termReason, "maxLength");
+  assert.equal(recording.audioError, undefined);
+  assert.deepEqual(recording.samples, voice.subarray(0, 8000));
+});
