@@ -2,7 +2,7 @@
  * A voicemail app written the way a FreeClimb customer writes one: plain node:http and the
  * official @freeclimb/sdk PerCL builders. Nothing in it knows about Belay.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
 import freeclimbSDK from "@freeclimb/sdk";
 
 export interface ReceivedWebhook {
@@ -38,7 +38,20 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startVoicemailApp(options: VoicemailOptions = {}): Promise<VoicemailApp> {
+export interface VoicemailHandler {
+  /** The app as a node:http request listener: serve it anywhere, or hand it to belay/testing. */
+  handler: RequestListener;
+  received: ReceivedWebhook[];
+}
+
+/**
+ * The app without a server. Its actionUrls start with `baseUrl()` when given, else with the
+ * address the request came to (its Host header).
+ */
+export function createVoicemailHandler(
+  options: VoicemailOptions = {},
+  baseUrl?: () => string,
+): VoicemailHandler {
   const sdk = freeclimbSDK(options.accountId ?? "", options.apiKey ?? "");
   const { percl } = sdk;
   // The SDK's type declarations leave out `utils`, which it exports at run time.
@@ -46,10 +59,9 @@ export async function startVoicemailApp(options: VoicemailOptions = {}): Promise
     utils: { verifyRequest(body: string, header: string, secret: string): void };
   };
   const received: ReceivedWebhook[] = [];
-  let base = "";
 
-  const scripts: Record<string, () => unknown[]> = {
-    "/voice": () =>
+  const scripts: Record<string, (base: string) => unknown[]> = {
+    "/voice": (base) =>
       percl.build(
         percl.say(
           options.greeting ?? "Please leave a message after the beep. Press pound when you are done.",
@@ -65,7 +77,7 @@ export async function startVoicemailApp(options: VoicemailOptions = {}): Promise
     "/status": () => [],
   };
 
-  const server = createServer(async (request, response) => {
+  const handler: RequestListener = async (request, response) => {
     const rawBody = await readBody(request);
     const signature = request.headers["freeclimb-signature"] as string | undefined;
     let verified = false;
@@ -89,8 +101,16 @@ export async function startVoicemailApp(options: VoicemailOptions = {}): Promise
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(script()));
-  });
+    const base = baseUrl?.() ?? `http://${request.headers.host}`;
+    response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(script(base)));
+  };
+  return { handler, received };
+}
+
+export async function startVoicemailApp(options: VoicemailOptions = {}): Promise<VoicemailApp> {
+  let base = "";
+  const { handler, received } = createVoicemailHandler(options, () => base);
+  const server = createServer(handler);
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, "127.0.0.1", resolve));
   const address = server.address();

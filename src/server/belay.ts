@@ -15,7 +15,7 @@ import { LocalBlobStore } from "../store/local-blob-store.js";
 import { openSqliteStore } from "../store/sql/open-sqlite.js";
 import type { AccountRow, Store } from "../store/types.js";
 import { type Clock, RealClock } from "../time/clock.js";
-import { type BelayAppClient, createAppClient } from "../webhooks/app-client.js";
+import { type BelayAppClient, createAppClient, type WebhookExchange } from "../webhooks/app-client.js";
 import { WebhookTargetPolicy } from "../webhooks/target-policy.js";
 import { CallLogPruner } from "./call-log-pruner.js";
 import type { BelayConfig } from "./config.js";
@@ -90,6 +90,8 @@ export function belayLogger(level: string, fd: 1 | 2 = 1): Logger {
 export interface CreateBelayOptions {
   /** What this process is, named in the data folder's lock (e.g. `belay serve`). */
   role?: string;
+  /** Told of every webhook request sent and its answer: the test kit (src/testing) records them. */
+  onWebhookExchange?: (exchange: WebhookExchange) => void;
 }
 
 /**
@@ -107,7 +109,7 @@ export async function createBelay(
   await mkdir(config.dataDir, { recursive: true });
   const lock = await lockDataDir(config.dataDir, options.role ?? "belay");
   try {
-    return await assemble(config, log, tls, lock);
+    return await assemble(config, log, tls, lock, options.onWebhookExchange);
   } catch (err) {
     await lock.release();
     throw err;
@@ -119,6 +121,7 @@ async function assemble(
   log: Logger,
   tls: { cert: Buffer; key: Buffer } | undefined,
   lock: DataDirLock,
+  onWebhookExchange: CreateBelayOptions["onWebhookExchange"],
 ): Promise<Belay> {
   const clock = config.clock ?? new RealClock();
   // dateCreated and dateUpdated on the same clock as deadlines such as a recording's deleteAt.
@@ -162,6 +165,7 @@ async function assemble(
     logger: log,
     timeoutMs: config.webhookTimeoutMs,
     secretsFor: cachedSigningSecrets(store.accounts, () => clock.now()),
+    ...(onWebhookExchange ? { onExchange: onWebhookExchange } : {}),
   });
   const scheme = config.tls ? "https" : "http";
   let baseUrl = config.publicUrl ?? `${scheme}://${config.host}:${config.port}`;

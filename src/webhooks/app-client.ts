@@ -41,6 +41,21 @@ export interface AppClientOptions {
   targetPolicy?: WebhookTargetPolicy;
   /** Host name resolution for webhook targets; the system resolver otherwise. */
   resolve?: Resolver;
+  /** Told of every request sent and what came of it (the test kit, src/testing, records them). */
+  onExchange?: (exchange: WebhookExchange) => void;
+}
+
+/** One webhook request as it went out (signed body and header) and what the app answered. */
+export interface WebhookExchange {
+  deliveryId: string;
+  accountId: string;
+  callId: string | null;
+  requestType: string;
+  url: string;
+  body: string;
+  /** The FreeClimb-Signature header sent; null when the request could not be signed. */
+  signature: string | null;
+  result: PostResult;
 }
 
 export interface BelayAppClient extends AppClient<PerclCommand[]> {
@@ -67,6 +82,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
     url: string,
     body: string,
     deliveryId: string,
+    about: { callId: string | null; requestType: string },
   ): Promise<PostResult> {
     let signature: string;
     try {
@@ -74,7 +90,7 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
       signature = signPayload(body, secrets, Math.floor(clock.now() / 1000));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      return {
+      const result: PostResult = {
         ok: false,
         kind: "unreachable",
         status: null,
@@ -82,10 +98,14 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
         error: `not sent: ${reason}`,
         latencyMs: 0,
       };
+      options.onExchange?.({ deliveryId, accountId, ...about, url, body, signature: null, result });
+      return result;
     }
-    return clock.track(
+    const result = await clock.track(
       postWebhook({ url, body, signature, deliveryId, userAgent, timeoutMs, maxResponseBytes, dispatcher }),
     );
+    options.onExchange?.({ deliveryId, accountId, ...about, url, body, signature, result });
+    return result;
   }
 
   async function askOnce(
@@ -95,7 +115,10 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
     logged: { body: string; redacted: boolean },
   ): Promise<PerclReply> {
     const deliveryId = newId("RQ");
-    const result = await signAndPost(target.accountId, url, body, deliveryId);
+    const result = await signAndPost(target.accountId, url, body, deliveryId, {
+      callId: target.callId,
+      requestType: target.body.requestType,
+    });
     const outcome = classifyPerclReply(url, result);
     const answered = result.ok && result.status >= 200 && result.status < 300;
     try {
@@ -155,7 +178,11 @@ export function createAppClient(options: AppClientOptions): BelayAppClient {
     deliveries,
     clock,
     logger,
-    send: (row) => signAndPost(row.accountId, row.url, row.body, row.deliveryId),
+    send: (row) =>
+      signAndPost(row.accountId, row.url, row.body, row.deliveryId, {
+        callId: row.callId,
+        requestType: row.requestType,
+      }),
   });
 
   return {
