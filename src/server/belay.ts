@@ -5,6 +5,7 @@ import pino, { type Logger } from "pino";
 import { buildApi } from "../api/app.js";
 import { CallLogWriter } from "../calls/call-log-writer.js";
 import { createDialer } from "../calls/outbound-call.js";
+import { consoleRoutes } from "../console/console-plugin.js";
 import { createAudioService } from "../engine/audio-service.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
 import type { Dialer } from "../engine/ports.js";
@@ -211,19 +212,19 @@ async function assemble(
   );
   sipService = sip;
   if (sip) webhookPolicy.addOwnPort(sip.address.port, "SIP");
-  const api = await buildApi(
-    {
-      store,
-      blobs,
-      engine,
-      logger: log,
-      publicUrl: () => baseUrl,
-      sip,
-      disk,
-      conferences: engine.conferences,
-    },
-    tls,
-  );
+  const apiDeps = {
+    store,
+    blobs,
+    engine,
+    logger: log,
+    publicUrl: () => baseUrl,
+    sip,
+    disk,
+    conferences: engine.conferences,
+  };
+  const api = await buildApi(apiDeps, tls);
+  // The web console sits on top of the API (it reuses the REST routes in-process).
+  await api.register(consoleRoutes(apiDeps));
   app.startOutbox();
   privacy.start();
   deliveryLog.start();

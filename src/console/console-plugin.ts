@@ -1,0 +1,41 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ApiDeps } from "../api/app.js";
+import { ConsoleBundle } from "./bundle.js";
+import { CallFeed } from "./call-feed.js";
+import { consoleErrorHandler } from "./console-errors.js";
+import { feedRoutes } from "./feed-routes.js";
+import { pageRoutes } from "./page-routes.js";
+import { restBridge } from "./rest-bridge.js";
+import { sessionGuard } from "./session-guard.js";
+import { sessionRoutes, signInRoute } from "./session-routes.js";
+import { ConsoleSessions } from "./sessions.js";
+import { virtualCallRoute } from "./virtual-call-route.js";
+
+/**
+ * The web console at /console (docs/console.md). Its routes are `public` to the Basic-auth guard
+ * (route-auth.ts): the console signs in with a session cookie instead, checked by sessionGuard on
+ * every /console/api route but sign-in.
+ */
+export const consoleRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (api) => {
+    const sessions = new ConsoleSessions();
+    const feed = new CallFeed();
+    feed.attach(deps.engine);
+    api.decorateRequest("consoleSession", null);
+    api.setErrorHandler(consoleErrorHandler);
+    pageRoutes(api, new ConsoleBundle());
+    signInRoute(api, sessions, deps.store);
+    await api.register(async (guarded) => {
+      guarded.addHook("onRequest", sessionGuard(sessions, deps.store));
+      sessionRoutes(guarded, sessions);
+      restBridge(guarded);
+      virtualCallRoute(guarded, deps);
+      const endStreams = feedRoutes(guarded, feed);
+      // Open event streams would otherwise hold Belay's close() until each browser went away.
+      api.addHook("preClose", (done) => {
+        endStreams();
+        done();
+      });
+    });
+  };

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { checkCredentials } from "../api/auth.js";
+import { apiError } from "../api/errors.js";
+import type { Store } from "../store/types.js";
+import { readCookie, SESSION_COOKIE, sessionCookie } from "./cookies.js";
+import { assertSameOrigin } from "./session-guard.js";
+import { type ConsoleSessions, SESSION_TTL_MS } from "./sessions.js";
+
+const signInBody = z.object({ accountId: z.string().max(64), apiKey: z.string().min(1).max(256) });
+
+const hidden = { hide: true };
+
+/**
+ * Sign-in: the account id and API key in a JSON body (never a URL) → a session cookie. A JSON
+ * body cannot come from a cross-site form without a CORS preflight Belay never grants, and the
+ * Origin check refuses other sites' scripts outright (no login CSRF).
+ */
+export function signInRoute(plain: FastifyInstance, sessions: ConsoleSessions, store: Store): void {
+  const api = plain.withTypeProvider<ZodTypeProvider>();
+  api.post(
+    "/console/api/session",
+    { schema: { ...hidden, body: signInBody }, config: { public: true } },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const account = await checkCredentials(
+        store,
+        request.body.accountId.trim(),
+        request.body.apiKey.trim(),
+      );
+      if (!account) {
+        request.log.warn("console sign-in refused: wrong account id or API key");
+        throw apiError("AUTH_REQUIRED", "the account id or API key is wrong");
+      }
+      const session = sessions.start(account);
+      const maxAge = Math.floor(SESSION_TTL_MS / 1000);
+      reply.header("Set-Cookie", sessionCookie(session.id, maxAge, request.protocol === "https"));
+      return { accountId: account.accountId, alias: account.alias, csrfToken: session.csrfToken };
+    },
+  );
+}
+
+/** Who is signed in (the page reads its CSRF token here), and sign-out. Behind the session guard. */
+export function sessionRoutes(api: FastifyInstance, sessions: ConsoleSessions): void {
+  api.get("/console/api/session/current", { schema: hidden, config: { public: true } }, async (request) => ({
+    accountId: request.account.accountId,
+    alias: request.account.alias,
+    csrfToken: request.consoleSession?.csrfToken,
+  }));
+  api.delete(
+    "/console/api/session/current",
+    { schema: hidden, config: { public: true } },
+    async (request, reply) => {
+      const id = readCookie(request.headers.cookie, SESSION_COOKIE);
+      if (id) sessions.end(id);
+      reply.header("Set-Cookie", sessionCookie("", 0, request.protocol === "https"));
+      return reply.status(204).send();
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import { signal } from "@preact/signals";
+import type { CallResult, FeedMessage, TimelineEvent } from "./types.js";
+
+/** Whether the event stream is open (the Calls page shows it). */
+export const connected = signal(false);
+/** Calls the stream has told of since the page opened, newest state of each. */
+export const liveCalls = signal<ReadonlyMap<string, CallResult>>(new Map());
+/** Timeline events the stream has carried, by call and by their sequence number. */
+const timelines = new Map<string, TimelineEvent[]>();
+/** Bumped on every timeline event, so a page showing one re-renders. */
+export const timelineVersion = signal(0);
+
+let source: EventSource | undefined;
+
+/** One stream per page (Server-Sent Events): the browser reconnects by itself if it drops. */
+export function startLive(): void {
+  if (source) return;
+  source = new EventSource("/console/api/events");
+  source.onopen = () => {
+    connected.value = true;
+  };
+  source.onerror = () => {
+    connected.value = false;
+  };
+  source.onmessage = (message) => receive(JSON.parse(message.data) as FeedMessage);
+}
+
+export function stopLive(): void {
+  source?.close();
+  source = undefined;
+  connected.value = false;
+  liveCalls.value = new Map();
+  timelines.clear();
+}
+
+function receive(message: FeedMessage): void {
+  if (message.type === "call") {
+    const next = new Map(liveCalls.value);
+    next.set(message.call.callId ?? "", message.call);
+    liveCalls.value = next;
+    return;
+  }
+  const events = timelines.get(message.callId) ?? [];
+  events[message.seq] = message.event;
+  timelines.set(message.callId, events);
+  timelineVersion.value++;
+}
+
+/** What the stream has carried of a call's timeline (sparse: a page merges it with a snapshot). */
+export function streamedTimeline(callId: string): readonly (TimelineEvent | undefined)[] {
+  return timelines.get(callId) ?? [];
+}

@@ -1,0 +1,34 @@
+/**
+ * The console tests' browser: Debian's chromium driven by playwright-core (no browser download;
+ * .ci/run installs chromium). Screenshots go to test-results/console/, which CI keeps.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import type { AccountRow } from "../../src/store/types.js";
+
+export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/console/", import.meta.url));
+const CHROMIUM = process.env.BELAY_CHROMIUM ?? "/usr/bin/chromium";
+
+export async function launchBrowser(): Promise<Browser> {
+  // --no-sandbox: CI runs as root, where chromium's sandbox cannot start.
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}
+
+/** A fresh browser context (its own cookies) at the console, signed in as `account`. */
+export async function signedInPage(browser: Browser, base: string, account: AccountRow): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/console`);
+  await page.fill("input[name=accountId]", account.accountId);
+  await page.fill("input[name=apiKey]", account.apiKey);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=account-id]");
+  return page;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
