@@ -10,7 +10,9 @@ export interface Described {
 }
 
 const END_WORDS: Record<string, string> = {
-  hangupCommand: "the app's Hangup command",
+  appHangup: "the app hung up (Hangup)",
+  hangupCommand: "the app hung up (Hangup)",
+  callerHangup: "the caller hung up",
   farEndHangup: "the caller hung up",
   appNoPercl: "the app answered with no PerCL",
   appInvalidPercl: "the app's PerCL was invalid",

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
+import { launchBrowser, screenshot, signedInPage } from "./browser.js";
+import { callAs } from "./calls.js";
+
+let belay: TestBelay;
+let browser: Browser;
+let app: ScriptedApp;
+let base: string;
+
+before(async () => {
+  belay = await startBelay();
+  base = belay.belay.publicUrl();
+  app = await startScriptedApp({
+    "/voice": (_hit, url) => ({
+      body: [{ GetDigits: { actionUrl: `${url}/digits`, maxDigits: 1, prompts: [] } }],
+    }),
+    "/digits": () => ({ body: [{ Hangup: {} }] }),
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await belay?.stop();
+});
+
+test("a call placed elsewhere appears on the open Calls page, pushed by the server", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  await page.waitForSelector("[data-testid=live].on");
+  const callId = await callAs(belay.belay, belay.belay.account, `${app.url}/voice`, {
+    dtmf: [{ keys: "3", atMs: 500 }],
+  });
+  const row = await page.waitForSelector(`tr[data-call-id="${callId}"] .status-completed`);
+  assert.equal(await row.textContent(), "completed");
+  await page.context().close();
+});
+
+test("a virtual call placed from the page fills its timeline: webhooks, keys, commands, end", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  await page.click("text=Place a call");
+  await page.fill("input[name=appUrl]", `${app.url}/voice`);
+  await page.fill("input[name=keys]", "7@1.5");
+  await page.fill("input[name=hangupAfterSec]", "30");
+  assert.equal(await page.isChecked("input[name=fast]"), true);
+  await screenshot(page, "place-call");
+  await page.click("button[type=submit]");
+
+  await page.waitForSelector("[data-testid=timeline] li[data-type=ended]");
+  const callId = new URL(page.url()).hash.split("/")[2];
+  assert.match(callId ?? "", /^CA[0-9a-f]{40}$/);
+  const rows = await page.$$eval("[data-testid=timeline] li", (items) =>
+    items.map((item) => `${item.getAttribute("data-type")}: ${item.querySelector("strong")?.textContent}`),
+  );
+  assert.deepEqual(
+    // Latency is real time even on a simulated clock: only its presence is checked.
+    rows.filter((row) => !row.startsWith("status")).map((row) => row.replace(/ in \d+ ms$/, " in N ms")),
+    [
+      "started: Call started (inbound)",
+      "webhook: inboundCall webhook → HTTP 200 in N ms",
+      "command: PerCL #1: GetDigits",
+      "digit: Key pressed: 7",
+      'getDigits: GetDigits collected "7"',
+      "webhook: getDigits webhook → HTTP 200 in N ms",
+      "command: PerCL #1: Hangup",
+      "notification: callStatus notification sent",
+      "ended: Call ended: completed",
+    ],
+  );
+  // The app got exactly the key the page scripted.
+  const digits = app.hits.filter((hit) => hit.path === "/digits" && hit.body.callId === callId);
+  assert.deepEqual(
+    digits.map((hit) => hit.body.digits),
+    ["7"],
+  );
+  await screenshot(page, "call-timeline");
+  await page.context().close();
+});
