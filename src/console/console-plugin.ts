@@ -10,6 +10,7 @@ import { sessionGuard } from "./session-guard.js";
 import { sessionRoutes, signInRoute } from "./session-routes.js";
 import { ConsoleSessions } from "./sessions.js";
 import { virtualCallRoute } from "./virtual-call-route.js";
+import { webhookRoutes } from "./webhook-routes.js";
 
 /**
  * The web console at /console (docs/console.md). Its routes are `public` to the Basic-auth guard
@@ -31,6 +32,7 @@ export const consoleRoutes =
       sessionRoutes(guarded, sessions);
       restBridge(guarded);
       virtualCallRoute(guarded, deps);
+      webhookRoutes(guarded, deps.store);
       const endStreams = feedRoutes(guarded, feed);
       // Open event streams would otherwise hold Belay's close() until each browser went away.
       api.addHook("preClose", (done) => {

@@ -18,6 +18,9 @@ before(async () => {
       body: [{ GetDigits: { actionUrl: `${url}/digits`, maxDigits: 1, prompts: [] } }],
     }),
     "/digits": () => ({ body: [{ Hangup: {} }] }),
+    "/private": (_hit, url) => ({
+      body: [{ GetDigits: { actionUrl: `${url}/digits`, maxDigits: 4, privacyMode: true, prompts: [] } }],
+    }),
   });
   browser = await launchBrowser();
 });
@@ -76,6 +79,49 @@ test("a virtual call placed from the page fills its timeline: webhooks, keys, co
     digits.map((hit) => hit.body.digits),
     ["7"],
   );
+  // Each webhook's request body, as signed and sent, opens under its row (fetched once it is logged).
+  await page
+    .locator("[data-testid=timeline] li[data-type=webhook] details")
+    .nth(1)
+    .waitFor({ state: "attached" });
+  const bodies = await page.$$eval("[data-testid=timeline] li[data-type=webhook] details pre", (pres) =>
+    pres.map((pre) => JSON.parse(pre.textContent ?? "{}") as Record<string, unknown>),
+  );
+  assert.deepEqual(
+    bodies.map((body) => [body.requestType, body.callId]),
+    [
+      ["inboundCall", callId],
+      ["getDigits", callId],
+    ],
+  );
+  assert.equal(bodies[1]?.digits, "7");
+  await page.click("[data-testid=timeline] li[data-type=webhook] summary");
   await screenshot(page, "call-timeline");
+  await page.context().close();
+});
+
+test("privacyMode keys are withheld on the page: the key, the digits and the webhook body", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  await page.click("text=Place a call");
+  await page.fill("input[name=appUrl]", `${app.url}/private`);
+  await page.fill("input[name=keys]", "4321@1");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=timeline] li[data-type=ended]");
+  const text = (await page.textContent("[data-testid=timeline]")) ?? "";
+  assert.doesNotMatch(text, /4321|Key pressed: [0-9]/);
+  assert.match(text, /GetDigits collected \(withheld: privacy mode\)/);
+  const summary = await page.waitForSelector(
+    "li[data-type=webhook]:nth-of-type(n+2) summary >> text=withheld",
+  );
+  assert.ok(summary);
+  const bodies = await page.$$eval("[data-testid=timeline] li[data-type=webhook] details pre", (pres) =>
+    pres.map((pre) => pre.textContent ?? ""),
+  );
+  assert.ok(bodies.every((body) => !body.includes("4321")));
+  assert.equal((JSON.parse(bodies[1] ?? "{}") as { digits?: unknown }).digits, null);
+  // The app itself got the keys: privacyMode keeps them from logs, not from the app.
+  const callId = new URL(page.url()).hash.split("/")[2];
+  const hit = app.hits.find((h) => h.path === "/digits" && h.body.callId === callId);
+  assert.equal(hit?.body.digits, "4321");
   await page.context().close();
 });

@@ -4,3 +4,4 @@
 export type { CallResult, RecordingResult } from "../../contract/rest.js";
 export type { TimelineEvent } from "../../engine/timeline.js";
 export type { FeedMessage } from "../call-feed.js";
+export type { ConsoleWebhook } from "../console-webhook.js";

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, getJson, postJson, rest } from "../api.js";
 import { describeEvent, seconds } from "../describe-event.js";
 import { liveCalls, streamedTimeline, timelineVersion } from "../live.js";
-import type { CallResult, TimelineEvent } from "../types.js";
+import type { CallResult, ConsoleWebhook, TimelineEvent } from "../types.js";
 import { ErrorLine, StatusBadge, when } from "../widgets.js";
 
 interface Snapshot {
@@ -22,6 +22,7 @@ export function CallPage({ callId }: { callId: string }) {
   const [logs, setLogs] = useState<LogEntry[] | null>(null);
   const [stored, setStored] = useState<CallResult | null>(null);
   const [children, setChildren] = useState<CallResult[]>([]);
+  const [webhooks, setWebhooks] = useState<ConsoleWebhook[]>([]);
   const [error, setError] = useState<string | null>(null);
   const live = liveCalls.value.get(callId);
   useEffect(() => {
@@ -50,6 +51,13 @@ export function CallPage({ callId }: { callId: string }) {
   void timelineVersion.value;
   const events = merge(snapshot?.events ?? [], streamedTimeline(callId));
   const ended = events.some((event) => event.type === "ended");
+  const sent = events.filter((event) => event.type === "webhook" || event.type === "notification").length;
+  useEffect(() => {
+    if (sent === 0) return;
+    getJson<{ webhooks: ConsoleWebhook[] }>(`/console/api/calls/${callId}/webhooks`)
+      .then((page) => setWebhooks(page.webhooks))
+      .catch(() => undefined);
+  }, [callId, sent, ended]);
   const conferences = [...new Set(events.flatMap((e) => (e.type === "conference" ? [e.conferenceId] : [])))];
   return (
     <section>
@@ -126,7 +134,7 @@ export function CallPage({ callId }: { callId: string }) {
         </dl>
       )}
       <h2>Timeline {snapshot && !ended && <span class="live on">live</span>}</h2>
-      {logs ? <LogList logs={logs} /> : <Timeline events={events} />}
+      {logs ? <LogList logs={logs} /> : <Timeline events={events} webhooks={webhooks} />}
     </section>
   );
 }
@@ -142,12 +150,31 @@ function merge(snapshot: TimelineEvent[], streamed: readonly (TimelineEvent | un
   return events;
 }
 
-function Timeline({ events }: { events: TimelineEvent[] }) {
+/**
+ * Pairs each webhook of the timeline with its row in the delivery log: the n-th webhook of a
+ * request type is that type's n-th delivery (both are in the order they were sent).
+ */
+function pairWebhooks(
+  events: TimelineEvent[],
+  webhooks: ConsoleWebhook[],
+): Array<ConsoleWebhook | undefined> {
+  const seen = new Map<string, number>();
+  return events.map((event) => {
+    if (event.type !== "webhook" && event.type !== "notification") return undefined;
+    const n = seen.get(event.requestType) ?? 0;
+    seen.set(event.requestType, n + 1);
+    return webhooks.filter((webhook) => webhook.requestType === event.requestType)[n];
+  });
+}
+
+function Timeline({ events, webhooks }: { events: TimelineEvent[]; webhooks: ConsoleWebhook[] }) {
   const span = Math.max(1, ...events.map((event) => event.at));
+  const paired = pairWebhooks(events, webhooks);
   return (
     <ol class="timeline" data-testid="timeline">
       {events.map((event, i) => {
         const described = describeEvent(event);
+        const webhook = paired[i];
         return (
           <li key={i} class={`kind-${described.kind}`} data-type={event.type}>
             <span class="at">{seconds(event.at)}</span>
@@ -158,11 +185,24 @@ function Timeline({ events }: { events: TimelineEvent[] }) {
               <strong>{described.title}</strong>
               {described.detail && <span class="detail">{described.detail}</span>}
               {described.link && <a href={described.link.href}>{described.link.label}</a>}
+              {webhook && <WebhookBody webhook={webhook} />}
             </span>
           </li>
         );
       })}
     </ol>
+  );
+}
+
+function WebhookBody({ webhook }: { webhook: ConsoleWebhook }) {
+  return (
+    <details class="webhook-body">
+      <summary>
+        Request body{webhook.redacted ? " (privacy-mode input withheld)" : ""}
+        {webhook.attempts > 1 ? `, ${webhook.attempts} attempts, ${webhook.state}` : ""}
+      </summary>
+      <pre>{JSON.stringify(webhook.body, null, 2)}</pre>
+    </details>
   );
 }
 
