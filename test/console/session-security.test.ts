@@ -50,11 +50,22 @@ test("the session cookie is HttpOnly, SameSite=Strict and scoped to /console", a
 });
 
 test("without a session the console API answers 401, with no Basic challenge", async () => {
-  for (const url of ["/console/api/session/current", "/console/api/rest/Calls", "/console/api/events"]) {
-    const response = await fetch(`${base}${url}`);
+  for (const [method, url] of [
+    ["GET", "/console/api/session/current"],
+    ["GET", "/console/api/rest/Calls"],
+    ["GET", "/console/api/belay/devices"],
+    ["GET", "/console/api/events"],
+    ["POST", "/console/api/virtual-calls"],
+    ["POST", "/console/api/rest/Applications"],
+  ] as const) {
+    const response = await fetch(`${base}${url}`, { method });
     assert.equal(response.status, 401, url);
     assert.equal(response.headers.get("www-authenticate"), null, url);
   }
+  // The API's own credentials do not open the console's API: only a session does.
+  const basic = `Basic ${Buffer.from(`${belay.belay.account.accountId}:${belay.belay.account.apiKey}`).toString("base64")}`;
+  const withBasic = await fetch(`${base}/console/api/rest/Calls`, { headers: { authorization: basic } });
+  assert.equal(withBasic.status, 401);
 });
 
 test("a write needs the session's CSRF token and the console's own origin", async () => {
