@@ -2,6 +2,7 @@
  * The console tests' browser: Debian's chromium driven by playwright-core (no browser download;
  * .ci/run installs chromium). Screenshots go to test-results/console/, which CI keeps.
  */
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,8 @@ export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/console/", 
 const CHROMIUM = process.env.BELAY_CHROMIUM ?? "/usr/bin/chromium";
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set BELAY_CHROMIUM)`);
   // --no-sandbox: CI runs as root, where chromium's sandbox cannot start.
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }
