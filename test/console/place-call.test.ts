@@ -18,6 +18,11 @@ before(async () => {
       body: [{ GetDigits: { actionUrl: `${url}/digits`, maxDigits: 1, prompts: [] } }],
     }),
     "/digits": () => ({ body: [{ Hangup: {} }] }),
+    "/wait": (_hit, url) => ({
+      body: [
+        { GetDigits: { actionUrl: `${url}/digits`, maxDigits: 1, initialTimeoutMs: 600_000, prompts: [] } },
+      ],
+    }),
     "/private": (_hit, url) => ({
       body: [{ GetDigits: { actionUrl: `${url}/digits`, maxDigits: 4, privacyMode: true, prompts: [] } }],
     }),
@@ -39,6 +44,14 @@ test("a call placed elsewhere appears on the open Calls page, pushed by the serv
   });
   const row = await page.waitForSelector(`tr[data-call-id="${callId}"] .status-completed`);
   assert.equal(await row.textContent(), "completed");
+  // Filters apply to the live list: a status it does not have hides the call, its own shows it.
+  await page.selectOption("select[name=status]", "failed");
+  await page.waitForSelector(`tr[data-call-id="${callId}"]`, { state: "detached" });
+  await page.selectOption("select[name=status]", "completed");
+  await page.fill("input[name=number]", "+15550001111");
+  await page.waitForSelector(`tr[data-call-id="${callId}"]`);
+  await page.fill("input[name=number]", "+1999");
+  await page.waitForSelector(`tr[data-call-id="${callId}"]`, { state: "detached" });
   await page.context().close();
 });
 
@@ -123,5 +136,21 @@ test("privacyMode keys are withheld on the page: the key, the digits and the web
   const callId = new URL(page.url()).hash.split("/")[2];
   const hit = app.hits.find((h) => h.path === "/digits" && h.body.callId === callId);
   assert.equal(hit?.body.digits, "4321");
+  await page.context().close();
+});
+
+test("a real-time call placed from the page runs live until the page hangs it up", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  await page.click("text=Place a call");
+  await page.fill("input[name=appUrl]", `${app.url}/wait`);
+  await page.uncheck("input[name=fast]");
+  await page.click("button[type=submit]");
+  // The call waits on its GetDigits: answered, live, not ended.
+  await page.waitForSelector("[data-testid=timeline] li[data-type=command]");
+  await page.waitForSelector("h2 .live.on");
+  assert.equal(await page.locator("[data-testid=timeline] li[data-type=ended]").count(), 0);
+  await page.click("button:text('Hang up')");
+  const ended = await page.waitForSelector("[data-testid=timeline] li[data-type=ended]");
+  assert.match((await ended.textContent()) ?? "", /Call ended: completed/);
   await page.context().close();
 });

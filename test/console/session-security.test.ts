@@ -127,3 +127,24 @@ test("sign-out ends the session server-side, and a changed API key ends it too",
   const after = await fetch(`${base}/console/api/session/current`, { headers: { cookie: session.cookie } });
   assert.equal(after.status, 401);
 });
+
+test("the event stream carries only the session's account, and Belay closes with it open", async () => {
+  const other = await createAccount(belay.belay, "streamless");
+  const { cookie } = await signIn(belay.belay.account.accountId, belay.belay.account.apiKey);
+  const stream = await fetch(`${base}/console/api/events`, { headers: { cookie } });
+  assert.equal(stream.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+  // The stream is open (its first line arrived) before either call starts.
+  assert.match(new TextDecoder().decode((await reader.read()).value), /^retry: /);
+  const otherCall = await callAs(belay.belay, other, `${app.url}/voice`);
+  const ownCall = await callAs(belay.belay, belay.belay.account, `${app.url}/voice`);
+  let text = "";
+  while (!text.includes(`"callId":"${ownCall}","seq"`) || !text.includes('"type":"ended"')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  assert.ok(text.includes(ownCall));
+  assert.ok(!text.includes(otherCall), "another account's call on this account's stream");
+  // Left open: after() closes Belay, which must end the stream rather than wait for it.
+});
