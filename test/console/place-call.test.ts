@@ -154,3 +154,26 @@ test("a real-time call placed from the page runs live until the page hangs it up
   assert.match((await ended.textContent()) ?? "", /Call ended: completed/);
   await page.context().close();
 });
+
+test("bad input on the form is refused in plain words: a file that is not a WAV, a keys script", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  const hitsBefore = app.hits.length;
+  await page.click("text=Place a call");
+  await page.fill("input[name=appUrl]", `${app.url}/voice`);
+  await page.setInputFiles("input[name=wav]", {
+    name: "notes.wav",
+    mimeType: "audio/wav",
+    buffer: Buffer.from("these are notes, not audio"),
+  });
+  await page.click("button[type=submit]");
+  const alert = await page.waitForSelector("[role=alert]");
+  assert.match((await alert.textContent()) ?? "", /^the WAV file: /);
+  await page.setInputFiles("input[name=wav]", []);
+  await page.fill("input[name=keys]", "12 at 3");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[role=alert] >> text=is not keys@seconds");
+  // Nothing was placed: the app never heard of either attempt.
+  assert.equal(app.hits.length, hitsBefore);
+  assert.match(new URL(page.url()).hash, /^#\/place$/);
+  await page.context().close();
+});
