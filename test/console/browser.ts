@@ -12,11 +12,14 @@ import type { AccountRow } from "../../src/store/types.js";
 export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/console/", import.meta.url));
 const CHROMIUM = process.env.BELAY_CHROMIUM ?? "/usr/bin/chromium";
 
-export async function launchBrowser(): Promise<Browser> {
+/** Chromium's stand-in microphone (a beeping fake device), granted without a prompt. */
+export const FAKE_MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"];
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set BELAY_CHROMIUM)`);
   // --no-sandbox: CI runs as root, where chromium's sandbox cannot start.
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", ...extraArgs] });
 }
 
 /** A fresh browser context (its own cookies) at the console, signed in as `account`. */

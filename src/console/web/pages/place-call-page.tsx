@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { getJson, postJson, rest } from "../api.js";
 import { parseKeysScript } from "../keys-script.js";
+import { MicrophoneField } from "../microphone-field.js";
 import { go } from "../router.js";
 import { ErrorLine } from "../widgets.js";
 
@@ -10,12 +11,15 @@ interface NumberItem {
   applicationId: string | null;
 }
 
-async function fileToBase64(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
+function base64(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000)
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
+}
+
+async function fileToBase64(file: File): Promise<string> {
+  return base64(new Uint8Array(await file.arrayBuffer()));
 }
 
 /** A virtual inbound call: to one of the account's numbers or straight at an app's URL. */
@@ -24,6 +28,7 @@ export function PlaceCallPage() {
   const [target, setTarget] = useState<"number" | "url">("url");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [micWav, setMicWav] = useState<Uint8Array | null>(null);
   useEffect(() => {
     getJson<{ incomingPhoneNumbers: NumberItem[] }>(rest("IncomingPhoneNumbers"))
       .then((page) => {
@@ -45,7 +50,11 @@ export function PlaceCallPage() {
         from: text("from"),
         to: target === "number" ? text("number") : text("to"),
         ...(target === "url" ? { appUrl: text("appUrl") } : {}),
-        ...(wav instanceof File && wav.size > 0 ? { wav: await fileToBase64(wav) } : {}),
+        ...(micWav
+          ? { wav: base64(micWav) }
+          : wav instanceof File && wav.size > 0
+            ? { wav: await fileToBase64(wav) }
+            : {}),
         dtmf: parseKeysScript(text("keys")),
         ...(hangup ? { hangupAtMs: Math.round(Number(hangup) * 1000) } : {}),
         fast: form.get("fast") === "on",
@@ -112,8 +121,9 @@ export function PlaceCallPage() {
         </label>
         <label>
           Caller's voice (WAV, optional)
-          <input name="wav" type="file" accept=".wav,audio/wav" />
+          <input name="wav" type="file" accept=".wav,audio/wav" disabled={micWav !== null} />
         </label>
+        <MicrophoneField onTake={setMicWav} />
         <label>
           Keys to press <span class="muted">keys@seconds, e.g. 1234#@3 9@7.5</span>
           <input name="keys" placeholder="1@2 #@4" />
