@@ -46,7 +46,10 @@ export class CallFeed {
       this.subscribers.set(accountId, set);
     }
     set.add(subscriber);
-    return () => set.delete(subscriber);
+    return () => {
+      set.delete(subscriber);
+      if (set.size === 0) this.subscribers.delete(accountId);
+    };
   }
 
   /** The kept timeline of one of this account's calls, or undefined (another account's, or forgotten). */

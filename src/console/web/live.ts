@@ -1,4 +1,5 @@
 import { signal } from "@preact/signals";
+import { loadSession, session } from "./api.js";
 import type { CallResult, FeedMessage, TimelineEvent } from "./types.js";
 
 /** Whether the event stream is open (the Calls page shows it). */
@@ -7,6 +8,9 @@ export const connected = signal(false);
 export const liveCalls = signal<ReadonlyMap<string, CallResult>>(new Map());
 /** Timeline events the stream has carried, by call and by their sequence number. */
 const timelines = new Map<string, TimelineEvent[]>();
+/** A page left open for days must not hold every call it ever saw: the oldest are dropped. */
+const MAX_CALLS = 1_000;
+const MAX_TIMELINES = 200;
 /** Bumped on every timeline event, so a page showing one re-renders. */
 export const timelineVersion = signal(0);
 
@@ -21,6 +25,14 @@ export function startLive(): void {
   };
   source.onerror = () => {
     connected.value = false;
+    // Closed for good (the session ended: 401) rather than reconnecting: ask who is signed in,
+    // which shows the sign-in page if nobody is.
+    if (source?.readyState === EventSource.CLOSED) {
+      source = undefined;
+      void loadSession().then(() => {
+        if (session.value) startLive();
+      });
+    }
   };
   source.onmessage = (message) => receive(JSON.parse(message.data) as FeedMessage);
 }
@@ -36,13 +48,19 @@ export function stopLive(): void {
 function receive(message: FeedMessage): void {
   if (message.type === "call") {
     const next = new Map(liveCalls.value);
+    next.delete(message.call.callId ?? "");
     next.set(message.call.callId ?? "", message.call);
+    if (next.size > MAX_CALLS) next.delete(next.keys().next().value as string);
     liveCalls.value = next;
     return;
   }
-  const events = timelines.get(message.callId) ?? [];
+  let events = timelines.get(message.callId);
+  if (!events) {
+    events = [];
+    timelines.set(message.callId, events);
+    if (timelines.size > MAX_TIMELINES) timelines.delete(timelines.keys().next().value as string);
+  }
   events[message.seq] = message.event;
-  timelines.set(message.callId, events);
   timelineVersion.value++;
 }
 
