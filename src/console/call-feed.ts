@@ -4,6 +4,7 @@ import type { Call } from "../engine/call.js";
 import type { Engine } from "../engine/engine.js";
 import type { TimelineEvent } from "../engine/timeline.js";
 import type { CallStatus } from "../store/types.js";
+import { displayUrl } from "../webhooks/classify.js";
 
 /** What the console's live stream carries: a call's current state, or one event of its timeline. */
 export type FeedMessage =
@@ -67,7 +68,12 @@ export class CallFeed {
       if (oldest !== undefined) this.calls.delete(oldest);
     }
     let status: CallStatus | undefined;
-    call.onTimeline((event) => {
+    call.onTimeline((emitted) => {
+      // A webhook URL's user:password (an app's own Basic credentials) stays masked, as in logs.
+      const event =
+        emitted.type === "webhook" || emitted.type === "notification"
+          ? { ...emitted, url: displayUrl(emitted.url) }
+          : emitted;
       if (kept.events.length < MAX_EVENTS) {
         kept.events.push(event);
         this.publish(accountId, { type: "timeline", callId: call.id, seq: kept.events.length - 1, event });

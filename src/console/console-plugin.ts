@@ -5,6 +5,7 @@ import { CallFeed } from "./call-feed.js";
 import { consoleErrorHandler } from "./console-errors.js";
 import { feedRoutes } from "./feed-routes.js";
 import { pageRoutes } from "./page-routes.js";
+import { PerclAnswers } from "./percl-answers.js";
 import { restBridge } from "./rest-bridge.js";
 import { sessionGuard } from "./session-guard.js";
 import { sessionRoutes, signInRoute } from "./session-routes.js";
@@ -18,7 +19,7 @@ import { webhookRoutes } from "./webhook-routes.js";
  * every /console/api route but sign-in.
  */
 export const consoleRoutes =
-  (deps: ApiDeps): FastifyPluginAsync =>
+  (deps: ApiDeps, answers: PerclAnswers = new PerclAnswers()): FastifyPluginAsync =>
   async (api) => {
     const sessions = new ConsoleSessions();
     const feed = new CallFeed();
@@ -32,7 +33,7 @@ export const consoleRoutes =
       sessionRoutes(guarded, sessions);
       restBridge(guarded);
       virtualCallRoute(guarded, deps);
-      webhookRoutes(guarded, deps.store);
+      webhookRoutes(guarded, deps.store, answers);
       const endStreams = feedRoutes(guarded, feed);
       // Open event streams would otherwise hold Belay's close() until each browser went away.
       api.addHook("preClose", (done) => {

@@ -5,13 +5,15 @@ import { idOf } from "../api/schemas.js";
 import type { Store } from "../store/types.js";
 import { displayUrl } from "../webhooks/classify.js";
 import type { ConsoleWebhook } from "./console-webhook.js";
+import type { PerclAnswers } from "./percl-answers.js";
 
 /**
  * The request bodies of a call's webhooks, from the delivery log: exactly what was signed and
  * sent, except privacyMode input, which the log never holds (docs/privacy.md). URLs with
- * credentials in them are shown masked.
+ * credentials in them are shown masked. With them, the PerCL the app answered (kept in memory
+ * for recent calls, privacyMode commands withheld: percl-answers.ts).
  */
-export function webhookRoutes(plain: FastifyInstance, store: Store): void {
+export function webhookRoutes(plain: FastifyInstance, store: Store, answers: PerclAnswers): void {
   const api = plain.withTypeProvider<ZodTypeProvider>();
   api.get(
     "/console/api/calls/:callId/webhooks",
@@ -31,7 +33,7 @@ export function webhookRoutes(plain: FastifyInstance, store: Store): void {
           latencyMs: row.latencyMs,
           attempts: row.attempts,
         }));
-      return { webhooks };
+      return { webhooks, answers: answers.of(request.account.accountId, request.params.callId) };
     },
   );
 }

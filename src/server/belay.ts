@@ -6,6 +6,7 @@ import { buildApi } from "../api/app.js";
 import { CallLogWriter } from "../calls/call-log-writer.js";
 import { createDialer } from "../calls/outbound-call.js";
 import { consoleRoutes } from "../console/console-plugin.js";
+import { PerclAnswers } from "../console/percl-answers.js";
 import { createAudioService } from "../engine/audio-service.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
 import type { Dialer } from "../engine/ports.js";
@@ -171,11 +172,13 @@ async function assemble(
   const dialer: Dialer = {
     outboundLeg: (request) => createDialer({ store, blobs, sip: sipService }).outboundLeg(request),
   };
+  // The console shows each call's PerCL answers; it watches them on their way to the engine.
+  const perclAnswers = new PerclAnswers();
   const engine = new Engine({
     dialer,
     store,
     blobs,
-    app,
+    app: perclAnswers.observe(app),
     audio: createAudioService({ store, blobs, speech, logger: log }),
     clock,
     logger: log,
@@ -224,7 +227,7 @@ async function assemble(
   };
   const api = await buildApi(apiDeps, tls);
   // The web console sits on top of the API (it reuses the REST routes in-process).
-  await api.register(consoleRoutes(apiDeps));
+  await api.register(consoleRoutes(apiDeps, perclAnswers));
   app.startOutbox();
   privacy.start();
   deliveryLog.start();

@@ -94,11 +94,12 @@ test("a virtual call placed from the page fills its timeline: webhooks, keys, co
   );
   // Each webhook's request body, as signed and sent, opens under its row (fetched once it is logged).
   await page
-    .locator("[data-testid=timeline] li[data-type=webhook] details")
+    .locator("[data-testid=timeline] li[data-type=webhook] details.request-body")
     .nth(1)
     .waitFor({ state: "attached" });
-  const bodies = await page.$$eval("[data-testid=timeline] li[data-type=webhook] details pre", (pres) =>
-    pres.map((pre) => JSON.parse(pre.textContent ?? "{}") as Record<string, unknown>),
+  const bodies = await page.$$eval(
+    "[data-testid=timeline] li[data-type=webhook] details.request-body pre",
+    (pres) => pres.map((pre) => JSON.parse(pre.textContent ?? "{}") as Record<string, unknown>),
   );
   assert.deepEqual(
     bodies.map((body) => [body.requestType, body.callId]),
@@ -108,7 +109,19 @@ test("a virtual call placed from the page fills its timeline: webhooks, keys, co
     ],
   );
   assert.equal(bodies[1]?.digits, "7");
-  await page.click("[data-testid=timeline] li[data-type=webhook] summary");
+  // And the PerCL each answered, in PerCL's own shape.
+  const answers = await page.$$eval(
+    "[data-testid=timeline] li[data-type=webhook] details.percl-answer pre",
+    (pres) =>
+      pres.map(
+        (pre) => JSON.parse(pre.textContent ?? "[]") as Array<Record<string, Record<string, unknown>>>,
+      ),
+  );
+  assert.equal(answers.length, 2);
+  assert.equal(answers[0]?.[0]?.GetDigits?.actionUrl, `${app.url}/digits`);
+  assert.equal(answers[0]?.[0]?.GetDigits?.maxDigits, 1);
+  assert.deepEqual(Object.keys(answers[1]?.[0] ?? {}), ["Hangup"]);
+  await page.click("[data-testid=timeline] li[data-type=webhook] details.request-body summary");
   await screenshot(page, "call-timeline");
   await page.context().close();
 });
@@ -123,15 +136,24 @@ test("privacyMode keys are withheld on the page: the key, the digits and the web
   const text = (await page.textContent("[data-testid=timeline]")) ?? "";
   assert.doesNotMatch(text, /4321|Key pressed: [0-9]/);
   assert.match(text, /GetDigits collected \(withheld: privacy mode\)/);
-  const summary = await page.waitForSelector(
-    "li[data-type=webhook]:nth-of-type(n+2) summary >> text=withheld",
-  );
-  assert.ok(summary);
-  const bodies = await page.$$eval("[data-testid=timeline] li[data-type=webhook] details pre", (pres) =>
-    pres.map((pre) => pre.textContent ?? ""),
+  const summary = page
+    .locator("[data-testid=timeline] li[data-type=webhook] details.request-body summary")
+    .nth(1);
+  await summary.waitFor({ state: "attached" });
+  assert.match((await summary.textContent()) ?? "", /privacy-mode input withheld/);
+  const bodies = await page.$$eval(
+    "[data-testid=timeline] li[data-type=webhook] details.request-body pre",
+    (pres) => pres.map((pre) => pre.textContent ?? ""),
   );
   assert.ok(bodies.every((body) => !body.includes("4321")));
   assert.equal((JSON.parse(bodies[1] ?? "{}") as { digits?: unknown }).digits, null);
+  // The privacyMode GetDigits the app answered with is withheld as a whole.
+  const answer = page.locator("[data-testid=timeline] li[data-type=webhook] details.percl-answer").first();
+  await answer.waitFor({ state: "attached" });
+  assert.match((await answer.locator("summary").textContent()) ?? "", /privacy-mode commands withheld/);
+  assert.deepEqual(JSON.parse((await answer.locator("pre").textContent()) ?? "[]"), [
+    { GetDigits: { privacyMode: true, withheld: true } },
+  ]);
   // The app itself got the keys: privacyMode keeps them from logs, not from the app.
   const callId = new URL(page.url()).hash.split("/")[2];
   const hit = app.hits.find((h) => h.path === "/digits" && h.body.callId === callId);

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, getJson, postJson, rest } from "../api.js";
 import { describeEvent, seconds } from "../describe-event.js";
 import { liveCalls, streamedTimeline, timelineVersion } from "../live.js";
-import type { CallResult, ConsoleWebhook, TimelineEvent } from "../types.js";
+import type { CallResult, ConsoleWebhook, PerclAnswer, TimelineEvent } from "../types.js";
 import { ErrorLine, StatusBadge, when } from "../widgets.js";
 
 interface Snapshot {
@@ -23,6 +23,7 @@ export function CallPage({ callId }: { callId: string }) {
   const [stored, setStored] = useState<CallResult | null>(null);
   const [children, setChildren] = useState<CallResult[]>([]);
   const [webhooks, setWebhooks] = useState<ConsoleWebhook[]>([]);
+  const [answers, setAnswers] = useState<PerclAnswer[]>([]);
   const [error, setError] = useState<string | null>(null);
   const live = liveCalls.value.get(callId);
   useEffect(() => {
@@ -54,8 +55,11 @@ export function CallPage({ callId }: { callId: string }) {
   const sent = events.filter((event) => event.type === "webhook" || event.type === "notification").length;
   useEffect(() => {
     if (sent === 0) return;
-    getJson<{ webhooks: ConsoleWebhook[] }>(`/console/api/calls/${callId}/webhooks`)
-      .then((page) => setWebhooks(page.webhooks))
+    getJson<{ webhooks: ConsoleWebhook[]; answers: PerclAnswer[] }>(`/console/api/calls/${callId}/webhooks`)
+      .then((page) => {
+        setWebhooks(page.webhooks);
+        setAnswers(page.answers);
+      })
       .catch(() => undefined);
   }, [callId, sent, ended]);
   const conferences = [...new Set(events.flatMap((e) => (e.type === "conference" ? [e.conferenceId] : [])))];
@@ -134,7 +138,7 @@ export function CallPage({ callId }: { callId: string }) {
         </dl>
       )}
       <h2>Timeline {snapshot && !ended && <span class="live on">live</span>}</h2>
-      {logs ? <LogList logs={logs} /> : <Timeline events={events} webhooks={webhooks} />}
+      {logs ? <LogList logs={logs} /> : <Timeline events={events} webhooks={webhooks} answers={answers} />}
     </section>
   );
 }
@@ -167,9 +171,30 @@ function pairWebhooks(
   });
 }
 
-function Timeline({ events, webhooks }: { events: TimelineEvent[]; webhooks: ConsoleWebhook[] }) {
+/** Pairs each answered webhook with the PerCL it got: the n-th to a URL and request type is that pair's n-th answer. */
+function pairAnswers(events: TimelineEvent[], answers: PerclAnswer[]): Array<PerclAnswer | undefined> {
+  const seen = new Map<string, number>();
+  return events.map((event) => {
+    if (event.type !== "webhook" || !event.ok) return undefined;
+    const key = `${event.requestType} ${event.url}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return answers.filter((answer) => `${answer.requestType} ${answer.url}` === key)[n];
+  });
+}
+
+function Timeline({
+  events,
+  webhooks,
+  answers,
+}: {
+  events: TimelineEvent[];
+  webhooks: ConsoleWebhook[];
+  answers: PerclAnswer[];
+}) {
   const span = Math.max(1, ...events.map((event) => event.at));
   const paired = pairWebhooks(events, webhooks);
+  const answered = pairAnswers(events, answers);
   return (
     <ol class="timeline" data-testid="timeline">
       {events.map((event, i) => {
@@ -186,6 +211,7 @@ function Timeline({ events, webhooks }: { events: TimelineEvent[]; webhooks: Con
               {described.detail && <span class="detail">{described.detail}</span>}
               {described.link && <a href={described.link.href}>{described.link.label}</a>}
               {webhook && <WebhookBody webhook={webhook} />}
+              {answered[i] && <PerclBody answer={answered[i]} />}
             </span>
           </li>
         );
@@ -194,9 +220,22 @@ function Timeline({ events, webhooks }: { events: TimelineEvent[]; webhooks: Con
   );
 }
 
+function PerclBody({ answer }: { answer: PerclAnswer }) {
+  const withheld = JSON.stringify(answer.script).includes('"withheld":true');
+  return (
+    <details class="webhook-body percl-answer">
+      <summary>
+        PerCL answer ({answer.script.length} command{answer.script.length === 1 ? "" : "s"}
+        {withheld ? ", privacy-mode commands withheld" : ""})
+      </summary>
+      <pre>{JSON.stringify(answer.script, null, 2)}</pre>
+    </details>
+  );
+}
+
 function WebhookBody({ webhook }: { webhook: ConsoleWebhook }) {
   return (
-    <details class="webhook-body">
+    <details class="webhook-body request-body">
       <summary>
         Request body{webhook.redacted ? " (privacy-mode input withheld)" : ""}
         {webhook.attempts > 1 ? `, ${webhook.attempts} attempts, ${webhook.state}` : ""}
