@@ -29,6 +29,10 @@ before(async () => {
     }),
     "/dialled": () => ({ body: [{ Hangup: {} }] }),
     "/connect": () => ({ body: [{ Hangup: {} }] }),
+    "/conference": (_hit, url) => ({
+      body: [{ CreateConference: { actionUrl: `${url}/created`, playBeep: "never", alias: "standup" } }],
+    }),
+    "/created": (hit) => ({ body: [{ AddToConference: { conferenceId: hit.body.conferenceId } }] }),
   });
   const device = await fetch(`${base}/belay/v1/devices`, {
     method: "POST",
@@ -70,5 +74,29 @@ test("an OutDial's child call is linked from its parent's timeline, and back", a
   await page.waitForSelector("[data-testid=timeline] li[data-type=ended]");
   const started = await page.textContent("[data-testid=timeline] li[data-type=started]");
   assert.match(started ?? "", /outbound/);
+  await page.context().close();
+});
+
+test("a call in a conference links to the conference, whose page lists it while it is in", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  await page.click("text=Place a call");
+  await page.fill("input[name=appUrl]", `${app.url}/conference`);
+  await page.uncheck("input[name=fast]");
+  await page.click("button[type=submit]");
+  const joined = await page.waitForSelector(
+    "[data-testid=timeline] li[data-type=conference]:has-text('joined') a",
+  );
+  const callId = new URL(page.url()).hash.split("/")[2] as string;
+  const conferenceId = ((await joined.getAttribute("href")) ?? "").split("/")[2] as string;
+  assert.match(conferenceId, /^CF[0-9a-f]{40}$/);
+  await joined.click();
+  await page.waitForSelector(`[data-testid=participants] a[href="#/calls/${callId}"]`);
+  assert.match((await page.textContent("[data-testid=conference]")) ?? "", /standup/);
+  await screenshot(page, "conference");
+
+  await page.click(`[data-testid=participants] a[href="#/calls/${callId}"]`);
+  await page.click("button:text('Hang up')");
+  await page.waitForSelector("[data-testid=timeline] li[data-type=ended]");
+  await page.waitForSelector(`dl.facts a[href="#/conferences/${conferenceId}"]`);
   await page.context().close();
 });

@@ -3,6 +3,7 @@ import { loadSession, session, signOut } from "./api.js";
 import { startLive, stopLive } from "./live.js";
 import { CallPage } from "./pages/call-page.js";
 import { CallsPage } from "./pages/calls-page.js";
+import { ConferencePage } from "./pages/conference-page.js";
 import { PlaceCallPage } from "./pages/place-call-page.js";
 import { RecordingsPage } from "./pages/recordings-page.js";
 import { ApplicationsPage, DevicesPage, NumbersPage } from "./pages/resources-pages.js";
@@ -65,6 +66,8 @@ function page(path: string) {
   switch (section) {
     case "calls":
       return id ? <CallPage callId={id} /> : <CallsPage />;
+    case "conferences":
+      return id ? <ConferencePage conferenceId={id} /> : <CallsPage />;
     case "place":
       return <PlaceCallPage />;
     case "recordings":

@@ -84,6 +84,7 @@ export function describeEvent(event: TimelineEvent): Described {
         kind: "conference",
         title: `Conference ${event.event}`,
         detail: event.conferenceId,
+        link: { label: "Conference", href: `#/conferences/${event.conferenceId}` },
       };
     case "parked":
       return { kind: "call", title: "Parked (on hold)" };

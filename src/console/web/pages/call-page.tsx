@@ -130,7 +130,9 @@ export function CallPage({ callId }: { callId: string }) {
               <dt>Conferences</dt>
               <dd>
                 {conferences.map((id) => (
-                  <code key={id}>{id} </code>
+                  <a key={id} href={`#/conferences/${id}`}>
+                    <code>{id}</code>{" "}
+                  </a>
                 ))}
               </dd>
             </>
