@@ -7,6 +7,7 @@ import type { Store } from "../store/types.js";
 import { readCookie, SESSION_COOKIE, sessionCookie } from "./cookies.js";
 import { assertSameOrigin } from "./session-guard.js";
 import { type ConsoleSessions, SESSION_TTL_MS } from "./sessions.js";
+import { SignInThrottle } from "./sign-in-throttle.js";
 
 const signInBody = z.object({ accountId: z.string().max(64), apiKey: z.string().min(1).max(256) });
 
@@ -15,24 +16,37 @@ const hidden = { hide: true };
 /**
  * Sign-in: the account id and API key in a JSON body (never a URL) → a session cookie. A JSON
  * body cannot come from a cross-site form without a CORS preflight Belay never grants, and the
- * Origin check refuses other sites' scripts outright (no login CSRF).
+ * Origin check refuses other sites' scripts outright (no login CSRF). Repeated failures from one
+ * address are throttled (sign-in-throttle.ts).
  */
-export function signInRoute(plain: FastifyInstance, sessions: ConsoleSessions, store: Store): void {
+export function signInRoute(
+  plain: FastifyInstance,
+  sessions: ConsoleSessions,
+  store: Store,
+  throttle: SignInThrottle = new SignInThrottle(),
+): void {
   const api = plain.withTypeProvider<ZodTypeProvider>();
   api.post(
     "/console/api/session",
     { schema: { ...hidden, body: signInBody }, config: { public: true } },
     async (request, reply) => {
       assertSameOrigin(request);
-      const account = await checkCredentials(
-        store,
-        request.body.accountId.trim(),
-        request.body.apiKey.trim(),
-      );
+      const waitSec = throttle.waitSec(request.ip);
+      if (waitSec !== undefined) {
+        request.log.warn({ address: request.ip, waitSec }, "console sign-in refused: too many failures");
+        return reply
+          .status(429)
+          .header("Retry-After", String(waitSec))
+          .send({ message: `too many failed sign-ins from this address: try again in ${waitSec} s` });
+      }
+      const { accountId, apiKey } = request.body;
+      const account = await checkCredentials(store, accountId.trim(), apiKey.trim());
       if (!account) {
-        request.log.warn("console sign-in refused: wrong account id or API key");
+        throttle.failed(request.ip);
+        request.log.warn({ address: request.ip }, "console sign-in refused: wrong account id or API key");
         throw apiError("AUTH_REQUIRED", "the account id or API key is wrong");
       }
+      throttle.succeeded(request.ip);
       const session = sessions.start(account);
       const maxAge = Math.floor(SESSION_TTL_MS / 1000);
       reply.header("Set-Cookie", sessionCookie(session.id, maxAge, request.protocol === "https"));
