@@ -41,6 +41,8 @@ export function pageRoutes(api: FastifyInstance, bundle: ConsoleBundle): void {
   api.get("/console", open, async (_request, reply) =>
     secureHeaders(reply).type("text/html; charset=utf-8").send(PAGE),
   );
+  // Routing is exact (app.ts): the address people type with a slash gets the page too.
+  api.get("/console/", open, async (_request, reply) => reply.redirect("/console"));
   api.get("/console/app.js", open, async (_request, reply) =>
     secureHeaders(reply)
       .type("text/javascript; charset=utf-8")

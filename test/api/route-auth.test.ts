@@ -54,6 +54,7 @@ const OPEN = new Set([
   "/docs/static/swagger-initializer.js",
   // The console's page and its bundled assets (its API takes a session: docs/console.md).
   "/console",
+  "/console/",
   "/console/app.js",
   "/console/app.css",
 ]);
@@ -220,9 +221,9 @@ test("without credentials, only the routes that say they are public answer", asy
     const label = `${route.method} ${route.url}`;
     if (OPEN.has(route.url)) {
       assert.ok(response.status >= 200 && response.status < 400, `${label}: ${response.status}`);
-    } else if (route.url === "/console*") {
+    } else if (route.url === "/console/*") {
       // find-my-way prints the console's REST bridge (/console/api/rest/*, /console/api/belay/*)
-      // as `/console*`, which is no path; test/console/session-security.test.ts walks the bridge.
+      // as `/console/*`, which is no path; test/console/session-security.test.ts walks the bridge.
       assert.equal(response.status, 404, label);
     } else if (route.url === CONSOLE_SIGN_IN) {
       assert.equal(response.status, 400, `${label}: ${response.body}`);

@@ -55,7 +55,9 @@ test("two accounts signed in side by side each see only their own calls", async 
 test("a wrong API key is refused in plain words, and sign-out ends the session", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}/console`);
+  // With or without the trailing slash.
+  await page.goto(`${base}/console/`);
+  assert.equal(new URL(page.url()).pathname, "/console");
   await page.fill("input[name=accountId]", belay.belay.account.accountId);
   await page.fill("input[name=apiKey]", "not-the-key");
   await page.click("button[type=submit]");
