@@ -54,10 +54,11 @@ test("answers are kept in PerCL's shape, privacyMode commands withheld at any de
   const script = answer?.script as Array<Record<string, Record<string, unknown>>>;
   assert.deepEqual(script[0], { Say: { text: "Hello" } });
   assert.deepEqual(script[1], { SendDigits: { privacyMode: true, withheld: true } });
-  assert.deepEqual((script[2]?.GetDigits?.prompts as unknown[])[0], {
+  const prompts = script[2]?.GetDigits?.prompts as unknown[] | undefined;
+  assert.deepEqual(prompts?.[0], {
     Say: { privacyMode: true, withheld: true },
   });
-  assert.deepEqual((script[2]?.GetDigits?.prompts as unknown[])[1], { Say: { text: "Enter it" } });
+  assert.deepEqual(prompts?.[1], { Say: { text: "Enter it" } });
   // Another account asking for this call gets nothing.
   assert.deepEqual(answers.of(`AC${"3".repeat(40)}`, CALL), []);
 });
