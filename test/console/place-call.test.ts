@@ -55,6 +55,30 @@ test("a call placed elsewhere appears on the open Calls page, pushed by the serv
   await page.context().close();
 });
 
+test("after the stream drops and comes back, the list has the calls made meanwhile", async () => {
+  const page = await signedInPage(browser, base, belay.belay.account);
+  await page.waitForSelector("[data-testid=live].on");
+  // Hold the page's reconnection until the call below has run, so it happens while the stream is down.
+  let release: () => void = () => undefined;
+  const placed = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/console/api/events", async (route) => {
+    await placed;
+    await route.continue();
+  });
+  belay.belay.api.server.closeAllConnections();
+  await page.waitForSelector("[data-testid=live]:not(.on)");
+  const callId = await callAs(belay.belay, belay.belay.account, `${app.url}/voice`, {
+    dtmf: [{ keys: "1", atMs: 100 }],
+  });
+  assert.equal(await page.locator(`tr[data-call-id="${callId}"]`).count(), 0);
+  release();
+  await page.waitForSelector("[data-testid=live].on");
+  await page.waitForSelector(`tr[data-call-id="${callId}"] .status-completed`);
+  await page.context().close();
+});
+
 test("a virtual call placed from the page fills its timeline: webhooks, keys, commands, end", async () => {
   const page = await signedInPage(browser, base, belay.belay.account);
   await page.click("text=Place a call");

@@ -20,7 +20,12 @@ let source: EventSource | undefined;
 export function startLive(): void {
   if (source) return;
   source = new EventSource("/console/api/events");
+  let opened = false;
   source.onopen = () => {
+    // Reconnected after a drop: what the stream said before is stale, and the pages reload their
+    // lists (they refetch when `connected` turns true).
+    if (opened) liveCalls.value = new Map();
+    opened = true;
     connected.value = true;
   };
   source.onerror = () => {

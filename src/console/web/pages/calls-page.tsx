@@ -40,7 +40,7 @@ export function CallsPage() {
     getJson<{ applications: Array<{ applicationId: string; alias: string | null }> }>(rest("Applications"))
       .then((page) => setApps(page.applications))
       .catch(() => undefined);
-  }, []);
+  }, [connected.value]); // again on every (re)connection: calls changed while it was down
   const merged = new Map(stored.map((call) => [call.callId ?? "", call]));
   for (const [id, call] of liveCalls.value) merged.set(id, call);
   const calls = [...merged.values()]
