@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ApiDeps } from "../api/app.js";
+import type { Store } from "../store/types.js";
 import { ConsoleBundle } from "./bundle.js";
 import { CallFeed } from "./call-feed.js";
 import { consoleErrorHandler } from "./console-errors.js";
@@ -9,7 +10,7 @@ import { PerclAnswers } from "./percl-answers.js";
 import { restBridge } from "./rest-bridge.js";
 import { sessionGuard } from "./session-guard.js";
 import { sessionRoutes, signInRoute } from "./session-routes.js";
-import { ConsoleSessions } from "./sessions.js";
+import { ConsoleSessions, keyHash } from "./sessions.js";
 import { virtualCallRoute } from "./virtual-call-route.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
@@ -30,15 +31,24 @@ export const consoleRoutes =
     signInRoute(api, sessions, deps.store);
     await api.register(async (guarded) => {
       guarded.addHook("onRequest", sessionGuard(sessions, deps.store));
-      sessionRoutes(guarded, sessions);
+      const streams = feedRoutes(guarded, feed, (id) => stillSignedIn(sessions, deps.store, id));
+      // A session that signs out stops hearing of calls at once, in every tab.
+      sessionRoutes(guarded, sessions, streams.endSession);
       restBridge(guarded);
       virtualCallRoute(guarded, deps);
       webhookRoutes(guarded, deps.store, answers);
-      const endStreams = feedRoutes(guarded, feed);
       // Open event streams would otherwise hold Belay's close() until each browser went away.
       api.addHook("preClose", (done) => {
-        endStreams();
+        streams.endAll();
         done();
       });
     });
   };
+
+/** The session is open and its account still has the API key it signed in with. */
+async function stillSignedIn(sessions: ConsoleSessions, store: Store, sessionId: string): Promise<boolean> {
+  const session = sessions.peek(sessionId);
+  if (!session) return false;
+  const account = await store.accounts.get(session.accountId);
+  return account !== undefined && keyHash(account.apiKey) === session.keyHash;
+}

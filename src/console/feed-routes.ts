@@ -12,11 +12,15 @@ const HEARTBEAT_MS = 20_000;
 /**
  * The live side of the console: one Server-Sent Events stream per page with every call and
  * timeline event of the signed-in account, and a call's kept timeline to start a page from.
- * Returns a function that ends every open stream (Belay is closing).
+ * Returns how to end open streams: all of them (Belay is closing), or one session's (it signed out).
  */
-export function feedRoutes(plain: FastifyInstance, feed: CallFeed): () => void {
+export function feedRoutes(
+  plain: FastifyInstance,
+  feed: CallFeed,
+  stillSignedIn: (sessionId: string) => Promise<boolean>,
+): { endAll(): void; endSession(sessionId: string): void } {
   const api = plain.withTypeProvider<ZodTypeProvider>();
-  const streams = new Set<ServerResponse>();
+  const streams = new Map<ServerResponse, string | undefined>();
   const options = { config: { public: true } };
 
   api.get("/console/api/events", { ...options, schema: { hide: true } }, (request, reply) => {
@@ -31,9 +35,19 @@ export function feedRoutes(plain: FastifyInstance, feed: CallFeed): () => void {
     raw.write("retry: 2000\n\n");
     const send = (message: FeedMessage) => raw.write(`data: ${JSON.stringify(message)}\n\n`);
     const unsubscribe = feed.subscribe(request.account.accountId, send);
-    const heartbeat = setInterval(() => raw.write(": ping\n\n"), HEARTBEAT_MS);
+    const sessionId = request.consoleSession?.id;
+    // Each heartbeat also checks the session: one that expired, or whose account's API key
+    // changed, stops hearing of calls within HEARTBEAT_MS.
+    const heartbeat = setInterval(() => {
+      raw.write(": ping\n\n");
+      if (sessionId)
+        void stillSignedIn(sessionId).then(
+          (ok) => ok || raw.end(),
+          () => raw.end(),
+        );
+    }, HEARTBEAT_MS);
     heartbeat.unref();
-    streams.add(raw);
+    streams.set(raw, sessionId);
     raw.on("close", () => {
       clearInterval(heartbeat);
       unsubscribe();
@@ -55,7 +69,12 @@ export function feedRoutes(plain: FastifyInstance, feed: CallFeed): () => void {
     },
   );
 
-  return () => {
-    for (const stream of streams) stream.end();
+  return {
+    endAll: () => {
+      for (const stream of streams.keys()) stream.end();
+    },
+    endSession: (sessionId) => {
+      for (const [stream, id] of streams) if (id === sessionId) stream.end();
+    },
   };
 }

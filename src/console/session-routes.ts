@@ -56,7 +56,11 @@ export function signInRoute(
 }
 
 /** Who is signed in (the page reads its CSRF token here), and sign-out. Behind the session guard. */
-export function sessionRoutes(api: FastifyInstance, sessions: ConsoleSessions): void {
+export function sessionRoutes(
+  api: FastifyInstance,
+  sessions: ConsoleSessions,
+  onSignOut: (sessionId: string) => void,
+): void {
   api.get("/console/api/session/current", { schema: hidden, config: { public: true } }, async (request) => ({
     accountId: request.account.accountId,
     alias: request.account.alias,
@@ -67,7 +71,10 @@ export function sessionRoutes(api: FastifyInstance, sessions: ConsoleSessions): 
     { schema: hidden, config: { public: true } },
     async (request, reply) => {
       const id = readCookie(request.headers.cookie, SESSION_COOKIE);
-      if (id) sessions.end(id);
+      if (id) {
+        sessions.end(id);
+        onSignOut(id);
+      }
       reply.header("Set-Cookie", sessionCookie("", 0, request.protocol === "https"));
       return reply.status(204).send();
     },

@@ -60,6 +60,12 @@ export class ConsoleSessions {
     return session;
   }
 
+  /** The live session with this id, without extending it; undefined when it ended or expired. */
+  peek(id: string): ConsoleSession | undefined {
+    const session = this.open.get(id);
+    return session !== undefined && session.expiresAt > this.now() ? session : undefined;
+  }
+
   end(id: string): void {
     this.open.delete(id);
   }

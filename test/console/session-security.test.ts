@@ -112,13 +112,21 @@ test("a session reaches only its own account's calls, timelines and REST paths",
   assert.equal(body.events.at(-1)?.type, "ended");
 });
 
-test("sign-out ends the session server-side, and a changed API key ends it too", async () => {
+// A stream left open would hang the read below: the timeout turns that into a failure.
+test("sign-out ends the session and its open event stream, and a changed API key ends it too", {
+  timeout: 20_000,
+}, async () => {
   const { cookie, csrf } = await signIn(belay.belay.account.accountId, belay.belay.account.apiKey);
+  const stream = await fetch(`${base}/console/api/events`, { headers: { cookie } });
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+  assert.equal((await reader.read()).done, false);
   const out = await fetch(`${base}/console/api/session/current`, {
     method: "DELETE",
     headers: { cookie, "x-belay-csrf": csrf, origin: base },
   });
   assert.equal(out.status, 204);
+  // The session's open event stream ends with it.
+  assert.equal((await reader.read()).done, true);
   assert.equal((await fetch(`${base}/console/api/session/current`, { headers: { cookie } })).status, 401);
 
   const third = await createAccount(belay.belay, "third");
