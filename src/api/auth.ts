@@ -5,7 +5,7 @@ import type { AccountRow, Store } from "../store/types.js";
 import { apiError } from "./errors.js";
 
 // Hashing both sides first makes the comparison constant-time whatever the lengths.
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);
@@ -26,11 +26,21 @@ export async function authenticate(request: FastifyRequest, store: Store): Promi
   const credentials = parseBasic(request.headers.authorization);
   if (!credentials)
     throw apiError("AUTH_REQUIRED", "HTTP Basic authentication with the account id and API key is required");
-  // An unknown account still costs one comparison, so timing does not reveal which ids exist.
-  const account = isId(credentials.user, "AC") ? await store.accounts.get(credentials.user) : undefined;
-  const ok = sameSecret(credentials.password, account?.apiKey ?? "belay-no-such-account");
-  if (!account || !ok) throw apiError("AUTH_REQUIRED", "the account id or API key is wrong");
+  const account = await checkCredentials(store, credentials.user, credentials.password);
+  if (!account) throw apiError("AUTH_REQUIRED", "the account id or API key is wrong");
   return account;
+}
+
+/** The account whose id and API key these are, or undefined; the key is compared in constant time. */
+export async function checkCredentials(
+  store: Store,
+  accountId: string,
+  apiKey: string,
+): Promise<AccountRow | undefined> {
+  // An unknown account still costs one comparison, so timing does not reveal which ids exist.
+  const account = isId(accountId, "AC") ? await store.accounts.get(accountId) : undefined;
+  const ok = sameSecret(apiKey, account?.apiKey ?? "belay-no-such-account");
+  return account && ok ? account : undefined;
 }
 
 /** The account in the path must be the authenticated one. */

@@ -5,6 +5,8 @@ import pino, { type Logger } from "pino";
 import { buildApi } from "../api/app.js";
 import { CallLogWriter } from "../calls/call-log-writer.js";
 import { createDialer } from "../calls/outbound-call.js";
+import { consoleRoutes } from "../console/console-plugin.js";
+import { PerclAnswers } from "../console/percl-answers.js";
 import { createAudioService } from "../engine/audio-service.js";
 import { DEFAULT_LIMITS, Engine } from "../engine/engine.js";
 import type { Dialer } from "../engine/ports.js";
@@ -174,11 +176,13 @@ async function assemble(
   const dialer: Dialer = {
     outboundLeg: (request) => createDialer({ store, blobs, sip: sipService }).outboundLeg(request),
   };
+  // The console shows each call's PerCL answers; it watches them on their way to the engine.
+  const perclAnswers = new PerclAnswers();
   const engine = new Engine({
     dialer,
     store,
     blobs,
-    app,
+    app: perclAnswers.observe(app),
     audio: createAudioService({ store, blobs, speech, logger: log }),
     clock,
     logger: log,
@@ -215,20 +219,20 @@ async function assemble(
   );
   sipService = sip;
   if (sip) webhookPolicy.addOwnPort(sip.address.port, "SIP");
-  const api = await buildApi(
-    {
-      store,
-      blobs,
-      engine,
-      logger: log,
-      publicUrl: () => baseUrl,
-      sip,
-      disk,
-      conferences: engine.conferences,
-      queues: engine.queues,
-    },
-    tls,
-  );
+  const apiDeps = {
+    store,
+    blobs,
+    engine,
+    logger: log,
+    publicUrl: () => baseUrl,
+    sip,
+    disk,
+    conferences: engine.conferences,
+    queues: engine.queues,
+  };
+  const api = await buildApi(apiDeps, tls);
+  // The web console sits on top of the API (it reuses the REST routes in-process).
+  await api.register(consoleRoutes(apiDeps, perclAnswers));
   app.startOutbox();
   privacy.start();
   deliveryLog.start();

@@ -164,6 +164,7 @@ export function registerServe(program: Command): void {
           `  API key         ${account.apiKey}`,
           `  signing secret  ${account.signingSecret}`,
           `  REST API        ${url}/apiserver`,
+          `  console         ${url}/console`,
           `  SIP             ${belay.sipAddress() ?? "off"}`,
           "",
         ].join("\n"),
