@@ -358,6 +358,12 @@ export interface DeviceRepo {
   create(row: Omit<DeviceRow, "dateCreated" | "dateUpdated" | "revision">): Promise<DeviceRow>;
   get(accountId: string, phoneNumber: string): Promise<DeviceRow | undefined>;
   list(accountId: string, page?: ListOptions): Promise<Page<DeviceRow>>;
+  /** Changes what the patch names; undefined when the account has no such device. */
+  update(
+    accountId: string,
+    phoneNumber: string,
+    patch: Partial<Omit<DeviceRow, "accountId" | "phoneNumber" | "dateCreated" | "dateUpdated" | "revision">>,
+  ): Promise<DeviceRow | undefined>;
   delete(accountId: string, phoneNumber: string): Promise<boolean>;
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { newId } from "../../src/contract/ids.js";
-import { basicAuth, pcmToBase64, startBelay, type TestBelay } from "../e2e/harness.js";
+import { basicAuth, createAccount, pcmToBase64, startBelay, type TestBelay } from "../e2e/harness.js";
 import { assertApiError, call, get } from "./helpers.js";
 
 /** POST/GET/DELETE /belay/v1/devices: the virtual callees an account's outbound calls reach. */
@@ -136,4 +136,110 @@ test("invalid devices: 400 naming the field", async () => {
   }
   assertApiError(await get(harness.belay, "/belay/v1/devices/not-a-number"), 400);
   assertApiError(await get(harness.belay, "/belay/v1/devices", null), 401);
+});
+
+test("update a device in place: what the body names changes, the rest stays", async () => {
+  const number = "+15550007790";
+  const created = await add({
+    phoneNumber: number,
+    audio: pcmToBase64(voice),
+    dtmf: [{ keys: "1", atMs: 0 }],
+  });
+  assert.equal(created.status, 201, created.body);
+  const oldKey = (await harness.belay.store.devices.get(harness.belay.account.accountId, number))
+    ?.audioBlobKey;
+  assert.ok(oldKey);
+
+  const update = (body: unknown) =>
+    call(harness.belay, "POST", `/belay/v1/devices/${encodeURIComponent(number)}`, { body });
+  const changed = await update({ mode: "busy", hangupAtMs: 4000, answerAfterMs: 250 });
+  assert.equal(changed.status, 200, changed.body);
+  const device = changed.json();
+  assert.deepEqual(
+    [
+      device.mode,
+      device.hangupAtMs,
+      device.answerAfterMs,
+      device.dtmf,
+      device.audioDurationMs,
+      device.revision,
+    ],
+    ["busy", 4000, 250, [{ keys: "1", atMs: 0 }], 200, 2],
+  );
+  assert.deepEqual((await get(harness.belay, `/belay/v1/devices/${number}`)).json(), device);
+
+  // A new voice replaces the old one in the blob store; null clears the hang-up.
+  const longer = Int16Array.from({ length: 4000 }, (_, i) => (i % 50) * 10);
+  const revoiced = await update({ audio: pcmToBase64(longer), hangupAtMs: null });
+  assert.equal(revoiced.status, 200, revoiced.body);
+  assert.deepEqual([revoiced.json().audioDurationMs, revoiced.json().hangupAtMs], [500, null]);
+  const row = await harness.belay.store.devices.get(harness.belay.account.accountId, number);
+  assert.ok(row?.audioBlobKey && row.audioBlobKey !== oldKey);
+  assert.equal((await harness.belay.engine.deps.blobs.stat(row.audioBlobKey))?.size, longer.length * 2);
+  assert.equal(await harness.belay.engine.deps.blobs.stat(oldKey), undefined, "the old voice is gone");
+  // An empty voice removes it.
+  const silent = await update({ audio: "" });
+  assert.equal(silent.json().audioDurationMs, 0);
+  assert.equal(await harness.belay.engine.deps.blobs.stat(row.audioBlobKey), undefined);
+
+  // A bodiless POST changes nothing but is valid, as FreeClimb's updates are.
+  const bodiless = await call(harness.belay, "POST", `/belay/v1/devices/${number}`);
+  assert.equal(bodiless.status, 200, bodiless.body);
+  assert.equal(bodiless.json().mode, "busy");
+});
+
+test("updating: 404 for a number that is not a device of this account, another's included", async () => {
+  const other = await createAccount(harness.belay, "updater");
+  const authorization = basicAuth(other.accountId, other.apiKey);
+  assert.equal((await add({ phoneNumber: "+15550007791", mode: "busy" })).status, 201);
+  assertApiError(
+    await call(harness.belay, "POST", "/belay/v1/devices/+15550007791", {
+      body: { mode: "answer" },
+      authorization,
+    }),
+    404,
+    { code: 71 },
+  );
+  assert.equal((await get(harness.belay, "/belay/v1/devices/+15550007791")).json().mode, "busy", "unchanged");
+  assertApiError(
+    await call(harness.belay, "POST", "/belay/v1/devices/+15550007799", { body: { mode: "answer" } }),
+    404,
+    { code: 71 },
+  );
+  assertApiError(
+    await call(harness.belay, "POST", "/belay/v1/devices/+15550007791", { body: {}, authorization: null }),
+    401,
+  );
+});
+
+test("invalid updates: 400 naming the field, the device unchanged", async () => {
+  const number = "+15550007792";
+  assert.equal((await add({ phoneNumber: number })).status, 201);
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ mode: "maybe" }, "mode"],
+    [{ answerAfterMs: -1 }, "answerAfterMs"],
+    [{ answerAfterMs: 1.5 }, "answerAfterMs"],
+    [{ audio: "AA==" }, "audio"],
+    [{ audio: "not base64!" }, "audio"],
+    [{ dtmf: [{ keys: "x", atMs: 0 }] }, "dtmf.0.keys"],
+    [{ hangupAtMs: "soon" }, "hangupAtMs"],
+  ];
+  for (const [body, field] of cases) {
+    const error = assertApiError(
+      await call(harness.belay, "POST", `/belay/v1/devices/${number}`, { body }),
+      400,
+      {
+        code: 20,
+      },
+    );
+    assert.equal(error.details.field, field, JSON.stringify(body));
+  }
+  // The number is the device's id: a body trying to change it is refused, not ignored.
+  const renamed = await call(harness.belay, "POST", `/belay/v1/devices/${number}`, {
+    body: { phoneNumber: "+15550007793" },
+  });
+  assertApiError(renamed, 400, { code: 20, messageMatches: /phoneNumber/ });
+  assertApiError(await call(harness.belay, "POST", "/belay/v1/devices/not-a-number", { body: {} }), 400);
+  const device = (await get(harness.belay, `/belay/v1/devices/${number}`)).json();
+  assert.deepEqual([device.mode, device.answerAfterMs, device.revision], ["answer", 1000, 1]);
 });

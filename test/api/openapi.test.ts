@@ -60,6 +60,7 @@ const EXPECTED: Array<[string, string]> = [
   ["post", "/belay/v1/virtual-calls"],
   ["get", "/belay/v1/devices"],
   ["post", "/belay/v1/devices"],
+  ["post", "/belay/v1/devices/{phoneNumber}"],
 ];
 
 before(async () => {

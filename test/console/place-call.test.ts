@@ -44,13 +44,15 @@ test("a call placed elsewhere appears on the open Calls page, pushed by the serv
   });
   const row = await page.waitForSelector(`tr[data-call-id="${callId}"] .status-completed`);
   assert.equal(await row.textContent(), "completed");
-  // Filters apply to the live list: a status it does not have hides the call, its own shows it.
+  // Filters: a status it does not have hides the call, its own shows it.
   await page.selectOption("select[name=status]", "failed");
   await page.waitForSelector(`tr[data-call-id="${callId}"]`, { state: "detached" });
   await page.selectOption("select[name=status]", "completed");
-  await page.fill("input[name=number]", "+15550001111");
+  await page.fill("input[name=from]", "+15550001111");
+  await page.press("input[name=from]", "Enter");
   await page.waitForSelector(`tr[data-call-id="${callId}"]`);
-  await page.fill("input[name=number]", "+1999");
+  await page.fill("input[name=from]", "+19990000000");
+  await page.press("input[name=from]", "Enter");
   await page.waitForSelector(`tr[data-call-id="${callId}"]`, { state: "detached" });
   await page.context().close();
 });

@@ -47,6 +47,13 @@ test("applications, numbers and devices are created and edited from the pages, t
   await page.waitForSelector("[data-testid=numbers] td:text('Support line')");
   assert.equal(await page.textContent("[data-testid=numbers] tbody tr td:nth-child(3)"), "Voicemail");
   await screenshot(page, "numbers");
+  // Editing starts from the number's application, so saving an alias keeps it.
+  await page.click("[data-testid=numbers] button:text('Edit')");
+  assert.equal(await page.inputValue("select[name=applicationId]"), application?.applicationId);
+  await page.fill("input[name=alias]", "Support");
+  await page.click("button:text('Save')");
+  await page.waitForSelector("[data-testid=numbers] td:text-is('Support')");
+  assert.equal(await page.textContent("[data-testid=numbers] tbody tr td:nth-child(3)"), "Voicemail");
 
   await page.click("text=Devices");
   await page.fill("input[name=phoneNumber]", "+15550003333");
@@ -55,6 +62,43 @@ test("applications, numbers and devices are created and edited from the pages, t
   await page.waitForSelector("[data-testid=devices] td:text('busy')");
   assert.equal((await belay.belay.store.devices.get(accountId, "+15550003333"))?.mode, "busy");
   await screenshot(page, "devices");
+
+  // Edit it in place (POST /belay/v1/devices/{number}): the form starts from what it is now.
+  const row = "[data-testid=devices] tr[data-device='+15550003333']";
+  await page.click(`${row} button:text('Edit')`);
+  await page.waitForSelector("h2:text('Edit +15550003333')");
+  assert.equal(await page.inputValue("select[name=mode]"), "busy");
+  assert.equal(
+    await page.locator("input[name=phoneNumber]").count(),
+    0,
+    "the number is the id: not editable",
+  );
+  await page.selectOption("select[name=mode]", "answer");
+  await page.fill("input[name=answerAfterSec]", "2.5");
+  await page.fill("input[name=hangupAfterSec]", "12");
+  await screenshot(page, "devices-edit");
+  await page.click("button:text('Save')");
+  await page.waitForSelector(`${row} td:text('12 s')`);
+  assert.deepEqual((await page.locator(`${row} td`).allTextContents()).slice(0, 4), [
+    "+15550003333",
+    "answer",
+    "2.5 s",
+    "12 s",
+  ]);
+  const edited = await belay.belay.store.devices.get(accountId, "+15550003333");
+  assert.deepEqual(
+    [edited?.mode, edited?.answerAfterMs, edited?.hangupAtMs, edited?.revision],
+    ["answer", 2500, 12000, 2],
+  );
+  // Emptying the hang-up removes it.
+  await page.click(`${row} button:text('Edit')`);
+  assert.equal(await page.inputValue("input[name=hangupAfterSec]"), "12");
+  await page.fill("input[name=hangupAfterSec]", "");
+  await page.click("button:text('Save')");
+  await page.waitForSelector(`${row} td:text('12 s')`, { state: "detached" });
+  assert.equal((await belay.belay.store.devices.get(accountId, "+15550003333"))?.hangupAtMs, null);
+  await page.waitForSelector("h2:text('Add a device')");
+  await screenshot(page, "devices-edited");
 
   // The number routes a call placed from the page to the application just made.
   await page.click("text=Place a call");

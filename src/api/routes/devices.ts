@@ -5,49 +5,14 @@ import { saveDeviceAudio } from "../../calls/device-audio.js";
 import { apiErrorBodySchema, paginationSchema } from "../../contract/rest.js";
 import { isBelayError } from "../../errors.js";
 import type { ApiDeps } from "../app.js";
+import { deviceCreateBody, deviceParams, deviceSchema } from "../device-schemas.js";
 import { apiError } from "../errors.js";
 import { envelope, listOptions, pageRequest } from "../paging.js";
-import { pcmAudio, pcmFromBase64 } from "../pcm-body.js";
+import { pcmFromBase64 } from "../pcm-body.js";
 import { presentDevice } from "../present.js";
-import { e164, errorResponses, pageQuery } from "../schemas.js";
+import { errorResponses, pageQuery } from "../schemas.js";
+import { deviceUpdateRoute } from "./device-update.js";
 
-/** Longest a device rings before answering, or speaks/acts after: beyond any ring timeout or test. */
-const MAX_MS = 4 * 60 * 60 * 1000;
-const ms = () => z.int("must be a whole number of milliseconds").min(0).max(MAX_MS);
-
-const deviceBody = z.object({
-  phoneNumber: e164,
-  mode: z.enum(["answer", "busy", "noAnswer"]).default("answer"),
-  /** Ringing before it answers (mode answer). */
-  answerAfterMs: ms().default(1000),
-  /** The device's voice: base64 of 8 kHz mono 16-bit little-endian PCM, as /belay/v1/virtual-calls takes it. */
-  audio: pcmAudio.optional(),
-  audioAtMs: ms().default(0),
-  dtmf: z
-    .array(
-      z.object({ keys: z.string().regex(/^[0-9*#A-D]{1,32}$/, "keys are 0-9, *, # and A-D"), atMs: ms() }),
-    )
-    .max(100)
-    .default([]),
-  hangupAtMs: ms().nullish(),
-});
-
-const deviceSchema = z.object({
-  uri: z.string(),
-  accountId: z.string(),
-  phoneNumber: z.string(),
-  mode: z.enum(["answer", "busy", "noAnswer"]),
-  answerAfterMs: z.int(),
-  audioDurationMs: z.int(),
-  audioAtMs: z.int(),
-  dtmf: z.array(z.object({ keys: z.string(), atMs: z.int() })),
-  hangupAtMs: z.int().nullable(),
-  dateCreated: z.string(),
-  dateUpdated: z.string(),
-  revision: z.int(),
-});
-
-const deviceParams = z.object({ phoneNumber: e164 });
 const tags = ["Belay extensions"];
 
 /** Virtual devices (Belay extension): numbers an account's outbound calls reach, with their behaviour. */
@@ -55,6 +20,7 @@ export const devicesRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (plain) => {
     const api = plain.withTypeProvider<ZodTypeProvider>();
+    await plain.register(deviceUpdateRoute(deps));
 
     api.post(
       "/belay/v1/devices",
@@ -63,7 +29,7 @@ export const devicesRoutes =
         schema: {
           tags,
           summary: "Add a virtual device",
-          body: deviceBody,
+          body: deviceCreateBody,
           response: {
             201: deviceSchema,
             ...errorResponses,

@@ -4,9 +4,10 @@ import { startLive, stopLive } from "./live.js";
 import { CallPage } from "./pages/call-page.js";
 import { CallsPage } from "./pages/calls-page.js";
 import { ConferencePage } from "./pages/conference-page.js";
+import { DevicesPage } from "./pages/devices-page.js";
 import { PlaceCallPage } from "./pages/place-call-page.js";
 import { RecordingsPage } from "./pages/recordings-page.js";
-import { ApplicationsPage, DevicesPage, NumbersPage } from "./pages/resources-pages.js";
+import { ApplicationsPage, NumbersPage } from "./pages/resources-pages.js";
 import { SignInPage } from "./pages/sign-in-page.js";
 import { go, route } from "./router.js";
 

@@ -92,6 +92,30 @@ export class SqlDeviceRepo implements DeviceRepo {
     return { items: rows.map(deviceFromColumns), total: decodeInt64(counted.total) };
   }
 
+  async update(
+    accountId: string,
+    phoneNumber: string,
+    patch: Parameters<DeviceRepo["update"]>[2],
+  ): Promise<DeviceRow | undefined> {
+    const columns = {
+      ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
+      ...(patch.answerAfterMs !== undefined ? { answer_after_ms: patch.answerAfterMs } : {}),
+      ...(patch.audioBlobKey !== undefined ? { audio_blob_key: patch.audioBlobKey } : {}),
+      ...(patch.audioSamples !== undefined ? { audio_samples: patch.audioSamples } : {}),
+      ...(patch.audioAtMs !== undefined ? { audio_at_ms: patch.audioAtMs } : {}),
+      ...(patch.dtmf !== undefined ? { dtmf: JSON.stringify(patch.dtmf) } : {}),
+      ...(patch.hangupAtMs !== undefined ? { hangup_at_ms: patch.hangupAtMs } : {}),
+    };
+    const row = await this.db
+      .updateTable("devices")
+      .set((eb) => ({ ...columns, date_updated: this.now(), revision: eb("revision", "+", 1) }))
+      .where("account_id", "=", accountId)
+      .where("phone_number", "=", phoneNumber)
+      .returningAll()
+      .executeTakeFirst();
+    return row && deviceFromColumns(row);
+  }
+
   async delete(accountId: string, phoneNumber: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom("devices")

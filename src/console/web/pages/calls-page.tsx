@@ -1,53 +1,30 @@
-import { useEffect, useState } from "preact/hooks";
-import { getJson, rest } from "../api.js";
+import { useState } from "preact/hooks";
+import { useCallList } from "../call-list.js";
+import { type CallFilters, matchesFilters, NO_FILTERS } from "../calls-query.js";
 import { connected, liveCalls } from "../live.js";
 import type { CallResult } from "../types.js";
-import { StatusBadge, when } from "../widgets.js";
-
-const STATUSES = ["queued", "ringing", "inProgress", "completed", "busy", "failed", "noAnswer", "canceled"];
-
-interface Filters {
-  status: string;
-  number: string;
-  applicationId: string;
-  since: string;
-}
+import { ErrorLine, StatusBadge, when } from "../widgets.js";
+import { CallFiltersForm } from "./call-filters.js";
 
 /** Newest first by start (or creation) time. */
 const startOf = (call: CallResult) => Date.parse(call.startTime ?? call.dateCreated ?? "") || 0;
 
-function matches(call: CallResult, filters: Filters): boolean {
-  if (filters.status && call.status !== filters.status) return false;
-  if (filters.applicationId && call.applicationId !== filters.applicationId) return false;
-  if (filters.number && !`${call.from} ${call.to}`.includes(filters.number.trim())) return false;
-  if (filters.since && startOf(call) < Date.parse(filters.since)) return false;
-  return true;
-}
-
 /**
- * The account's calls: the newest 100 from the REST list, then every change the event stream
- * carries (new calls appear, statuses change), filtered on the page.
+ * The account's calls matching the filters, a page at a time from the server, kept current by the
+ * event stream: a call it carries replaces the row it was, or joins the list, only while it still
+ * matches the filters.
  */
 export function CallsPage() {
-  const [stored, setStored] = useState<CallResult[]>([]);
-  const [apps, setApps] = useState<Array<{ applicationId: string; alias: string | null }>>([]);
-  const [filters, setFilters] = useState<Filters>({ status: "", number: "", applicationId: "", since: "" });
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    getJson<{ calls: CallResult[] }>(rest("Calls?pageSize=100"))
-      .then((page) => setStored(page.calls))
-      .catch((err: Error) => setError(err.message));
-    getJson<{ applications: Array<{ applicationId: string; alias: string | null }> }>(rest("Applications"))
-      .then((page) => setApps(page.applications))
-      .catch(() => undefined);
-  }, [connected.value]); // again on every (re)connection: calls changed while it was down
-  const merged = new Map(stored.map((call) => [call.callId ?? "", call]));
-  for (const [id, call] of liveCalls.value) merged.set(id, call);
-  const calls = [...merged.values()]
-    .filter((call) => matches(call, filters))
-    .sort((a, b) => startOf(b) - startOf(a));
-  const set = (key: keyof Filters) => (e: Event) =>
-    setFilters({ ...filters, [key]: (e.currentTarget as HTMLInputElement).value });
+  const [filters, setFilters] = useState<CallFilters>(NO_FILTERS);
+  const [pageSize, setPageSize] = useState(50);
+  const list = useCallList(filters, pageSize);
+  const rows = new Map(list.calls.map((call) => [call.callId ?? "", call]));
+  for (const [id, call] of liveCalls.value) {
+    if (matchesFilters(call, filters)) rows.set(id, call);
+    else rows.delete(id);
+  }
+  const calls = [...rows.values()].sort((a, b) => startOf(b) - startOf(a));
+  const filtered = Object.values(filters).some((value) => value !== "");
   return (
     <section>
       <header class="page-head">
@@ -56,37 +33,13 @@ export function CallsPage() {
           {connected.value ? "Live" : "Connecting…"}
         </span>
       </header>
-      <div class="filters">
-        <label>
-          Status
-          <select name="status" value={filters.status} onChange={set("status")}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Number
-          <input name="number" placeholder="+1555…" value={filters.number} onInput={set("number")} />
-        </label>
-        <label>
-          Application
-          <select name="applicationId" value={filters.applicationId} onChange={set("applicationId")}>
-            <option value="">any</option>
-            {apps.map((app) => (
-              <option key={app.applicationId} value={app.applicationId}>
-                {app.alias ?? app.applicationId}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Since
-          <input name="since" type="datetime-local" value={filters.since} onInput={set("since")} />
-        </label>
-      </div>
-      {error && <p class="error">{error}</p>}
+      <CallFiltersForm
+        filters={filters}
+        onFilters={setFilters}
+        pageSize={pageSize}
+        onPageSize={setPageSize}
+      />
+      <ErrorLine error={list.error} />
       <table class="list" data-testid="calls">
         <thead>
           <tr>
@@ -118,7 +71,23 @@ export function CallsPage() {
           ))}
         </tbody>
       </table>
-      {calls.length === 0 && <p class="empty">No calls yet. Place one from “Place a call”.</p>}
+      {calls.length === 0 && !list.loading && (
+        <p class="empty">
+          {filtered ? "No calls match these filters." : "No calls yet. Place one from “Place a call”."}
+        </p>
+      )}
+      <footer class="list-foot">
+        <span class="muted" data-testid="calls-count">
+          {list.hasMore
+            ? `${calls.length} shown, ${list.total - list.calls.length} more on the server`
+            : `${calls.length} shown`}
+        </span>
+        {list.hasMore && (
+          <button type="button" class="secondary" disabled={list.loading} onClick={list.loadMore}>
+            Load {Math.min(pageSize, list.total - list.calls.length)} more
+          </button>
+        )}
+      </footer>
     </section>
   );
 }
