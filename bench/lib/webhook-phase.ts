@@ -4,10 +4,13 @@
  * its `record` webhook arriving at the app. bench/webhook.ts runs it spaced (one call ending at a
  * time) and as a burst (50 at once).
  */
+
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Call } from "../../src/engine/call.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Belay } from "../../src/server/belay.js";
 import type { AppProcess } from "./app-process.js";
+import { runQueueWaitMs } from "./machine-load.js";
 import { percentile, round } from "./result.js";
 import { NUMBER, sleep, startCallers, wallNow } from "./sip-load.js";
 
@@ -29,6 +32,9 @@ export interface KindTimes {
   total: number[];
   toRecordingEvent: number[];
   webhookLeg: number[];
+  /** Belay's event-loop lag p99 over the kind's calls, and the share of their time its main thread waited for a CPU. */
+  loopLagP99Ms: number;
+  waitedForCpuPct: number;
 }
 
 /**
@@ -75,6 +81,10 @@ export async function runPhase(options: {
   const out = {} as Record<Kind, KindTimes>;
   const records: Array<{ atMs: number; body: Record<string, unknown> }> = [];
   for (const [k, { kind, script, termReason }] of KINDS.entries()) {
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const waitedBefore = await runQueueWaitMs();
+    const startedAt = performance.now();
     const gen = startCallers([
       ...["--sip-port", String(options.sipPort), "--number", NUMBER, "--calls", String(count)],
       ...["--first-call", String(options.firstCall + (k + 1) * 100_000), "--script", script],
@@ -84,6 +94,9 @@ export async function runPhase(options: {
     ]);
     const report = await gen.report;
     gen.kill();
+    lag.disable();
+    const waitedForCpuPct =
+      (100 * ((await runQueueWaitMs()) - waitedBefore)) / (performance.now() - startedAt);
     const byFrom = new Map(report.calls.map((c) => [c.from, c]));
     const waitUntil = performance.now() + 30_000;
     const mine = () => records.filter((r) => byFrom.has(String(r.body.from)));
@@ -101,7 +114,13 @@ export async function runPhase(options: {
       problems.push(
         `${name} ${kind}: ${wrong.length} termReasons not ${termReason} (e.g. ${wrong[0]?.body.termReason})`,
       );
-    const times: KindTimes = { total: [], toRecordingEvent: [], webhookLeg: [] };
+    const times: KindTimes = {
+      total: [],
+      toRecordingEvent: [],
+      webhookLeg: [],
+      loopLagP99Ms: round(lag.percentile(99) / 1e6, 1),
+      waitedForCpuPct: round(waitedForCpuPct, 1),
+    };
     for (const r of got) {
       const from = String(r.body.from);
       const c = byFrom.get(from);
@@ -131,7 +150,7 @@ export async function runPhase(options: {
     while (belay.engine.liveCount() > 0 && performance.now() < settle) await sleep(100);
     const v = times.total;
     process.stdout.write(
-      `${name} ${kind}: n ${v.length} p50 ${round(percentile(v, 50))} p99 ${round(percentile(v, 99))} max ${round(Math.max(...v))} ms; recording event → webhook p99 ${round(percentile(times.webhookLeg, 99))} ms\n`,
+      `${name} ${kind}: n ${v.length} p50 ${round(percentile(v, 50))} p99 ${round(percentile(v, 99))} max ${round(Math.max(...v))} ms; recording event → webhook p99 ${round(percentile(times.webhookLeg, 99))} ms; loop lag p99 ${times.loopLagP99Ms} ms, waited for a CPU ${times.waitedForCpuPct}% of the time\n`,
     );
   }
   return out;
@@ -141,6 +160,7 @@ export async function runPhase(options: {
 export function splitNote(times: Record<Kind, KindTimes>): string {
   const pair = (v: number[]) => `${round(percentile(v, 50))} / ${round(percentile(v, 99))} ms`;
   return KINDS.map(
-    ({ kind }) => `${kind} ${pair(times[kind].toRecordingEvent)} then ${pair(times[kind].webhookLeg)}`,
+    ({ kind }) =>
+      `${kind} ${pair(times[kind].toRecordingEvent)} then ${pair(times[kind].webhookLeg)} (loop lag p99 ${times[kind].loopLagP99Ms} ms, main thread waiting for a CPU ${times[kind].waitedForCpuPct}% of the time)`,
   ).join("; ");
 }
