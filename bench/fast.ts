@@ -24,7 +24,7 @@ import { type BenchResult, machine, percentile, round } from "./lib/result.js";
 
 const CALLS = numberOption("--calls", 1000);
 const CONCURRENCY = numberOption("--concurrency", 32);
-const ROUNDS = numberOption("--rounds", 5);
+const ROUNDS = numberOption("--rounds", 10);
 /**
  * Calls run first and not measured. A fresh process runs its first few hundred calls slower while
  * V8 optimises the hot paths and SQLite fills its cache: in 3000-call runs the second 250 went at
