@@ -18,10 +18,11 @@ const isSilent = (frame: Int16Array) => frame.every((s) => s === 0);
 /**
  * What a party heard of the other's `audio` through a conference of two: from wherever it started
  * hearing it until the other left, the other's frames in order, sample for sample, then only
- * silence. A silent frame in between is a `gap`: a frame that missed its slot (the audio goes on
- * at the frame after it: counted in `lost`), or a virtual leg that came for its frame before the
- * mixer had made it (the leg takes its frames in order, so the audio goes on at the same frame,
- * one frame later). Anything else, a frame altered, repeated or out of order, is a problem.
+ * silence. A silent frame in between is a `gap`: a frame that missed its slot, or a virtual leg
+ * that came for its frame before the mixer had made it (a virtual leg takes its frames in order,
+ * so the audio then goes on at the same frame, one frame later). Frames of the other's skipped
+ * over (a slot missed, or dropped from the leg's queue of 16 when it lagged further) are `lost`.
+ * A frame that is not the other's, or goes back in its audio (altered, repeated), is a problem.
  */
 export function checkHeard(
   heard: HeardFrame[],
@@ -46,19 +47,22 @@ export function checkHeard(
       gap++;
       continue;
     }
-    let skipped = 0;
-    while (skipped <= gap && !(k + skipped < total && sameFrame(frame, audio, k + skipped))) skipped++;
-    if (skipped > gap)
+    // Where the other's audio goes on: at the same frame (the leg was late), or later (frames were
+    // lost: in place, as silence, or dropped from a queue that overflowed while the leg lagged).
+    let at = k;
+    while (at < total && !sameFrame(frame, audio, at)) at++;
+    if (at === total)
       return {
         frames,
         gaps,
         lost,
-        problem: `frame ${i - first} after the first is not the other party's frame ${k} but ${whichFrame(frame, audio)}`,
+        problem: `frame ${i - first} after the first is not the other party's frame ${k} or a later one but ${whichFrame(frame, audio)}`,
       };
+    lost += at - k;
+    k = at;
     gaps += gap;
-    lost += skipped;
     gap = 0;
-    k += skipped + 1;
+    k++;
     frames++;
   }
   return { frames, gaps, lost };
