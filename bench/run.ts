@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { writeReport } from "./lib/report.js";
 
-const ALL = ["fast", "memory", "media", "webhook", "conference", "testkit"];
+const ALL = ["fast", "memory", "media", "webhook", "conference", "bridge", "testkit"];
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith("--"));
 const chosen = args.includes("--report") ? [] : names.length ? names : ALL;

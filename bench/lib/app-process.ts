@@ -13,9 +13,9 @@ export interface AppProcess {
 
 const APP = fileURLToPath(new URL("../apps/voicemail-app.ts", import.meta.url));
 
-/** Starts the benchmark app in its own process and waits for its URL. */
-export async function startAppProcess(args: string[] = []): Promise<AppProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", APP, ...args], {
+/** Starts the benchmark app (the voicemail, or `app` under bench/apps) in its own process and waits for its URL. */
+export async function startAppProcess(args: string[] = [], app = APP): Promise<AppProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", app, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -7,10 +7,9 @@ import { writeDurably } from "./disk-flush.js";
 import { deliveryRow, openFloorDatabase, turnTransactions } from "./floor-db.js";
 import { timesLimited } from "./limited.js";
 import { postJson } from "./post.js";
-import { round } from "./result.js";
 
 export interface IoFloorOptions {
-  /** A folder of its own; created, and removed afterwards. */
+  /** A folder of its own; created, and removed by close(). */
   folder: string;
   /** Where the three webhook bodies are POSTed (the benchmark app's /ping). */
   pingUrl: string;
@@ -18,10 +17,19 @@ export interface IoFloorOptions {
   bodies: string[];
   recordingBytes: number;
   chunkBytes: number;
-  calls: number;
-  /** Calls made first and not measured, as the benchmark warms Belay up. */
-  warmupCalls: number;
   concurrency: number;
+}
+
+/** CPU (all threads) and wall time of a batch of calls. */
+export interface Spent {
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface IoFloor {
+  /** Makes `calls` calls, `concurrency` at a time; their numbers start at `first`. */
+  run(calls: number, first: number): Promise<Spent>;
+  close(): Promise<void>;
 }
 
 /**
@@ -32,11 +40,10 @@ export interface IoFloorOptions {
  * recording written in the same chunks, fdatasynced, renamed into place with its folder fsynced,
  * and its three webhooks POSTed with undici over kept-alive connections to the same app. No audio
  * is processed, no PerCL parsed, no webhook signed. Of Belay it uses only its migrations (for the
- * schema) and its fsync helpers (to share fsyncs as Belay does).
+ * schema) and its fsync helpers (to share fsyncs as Belay does). Batches of calls can be run
+ * between batches of Belay's, so both see the same moments of a shared machine.
  */
-export async function measureIoFloor(
-  options: IoFloorOptions,
-): Promise<{ callsPerSecond: number; cpuMsPerCall: number }> {
+export async function openIoFloor(options: IoFloorOptions): Promise<IoFloor> {
   const dbFile = path.join(options.folder, "floor.db");
   const blobs = path.join(options.folder, "blobs");
   await mkdir(blobs, { recursive: true });
@@ -44,50 +51,52 @@ export async function measureIoFloor(
   const agent = new Agent({ connections: 256 });
   const walSync = fileGroupSync(`${dbFile}-wal`);
   const inTurn = turnTransactions(db);
-  try {
-    const folderSync = new GroupSync(() => syncDirectory(blobs));
-    const recording = Buffer.alloc(options.recordingBytes, 0x2a);
-    const pingUrl = new URL(options.pingUrl);
-    const post = (body: string) => postJson(pingUrl, body, agent);
-    const [inbound = "{}", record = "{}", status = "{}"] = options.bodies;
+  const folderSync = new GroupSync(() => syncDirectory(blobs));
+  const recording = Buffer.alloc(options.recordingBytes, 0x2a);
+  const pingUrl = new URL(options.pingUrl);
+  const post = (body: string) => postJson(pingUrl, body, agent);
+  const [inbound = "{}", record = "{}", status = "{}"] = options.bodies;
 
-    const oneCall = async (n: number) => {
-      const callId = `CA${String(n).padStart(40, "0")}`;
-      const now = Date.now();
-      await post(inbound);
-      await inTurn(() => {
-        statements.insertCall.run({ id: callId, now });
-        statements.answerCall.run({ id: callId, now });
-        statements.insertDelivery.run(deliveryRow(`RQ${n}a`, callId, "inboundCall", inbound, false, now));
-      });
-      await writeDurably(path.join(blobs, `${callId}.wav`), recording, options.chunkBytes, folderSync);
-      await inTurn(() =>
-        statements.insertRecording.run({ id: `RE${n}`, call: callId, size: recording.length, now }),
-      );
-      await walSync.sync();
-      await post(record);
-      await inTurn(() => {
-        statements.insertDelivery.run(deliveryRow(`RQ${n}b`, callId, "record", record, false, now));
-        statements.endCall.run({ id: callId, now });
-        statements.insertDelivery.run(deliveryRow(`RQ${n}c`, callId, "callStatus", status, true, now));
-      });
-      await post(status);
-      await inTurn(() => statements.delivered.run({ id: `RQ${n}c`, now }));
-    };
-    await timesLimited(options.warmupCalls, options.concurrency, (n) => oneCall(options.calls + n));
-    const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    await timesLimited(options.calls, options.concurrency, oneCall);
-    const wallMs = performance.now() - started;
-    const cpu = process.cpuUsage(cpuBefore);
-    return {
-      callsPerSecond: round((options.calls / wallMs) * 1000, 1),
-      cpuMsPerCall: round((cpu.user + cpu.system) / 1000 / options.calls, 2),
-    };
-  } finally {
-    await agent.close();
-    db.close();
-    await walSync.close();
-    await rm(options.folder, { recursive: true, force: true });
-  }
+  const oneCall = async (n: number) => {
+    const callId = `CA${String(n).padStart(40, "0")}`;
+    const now = Date.now();
+    await post(inbound);
+    await inTurn(() => {
+      statements.insertCall.run({ id: callId, now });
+      statements.answerCall.run({ id: callId, now });
+      statements.insertDelivery.run(deliveryRow(`RQ${n}a`, callId, "inboundCall", inbound, false, now));
+    });
+    await writeDurably(path.join(blobs, `${callId}.wav`), recording, options.chunkBytes, folderSync);
+    await inTurn(() =>
+      statements.insertRecording.run({ id: `RE${n}`, call: callId, size: recording.length, now }),
+    );
+    await walSync.sync();
+    await post(record);
+    await inTurn(() => {
+      statements.insertDelivery.run(deliveryRow(`RQ${n}b`, callId, "record", record, false, now));
+      statements.endCall.run({ id: callId, now });
+      statements.insertDelivery.run(deliveryRow(`RQ${n}c`, callId, "callStatus", status, true, now));
+    });
+    await post(status);
+    await inTurn(() => statements.delivered.run({ id: `RQ${n}c`, now }));
+  };
+  return {
+    run: (calls, first) => spent(() => timesLimited(calls, options.concurrency, (n) => oneCall(first + n))),
+    async close() {
+      await agent.close();
+      db.close();
+      await walSync.close();
+      await rm(options.folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What running `work` took: wall time and the process's CPU time over all its threads. */
+export async function spent(work: () => Promise<void>): Promise<Spent> {
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }

@@ -4,12 +4,13 @@
  * late each tick ran after its due time, ticks run in a later tick's slot, frames dropped, CPU.
  * A sample of the frames the legs took out is checked against an independently computed mix-minus.
  */
-import { readFile } from "node:fs/promises";
+
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Mixer, type MixerSeat, SEAT_DELAY_MS } from "../../src/engine/conference/mixer.js";
 import { FRAME_MS } from "../../src/media/frame.js";
 import { RealClock, type Timer, type TimerCallback } from "../../src/time/clock.js";
 import { Lateness, preciseNow } from "./lateness.js";
+import { runQueueWaitMs } from "./machine-load.js";
 import { expectedMix, firstDifference, seatFrame } from "./mix-check.js";
 
 /** A tick's inputs and outputs are kept for checking once in this many ticks of each conference. */
@@ -277,12 +278,6 @@ export async function runStep(
     checkedFrames,
     problems,
   };
-}
-
-/** How long the main thread has waited on a run queue (second field of /proc/<pid>/schedstat, in ns); NaN elsewhere. */
-async function runQueueWaitMs(): Promise<number> {
-  const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
-  return Number(text.split(" ")[1]) / 1e6;
 }
 
 type Conf = { mixer: Mixer; seats: MixerSeat[]; feeders: FeederLeg[] };

@@ -1,8 +1,9 @@
 /**
  * What a virtual call's writes cost through Belay's own store (Kysely, the group-commit driver,
  * the repos), with nothing else running: per call, the call's row and two updates, three
- * webhook-log rows and the recording's row, 32 calls at a time as the fast benchmark runs them, on
- * a SQLite file in a fresh folder.
+ * webhook-log rows and the recording's row, its four call-log entries, and its live_calls and
+ * live_recordings rows (added, then removed), 32 calls at a time as the fast benchmark runs them,
+ * on a SQLite file in a fresh folder.
  *
  *   node --import tsx bench/tools/store-writes.ts [--calls 3000]
  *
@@ -44,6 +45,16 @@ try {
       lastError: null,
       latencyMs: null,
     });
+  const logEntry = (callId: string, message: string) =>
+    store.callLogs.create({
+      accountId,
+      callId,
+      timestamp: Date.now() * 1000,
+      level: "info",
+      requestId: null,
+      message,
+      metadata: { callId, note: "x".repeat(40) },
+    });
   const oneCall = async () => {
     const callId = newId("CA");
     await store.calls.create({
@@ -61,7 +72,9 @@ try {
       connectTime: null,
       endTime: null,
     });
+    await store.live.addCall({ callId, accountId, statusCallbackUrl: null, connectUrl: null });
     await store.calls.update(accountId, callId, { status: "inProgress", connectTime: Date.now() });
+    await logEntry(callId, "inboundCall sent");
     const dialog = { sipCallId: `${callId}@peer`, localTag: "belay", remoteTag: "peer" };
     if (SIP)
       await store.sipDialogs.create({
@@ -78,25 +91,41 @@ try {
       });
     await delivery(callId, "inboundCall", false);
     const recordingId = newId("RE");
+    const blobKey = `recordings/${accountId}/${recordingId}.wav`;
+    await store.live.addRecording({
+      recordingId,
+      accountId,
+      callId,
+      blobKey,
+      kind: "utterance",
+      conferenceId: null,
+      actionUrl: "http://127.0.0.1:9/app",
+      privacyMode: false,
+    });
+    await logEntry(callId, "recording started");
     await store.recordings.create({
       recordingId,
       accountId,
       callId,
       conferenceId: null,
-      blobKey: `recordings/${accountId}/${recordingId}.wav`,
+      blobKey,
       sizeBytes: 480_044,
       durationMs: 30_000,
       privacyMode: false,
       deleteAt: null,
     });
+    await store.live.removeRecording(recordingId);
     await delivery(callId, "record", false);
+    await logEntry(callId, "record sent");
     if (SIP) await store.sipDialogs.delete(dialog);
     await store.calls.update(accountId, callId, {
       status: "completed",
       callEndedReason: "hangup",
       endTime: Date.now(),
     });
+    await store.live.removeCall(callId);
     await delivery(callId, "callStatus", true);
+    await logEntry(callId, "call ended");
   };
   const started = performance.now();
   const cpu = process.cpuUsage();

@@ -33,6 +33,12 @@ import { Recorder, recordingFields, recordingUrl } from "./recorder.js";
 import { openingSay, SpeechPrefetch } from "./speech-prefetch.js";
 import type { TimelineEvent, TimelineListener } from "./timeline.js";
 
+/**
+ * Why a call's work is aborted. One for every call: abort() without a reason makes a DOMException
+ * with a stack trace each time (about 20 µs), and nothing reads the reason.
+ */
+const CALL_ENDED = new DOMException("the call ended", "AbortError");
+
 export interface CallSpec extends CallFacts {
   applicationId: string | null;
   phoneNumberId: string | null;
@@ -647,7 +653,7 @@ export class Call {
     if (this.ending) return;
     this.ending = message === undefined ? { reason } : { reason, message };
     if (message) this.emit({ type: "error", message });
-    this.abort.abort();
+    this.abort.abort(CALL_ENDED);
   }
 
   private async end(): Promise<CallOutcome> {

@@ -156,22 +156,31 @@ export class RecordingSink {
 
   /**
    * Makes the file durable, then stores its metadata: only then is it downloadable. A file whose
-   * row cannot be stored is deleted, so no recording exists without its row. Then it stops being
-   * live (a crash in between leaves both rows: start-up sees the recording row and keeps it).
+   * row cannot be stored is deleted, so no recording exists without its row. It stops being live
+   * in the same commit as the row (a marker left behind, should that removal fail, is harmless:
+   * start-up sees the recording row and keeps it).
    */
   async finish(privacyMode: boolean): Promise<RecordingRow> {
     const { sizeBytes, durationMs } = await this.deps.clock.track(this.writer.finish());
     const completedAt = this.deps.clock.now();
+    // The live marker goes in the same event-loop turn as the row, so the two share one commit:
+    // finishing takes no turn of its own after the row, on the way to the webhook.
+    const storing = this.storeRow(privacyMode, sizeBytes, durationMs, completedAt);
+    const forgotten = this.forgetLive().then(
+      () => true,
+      () => false,
+    );
     let row: RecordingRow;
     try {
-      row = await this.storeRow(privacyMode, sizeBytes, durationMs, completedAt);
+      row = await storing;
     } catch (err) {
+      await forgotten;
       await this.deps.clock.track(this.deps.blobs.delete(this.ids.blobKey)).catch(() => undefined);
       await this.forgetLive().catch(() => undefined);
       throw err;
     }
     // A marker left behind is harmless: start-up finds the recording's row and drops it.
-    await this.forgetLive().catch(() => undefined);
+    if (!(await forgotten)) await this.forgetLive().catch(() => undefined);
     return row;
   }
 

@@ -17,6 +17,7 @@ import type {
   Page,
 } from "../types.js";
 import { decodeInt64 } from "./codec.js";
+import { CompiledShapes } from "./compiled-shapes.js";
 import { pageBounds } from "./paging.js";
 import type { CallLogsTable, Database } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
@@ -95,26 +96,31 @@ function filterSql(accountId: string, filter: CallLogFilter) {
 }
 
 export class SqlCallLogRepo implements CallLogRepo {
+  // A call writes several entries: their insert is compiled once, not built by Kysely each time.
+  private readonly inserts: CompiledShapes<never>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.inserts = new CompiledShapes(db);
+  }
 
   async create(row: Omit<CallLogRow, "dateCreated">): Promise<void> {
+    const columns = {
+      account_id: row.accountId,
+      call_id: row.callId,
+      timestamp_us: row.timestamp,
+      level: row.level,
+      request_id: row.requestId,
+      message: row.message,
+      metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
+      date_created: this.now(),
+    };
     try {
-      await this.db
-        .insertInto("call_logs")
-        .values({
-          account_id: row.accountId,
-          call_id: row.callId,
-          timestamp_us: row.timestamp,
-          level: row.level,
-          request_id: row.requestId,
-          message: row.message,
-          metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
-          date_created: this.now(),
-        })
-        .execute();
+      await this.inserts.write("create", columns, [], (values) =>
+        this.db.insertInto("call_logs").values(values),
+      );
     } catch (err) {
       throw translateWriteError(err, "create call log entry", {
         accountId: row.accountId,

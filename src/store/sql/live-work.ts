@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { LiveCallRow, LiveRecordingRow, LiveWorkRepo } from "../types.js";
 import { decodeFlag, decodeInt64, encodeFlag } from "./codec.js";
+import { CompiledShapes } from "./compiled-shapes.js";
 import type { Database, LiveCallsTable, LiveRecordingsTable } from "./schema.js";
 import { translateWriteError } from "./sql-errors.js";
 import type { DurableWrite } from "./sql-store.js";
@@ -31,31 +32,38 @@ function recordingFromColumns(c: Selectable<LiveRecordingsTable>): LiveRecording
 
 /** The live_calls and live_recordings tables (migrations 0003_recovery, 0009_live_recording_kind). */
 export class SqlLiveWorkRepo implements LiveWorkRepo {
+  // Every call adds and removes its rows: those writes are compiled once, not built each time.
+  private readonly writes: CompiledShapes<never>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
     private readonly durably: DurableWrite,
-  ) {}
+  ) {
+    this.writes = new CompiledShapes(db);
+  }
 
   async addCall(row: Omit<LiveCallRow, "dateCreated">): Promise<void> {
+    const columns = {
+      call_id: row.callId,
+      account_id: row.accountId,
+      status_callback_url: row.statusCallbackUrl,
+      connect_url: row.connectUrl,
+      date_created: this.now(),
+    };
     try {
-      await this.db
-        .insertInto("live_calls")
-        .values({
-          call_id: row.callId,
-          account_id: row.accountId,
-          status_callback_url: row.statusCallbackUrl,
-          connect_url: row.connectUrl,
-          date_created: this.now(),
-        })
-        .execute();
+      await this.writes.write("add call", columns, [], (values) =>
+        this.db.insertInto("live_calls").values(values),
+      );
     } catch (err) {
       throw translateWriteError(err, "record live call", { callId: row.callId });
     }
   }
 
   async removeCall(callId: string): Promise<void> {
-    await this.db.deleteFrom("live_calls").where("call_id", "=", callId).execute();
+    await this.writes.run("remove call", [callId], ([id]) =>
+      this.db.deleteFrom("live_calls").where("call_id", "=", id as never),
+    );
   }
 
   async listCalls(): Promise<LiveCallRow[]> {
@@ -65,21 +73,21 @@ export class SqlLiveWorkRepo implements LiveWorkRepo {
 
   async addRecording(row: Omit<LiveRecordingRow, "dateCreated">): Promise<void> {
     try {
+      const columns = {
+        recording_id: row.recordingId,
+        account_id: row.accountId,
+        call_id: row.callId,
+        blob_key: row.blobKey,
+        kind: row.kind,
+        conference_id: row.conferenceId,
+        action_url: row.actionUrl,
+        privacy_mode: encodeFlag(row.privacyMode),
+        date_created: this.now(),
+      };
       await this.durably(this.db, (db) =>
-        db
-          .insertInto("live_recordings")
-          .values({
-            recording_id: row.recordingId,
-            account_id: row.accountId,
-            call_id: row.callId,
-            blob_key: row.blobKey,
-            kind: row.kind,
-            conference_id: row.conferenceId,
-            action_url: row.actionUrl,
-            privacy_mode: encodeFlag(row.privacyMode),
-            date_created: this.now(),
-          })
-          .execute(),
+        this.writes.write("add recording", columns, [], (values) =>
+          db.insertInto("live_recordings").values(values),
+        ),
       );
     } catch (err) {
       throw translateWriteError(err, "record live recording", { recordingId: row.recordingId });
@@ -87,7 +95,9 @@ export class SqlLiveWorkRepo implements LiveWorkRepo {
   }
 
   async removeRecording(recordingId: string): Promise<void> {
-    await this.db.deleteFrom("live_recordings").where("recording_id", "=", recordingId).execute();
+    await this.writes.run("remove recording", [recordingId], ([id]) =>
+      this.db.deleteFrom("live_recordings").where("recording_id", "=", id as never),
+    );
   }
 
   async listRecordings(): Promise<LiveRecordingRow[]> {
