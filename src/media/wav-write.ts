@@ -111,6 +111,8 @@ export class WavWriter {
   private written = 0; // data bytes appended (buffered or handed to the blob)
   private inFlight = 0; // audio bytes handed to blob.write and not yet settled
   private writes: Promise<void> = Promise.resolve();
+  /** A chunk whose write has settled, taken as the next one instead of allocating. */
+  private spare: Uint8Array | undefined;
   private writeError: unknown;
   private state: "new" | "open" | "closed" = "new";
   private sampleCount = 0;
@@ -262,18 +264,23 @@ export class WavWriter {
 
   private flush(): void {
     if (this.filled === 0) return;
-    const full = this.chunk.subarray(0, this.filled);
+    const written = this.chunk;
+    const full = written.subarray(0, this.filled);
     const audioBytes = this.filled - (this.flushedBytes === 0 ? WAV_HEADER_BYTES : 0);
     this.flushedBytes += this.filled;
-    // A closed writer sends its last chunk and needs no next one.
-    this.chunk = this.state === "closed" ? EMPTY : new Uint8Array(this.chunkBytes);
+    // A closed writer sends its last chunk and needs no next one. Otherwise the chunk written a
+    // second ago, if its write has settled: two chunks in turn, not 16 KB outside V8's heap per
+    // second of every recording (each one feeds the garbage collector's external-memory pressure).
+    this.chunk = this.state === "closed" ? EMPTY : (this.spare ?? new Uint8Array(this.chunkBytes));
+    this.spare = undefined;
     this.chunkView = new DataView(this.chunk.buffer);
     this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunk.length >>> 1);
     this.filled = 0;
-    this.enqueue(full, audioBytes);
+    this.enqueue(full, audioBytes, written);
   }
 
-  private enqueue(bytes: Uint8Array, audioBytes: number): void {
+  /** `chunk`: the whole buffer `bytes` lies in, free for reuse once the write has settled. */
+  private enqueue(bytes: Uint8Array, audioBytes: number, chunk: Uint8Array): void {
     this.inFlight += audioBytes;
     this.writes = this.writes
       .then(() => (this.writeError === undefined ? this.blob.write(bytes) : undefined))
@@ -284,6 +291,8 @@ export class WavWriter {
       })
       .finally(() => {
         this.inFlight -= audioBytes;
+        // The blob is done with it (BlobWriter: a chunk stays unchanged until its write settles).
+        if (this.state === "open" && chunk.byteLength === this.chunkBytes) this.spare = chunk;
       });
   }
 
