@@ -10,3 +10,9 @@ export async function machineLoad(): Promise<string> {
   const [one, five] = loadavg();
   return `load average ${one?.toFixed(2)} (1 min), ${five?.toFixed(2)} (5 min)${psi ? `; CPU pressure: some task waited for a CPU ${psi[2]}% of the last 60 s` : ""}`;
 }
+
+/** How long this process's main thread has waited on a run queue for a CPU (Linux schedstat), ms; NaN elsewhere. */
+export async function runQueueWaitMs(): Promise<number> {
+  const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
+  return Number(text.split(" ")[1]) / 1e6;
+}

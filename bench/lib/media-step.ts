@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Belay } from "../../src/server/belay.js";
 import type { startAppProcess } from "./app-process.js";
 import { eachLimited } from "./limited.js";
+import { runQueueWaitMs } from "./machine-load.js";
 import { percentile, round } from "./result.js";
 import type { RtpDelayProbe } from "./rtp-delay-probe.js";
 import {
@@ -55,6 +56,8 @@ export interface Step {
   /** The generator's own CPU per packet and share of a core while all N streamed to Belay. */
   generatorCpuPerPacketUs: number;
   generatorCpuPct: number;
+  /** Share of the window Belay's main thread was ready to run but waiting for a CPU: the machine's part. */
+  waitedForCpuPct: number;
   /** Silence before the caller's first audio in its recording: answer → first packet played out. */
   leadSilenceP50Ms: number;
   leadSilenceMaxMs: number;
@@ -136,6 +139,7 @@ export async function belayPhase(
   let cpuUs = 0;
   let windowMs = 0;
   let windowPackets = 0;
+  let waitedMs = Number.NaN;
   let rssPeak = rssBefore;
   try {
     const all = await Promise.race([
@@ -146,6 +150,7 @@ export async function belayPhase(
     ]);
     await sleep(1000);
     const cpu0 = process.cpuUsage();
+    const wait0 = await runQueueWaitMs();
     const t0 = performance.now();
     probe.start();
     lag.enable();
@@ -156,6 +161,7 @@ export async function belayPhase(
     const used = process.cpuUsage(cpu0);
     cpuUs = used.user + used.system;
     windowMs = performance.now() - t0;
+    waitedMs = (await runQueueWaitMs()) - wait0;
     rssPeak = rss(setup.gc);
   } catch (err) {
     probe.stop();
@@ -199,6 +205,7 @@ export async function belayPhase(
     sendLatenessP99Ms: round(percentile(report.sendLatenessMs, 99), 2),
     generatorCpuPerPacketUs: round(report.generator?.cpuUsPerPacket ?? Number.NaN, 2),
     generatorCpuPct: round(report.generator?.cpuPct ?? Number.NaN, 1),
+    waitedForCpuPct: round((100 * waitedMs) / windowMs, 1),
     leadSilenceP50Ms: checked.leads.length ? percentile(checked.leads, 50) : Number.NaN,
     leadSilenceMaxMs: checked.leads.length ? Math.max(...checked.leads) : Number.NaN,
     framesBeforeRecordingMax: checked.startedLate,
