@@ -1,6 +1,7 @@
 import { endianness } from "node:os";
 import { BelayError, isBelayError } from "../errors.js";
 import type { BlobWriter } from "../store/blob-store.js";
+import { returnChunk, takeChunk } from "./chunk-pool.js";
 import { SAMPLE_RATE } from "./frame.js";
 
 /** Node runs on little-endian hosts in practice; the byte-order-independent path stays for the rest. */
@@ -111,8 +112,6 @@ export class WavWriter {
   private written = 0; // data bytes appended (buffered or handed to the blob)
   private inFlight = 0; // audio bytes handed to blob.write and not yet settled
   private writes: Promise<void> = Promise.resolve();
-  /** A chunk whose write has settled, taken as the next one instead of allocating. */
-  private spare: Uint8Array | undefined;
   private writeError: unknown;
   private state: "new" | "open" | "closed" = "new";
   private sampleCount = 0;
@@ -127,7 +126,7 @@ export class WavWriter {
     this.chunkBytes = Math.max(WAV_HEADER_BYTES + 320, Math.floor(options.chunkBytes ?? WAV_CHUNK_BYTES));
     this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
     this.channels = options.channels ?? 1;
-    this.chunk = new Uint8Array(this.chunkBytes);
+    this.chunk = takeChunk(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
     this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunkBytes >>> 1);
   }
@@ -268,11 +267,10 @@ export class WavWriter {
     const full = written.subarray(0, this.filled);
     const audioBytes = this.filled - (this.flushedBytes === 0 ? WAV_HEADER_BYTES : 0);
     this.flushedBytes += this.filled;
-    // A closed writer sends its last chunk and needs no next one. Otherwise the chunk written a
-    // second ago, if its write has settled: two chunks in turn, not 16 KB outside V8's heap per
-    // second of every recording (each one feeds the garbage collector's external-memory pressure).
-    this.chunk = this.state === "closed" ? EMPTY : (this.spare ?? new Uint8Array(this.chunkBytes));
-    this.spare = undefined;
+    // A closed writer sends its last chunk and needs no next one. Otherwise a spare whose write
+    // has settled (chunk-pool.ts), not 16 KB outside V8's heap per second of every recording: that
+    // rate of external bytes is what kept V8's major GC running.
+    this.chunk = this.state === "closed" ? EMPTY : takeChunk(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
     this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunk.length >>> 1);
     this.filled = 0;
@@ -292,7 +290,7 @@ export class WavWriter {
       .finally(() => {
         this.inFlight -= audioBytes;
         // The blob is done with it (BlobWriter: a chunk stays unchanged until its write settles).
-        if (this.state === "open" && chunk.byteLength === this.chunkBytes) this.spare = chunk;
+        if (chunk.byteLength === this.chunkBytes) returnChunk(chunk);
       });
   }
 
