@@ -9,6 +9,12 @@
  *              --audio-ms A (audible audio before the script's action) [--rate 200] [--concurrency C]
  *   raw mode:  --raw-ports 4000,4001,... (RTP straight to a UDP sink, no SIP) --audio-ms A
  *   both:      --sample-every K (send times of 1 in K packets are reported)
+ *              --phases independent|burst|answer (default answer): where in the 20 ms each call's
+ *              packets fall. independent: call i at its own fixed phase (a hash of i, uniform over
+ *              the 20 ms), as phones that know nothing of each other send; burst: every call on
+ *              the same 20 ms grid, all packets due in the same instant (the worst case); answer:
+ *              each call's first packet when its 200 arrives (what the webhook benchmark uses).
+ *              Packet k of a call is due at its first + 20k ms on the monotonic clock: no drift.
  */
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
@@ -31,6 +37,10 @@ const MAX_SEC = numberOption("--max-sec", 600);
 const FIRST_CALL = numberOption("--first-call", 0);
 /** hangup: wait this long after the last packet before the BYE, so nothing sent is still in Belay's playout buffer. */
 const BYE_AFTER_MS = numberOption("--bye-after-ms", 0);
+const PHASES = option("--phases", "answer") as "independent" | "burst" | "answer";
+if (!["independent", "burst", "answer"].includes(PHASES)) throw new Error(`--phases ${PHASES}?`);
+/** The grid every phase is measured from: the generator's own start. */
+const EPOCH = performance.now();
 
 const now = () => performance.timeOrigin + performance.now();
 const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -131,6 +141,7 @@ function sendRtp(c: Call, packet: Buffer): void {
   if (seq % SAMPLE_EVERY === 0) c.samples.push([seq, now()]);
   c.seq++;
   c.packets++;
+  sentTotal++;
 }
 
 /** '#' as RFC 4733 events: three with growing duration, the end three times, at the audio's timestamp. */
@@ -199,25 +210,69 @@ function finish(c: Call, state: "done" | "failed"): void {
 // --- the pacer: one timer, every call's packet k due at its start + 20k ms ---
 const streaming = new Set<Call>();
 let pacer: NodeJS.Timeout | undefined;
+let pacerAt = Number.POSITIVE_INFINITY;
+
+/** The one pacer timer, brought forward when a new call's first packet is due before it fires. */
+function schedulePacer(due: number): void {
+  if (pacer && due >= pacerAt) return;
+  if (pacer) clearTimeout(pacer);
+  pacerAt = due;
+  pacer = setTimeout(pace, Math.max(0, due - performance.now()));
+}
+
+/** Where in the 20 ms call `index`'s packets fall (ms): fixed for the call's life. */
+function phaseOf(index: number): number {
+  if (PHASES === "burst") return 0;
+  // A 32-bit integer hash (Murmur3's finaliser): uniform, and unrelated to the order of answers.
+  let h = (index + 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return (h / 2 ** 32) * 20;
+}
+
+/** The first packet's due time: now, or the next instant on this call's phase of the grid. */
+function firstDue(index: number): number {
+  const t = performance.now();
+  if (PHASES === "answer") return t;
+  const phase = phaseOf(index);
+  return EPOCH + phase + 20 * Math.ceil((t - EPOCH - phase) / 20);
+}
+
+// The generator's own CPU per packet while every call streams: it must not be what is measured.
+let cpuMark: { cpu: NodeJS.CpuUsage; packets: number; at: number } | undefined;
+let sentTotal = 0;
+let generatorCost: { cpuUsPerPacket: number; cpuPct: number } | undefined;
+function markStreamingCost(): void {
+  if (generatorCost || !cpuMark) return;
+  const used = process.cpuUsage(cpuMark.cpu);
+  const packets = sentTotal - cpuMark.packets;
+  const ms = performance.now() - cpuMark.at;
+  if (packets < 1 || ms < 500) return;
+  const us = used.user + used.system;
+  generatorCost = { cpuUsPerPacket: us / packets, cpuPct: (100 * us) / (ms * 1000) };
+}
 
 function startStreaming(c: Call): void {
-  c.start = performance.now();
+  c.start = firstDue(c.index);
   c.k = 0;
   c.state = "streaming";
   streaming.add(c);
-  if (!pacer) pacer = setTimeout(pace, 0);
+  schedulePacer(c.start);
 }
 
 function pace(): void {
   pacer = undefined;
+  pacerAt = Number.POSITIVE_INFINITY;
   const t = performance.now();
   let next = Number.POSITIVE_INFINITY;
   for (const c of streaming) {
     let due = c.start + c.k * 20;
     while (due <= t && (c.state === "streaming" || c.state === "silent")) {
-      if (c.k % 50 === 0) lateness.push(t - due);
       const audible = c.state === "streaming";
       sendRtp(c, rtpPacket(c, 0, audible ? (c.audio.next().value as Uint8Array) : SILENCE, c.k === 0));
+      // How late the packet left, measured as it left (not when the pacer woke).
+      if (c.k % 50 === 0) lateness.push(performance.now() - due);
       c.ts += 160;
       c.k++;
       if (audible && c.k * 20 >= AUDIO_MS) action(c);
@@ -230,11 +285,12 @@ function pace(): void {
     for (const c of streaming) finish(c, "failed");
     streaming.clear();
   }
-  if (streaming.size) pacer = setTimeout(pace, Math.max(0, next - performance.now()));
+  if (streaming.size) schedulePacer(next);
 }
 
 /** After --audio-ms of audio: what this call's script does. */
 function action(c: Call): void {
+  markStreamingCost();
   c.actionAt = now();
   if (RAW_PORTS.length) {
     finish(c, "done");
@@ -309,6 +365,7 @@ const answeredWatch = setInterval(() => {
   const answered = all.filter((c) => c.answeredAt !== undefined || RAW_PORTS.length).length;
   if (!announced && answered >= CALLS) {
     announced = true;
+    cpuMark = { cpu: process.cpuUsage(), packets: sentTotal, at: performance.now() };
     emit({ event: "all-streaming", at: now(), rampMs: now() - rampStart });
   }
 }, 20);
@@ -349,6 +406,7 @@ emit({
     samples: c.samples,
   })),
   sendLatenessMs: lateness,
+  generator: generatorCost,
 });
 sip.close();
 rtp.close();

@@ -73,11 +73,23 @@ export interface CallerReport {
   samples: Array<[number, number]>;
 }
 
+/** The generator's own CPU while every call streamed (it must not be what bounds a step). */
+export interface GeneratorCost {
+  cpuUsPerPacket: number;
+  cpuPct: number;
+}
+
+export interface GeneratorReport {
+  calls: CallerReport[];
+  sendLatenessMs: number[];
+  generator?: GeneratorCost;
+}
+
 export interface Generator {
   child: ChildProcess;
   /** Resolves on the generator's `all-streaming` line. */
   allStreaming: Promise<{ at: number; rampMs: number }>;
-  report: Promise<{ calls: CallerReport[]; sendLatenessMs: number[] }>;
+  report: Promise<GeneratorReport>;
   kill(): void;
 }
 
@@ -90,8 +102,8 @@ export function startCallers(flags: string[]): Generator {
   const allStreaming = new Promise<{ at: number; rampMs: number }>((r) => {
     onAll = r;
   });
-  const report = new Promise<{ calls: CallerReport[]; sendLatenessMs: number[] }>((resolve, reject) => {
-    let last: { calls: CallerReport[]; sendLatenessMs: number[] } | undefined;
+  const report = new Promise<GeneratorReport>((resolve, reject) => {
+    let last: GeneratorReport | undefined;
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       const event = JSON.parse(line);
       if (event.event === "all-streaming") onAll(event);

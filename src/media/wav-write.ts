@@ -1,6 +1,7 @@
 import { endianness } from "node:os";
 import { BelayError, isBelayError } from "../errors.js";
 import type { BlobWriter } from "../store/blob-store.js";
+import { returnChunk, takeChunk } from "./chunk-pool.js";
 import { SAMPLE_RATE } from "./frame.js";
 
 /** Node runs on little-endian hosts in practice; the byte-order-independent path stays for the rest. */
@@ -125,7 +126,7 @@ export class WavWriter {
     this.chunkBytes = Math.max(WAV_HEADER_BYTES + 320, Math.floor(options.chunkBytes ?? WAV_CHUNK_BYTES));
     this.sampleRate = options.sampleRate ?? SAMPLE_RATE;
     this.channels = options.channels ?? 1;
-    this.chunk = new Uint8Array(this.chunkBytes);
+    this.chunk = takeChunk(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
     this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunkBytes >>> 1);
   }
@@ -262,18 +263,22 @@ export class WavWriter {
 
   private flush(): void {
     if (this.filled === 0) return;
-    const full = this.chunk.subarray(0, this.filled);
+    const written = this.chunk;
+    const full = written.subarray(0, this.filled);
     const audioBytes = this.filled - (this.flushedBytes === 0 ? WAV_HEADER_BYTES : 0);
     this.flushedBytes += this.filled;
-    // A closed writer sends its last chunk and needs no next one.
-    this.chunk = this.state === "closed" ? EMPTY : new Uint8Array(this.chunkBytes);
+    // A closed writer sends its last chunk and needs no next one. Otherwise a spare whose write
+    // has settled (chunk-pool.ts), not 16 KB outside V8's heap per second of every recording: that
+    // rate of external bytes is what kept V8's major GC running.
+    this.chunk = this.state === "closed" ? EMPTY : takeChunk(this.chunkBytes);
     this.chunkView = new DataView(this.chunk.buffer);
     this.chunkSamples = new Int16Array(this.chunk.buffer, 0, this.chunk.length >>> 1);
     this.filled = 0;
-    this.enqueue(full, audioBytes);
+    this.enqueue(full, audioBytes, written);
   }
 
-  private enqueue(bytes: Uint8Array, audioBytes: number): void {
+  /** `chunk`: the whole buffer `bytes` lies in, free for reuse once the write has settled. */
+  private enqueue(bytes: Uint8Array, audioBytes: number, chunk: Uint8Array): void {
     this.inFlight += audioBytes;
     this.writes = this.writes
       .then(() => (this.writeError === undefined ? this.blob.write(bytes) : undefined))
@@ -284,6 +289,8 @@ export class WavWriter {
       })
       .finally(() => {
         this.inFlight -= audioBytes;
+        // The blob is done with it (BlobWriter: a chunk stays unchanged until its write settles).
+        if (chunk.byteLength === this.chunkBytes) returnChunk(chunk);
       });
   }
 

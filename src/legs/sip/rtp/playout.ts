@@ -169,11 +169,19 @@ export class PlayoutBuffer {
     const ring = this.ring;
     const filled = this.filled;
     const start = this.playIndex;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const slot = (start + i) & MASK;
-      out[i] = ring[slot] as number;
-      ring[slot] = 0;
-      filled[slot] = 0;
+    const at = start & MASK;
+    if (at + FRAME_SAMPLES <= RING_SAMPLES) {
+      // The usual case: one block copy and two fills, not three stores a sample.
+      out.set(ring.subarray(at, at + FRAME_SAMPLES));
+      ring.fill(0, at, at + FRAME_SAMPLES);
+      filled.fill(0, at, at + FRAME_SAMPLES);
+    } else {
+      for (let i = 0; i < FRAME_SAMPLES; i++) {
+        const slot = (start + i) & MASK;
+        out[i] = ring[slot] as number;
+        ring[slot] = 0;
+        filled[slot] = 0;
+      }
     }
     this.playIndex = (start + FRAME_SAMPLES) >>> 0;
     if (((this.writtenEnd - this.playIndex) | 0) < 0) this.writtenEnd = this.playIndex;

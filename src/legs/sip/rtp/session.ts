@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { FrameSource } from "../../../engine/leg.js";
 import { BelayError } from "../../../errors.js";
 import { FRAME_MS, FRAME_SAMPLES } from "../../../media/frame.js";
+import { FrameSlab } from "../../../media/frame-slab.js";
 import { type Clock, RealClock, type Timer } from "../../../time/clock.js";
 import type { MediaPlan } from "../sdp/types.js";
 import { afterReads } from "./after-reads.js";
@@ -62,6 +63,7 @@ export class RtpSession implements RtpMedia {
   private readonly header = emptyHeader();
   private readonly sequence = new SequenceTracker();
   private readonly playout: PlayoutBuffer;
+  private readonly frames = new FrameSlab();
   private readonly events = new EventDeduplicator();
   private readonly sender: RtpSender;
   private readonly log: Logger;
@@ -458,8 +460,8 @@ export class RtpSession implements RtpMedia {
 
   /** Reads frame number `framesDelivered` (already counted) up, due at the end of its 20 ms. */
   private readFrameUp(handlers: FrameHandlers): void {
-    // A fresh array each frame: the engine may keep it (recordings, the media bus).
-    const frame = new Int16Array(FRAME_SAMPLES);
+    // A fresh frame each time: the engine may keep it (recordings, the media bus).
+    const frame = this.frames.next();
     this.playout.readFrame(frame);
     handlers.frame(frame, this.startedAt + this.framesDelivered * FRAME_MS);
   }
