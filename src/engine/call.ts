@@ -449,7 +449,7 @@ export class Call {
    * waits). Before the call is answered this is ringing a little longer, as a real platform does;
    * mid-call it adds to the app's response time (docs/virtual-calls.md, "Real time and --fast").
    */
-  private async prepareAudio(script: PerclCommand[]): Promise<void> {
+  private async prepareAudio(script: readonly PerclCommand[]): Promise<void> {
     this.speech.prepare(script);
     const opening = openingSay(script);
     if (opening) await this.deps.clock.track(this.speech.settled(opening));
@@ -522,6 +522,7 @@ export class Call {
         await this.spec.leg.sendDigits(digits, pauseMs, this.abort.signal);
       },
       speak: (text, language) => deps.clock.track(this.speech.audio(text, language)),
+      prepareAudio: (script) => this.prepareAudio(script),
       loadAudio: (url) => deps.clock.track(deps.audio.load(url, this.facts.accountId)),
       recordingUrl: (recordingId) => recordingUrl(deps.publicUrl, this.facts.accountId, recordingId),
       webhookBody: (requestType, ...extra) => this.webhookBody(requestType, ...extra),

@@ -88,6 +88,11 @@ export interface CommandContext {
   /** privacyMode: the timeline says digits were sent, not which. */
   sendDigits(digits: string, pauseMs: number, privacyMode?: boolean): Promise<void>;
   speak(text: string, language: string | undefined): Promise<Int16Array>;
+  /**
+   * Starts synthesising every Say of a script about to run, and waits for the one it opens with,
+   * as the call's own scripts do (a wait script's too, so its Says start on time in real time).
+   */
+  prepareAudio(script: readonly PerclCommand[]): Promise<void>;
   /** Audio for Play: a Belay recordingUrl resolves internally; anything else is fetched. */
   loadAudio(url: string): Promise<Int16Array>;
   /** The public URL of one of this call's recordings. */

@@ -46,6 +46,7 @@ async function runScript(
 ): Promise<CommandResult | undefined> {
   let script = first;
   for (;;) {
+    await ctx.prepareAudio(script);
     let next: PerclCommand[] | undefined;
     for (const [index, command] of script.entries()) {
       if (wait.over.aborted) return undefined;
