@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ApiDeps } from "../api/app.js";
 import { assertTakingCalls } from "../api/call-admission.js";
 import { apiError } from "../api/errors.js";
-import { virtualCallBody } from "../api/routes/virtual-calls.js";
+import { callerScriptOf, virtualCallBody } from "../api/routes/virtual-calls.js";
 import { routeVirtualCall } from "../api/virtual-call-routing.js";
 import { runVirtualCall } from "../calls/virtual-call.js";
 import { isBelayError } from "../errors.js";
@@ -41,13 +41,7 @@ export function virtualCallRoute(plain: FastifyInstance, deps: ApiDeps): void {
             from: body.from,
             to: body.to,
             fast: body.fast,
-            script: {
-              ...(audio ? { audio } : {}),
-              ...(body.audioAtMs !== undefined ? { audioAtMs: body.audioAtMs } : {}),
-              ...(body.dtmf ? { dtmf: body.dtmf } : {}),
-              ...(body.hangupAtMs !== undefined ? { hangupAtMs: body.hangupAtMs } : {}),
-              ...(body.answerDelayMs !== undefined ? { answerDelayMs: body.answerDelayMs } : {}),
-            },
+            script: callerScriptOf(body, audio),
           },
           (event) => {
             if (event.type === "started") resolve(event.callId);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { runVirtualCall } from "../../calls/virtual-call.js";
 import type { TimelineEvent } from "../../engine/timeline.js";
+import type { CallerScript } from "../../legs/virtual/script.js";
 import type { ApiDeps } from "../app.js";
 import { assertTakingCalls } from "../call-admission.js";
 import { pcmAudio, pcmFromBase64 } from "../pcm-body.js";
@@ -32,6 +33,20 @@ export const virtualCallBody = z.object({
   fast: z.boolean().default(false),
 });
 export type VirtualCallBody = z.input<typeof virtualCallBody>;
+
+/** What the virtual caller does, from a virtual call's body and its decoded voice. */
+export function callerScriptOf(
+  body: Omit<z.output<typeof virtualCallBody>, "audio">,
+  audio: Int16Array | undefined,
+): CallerScript {
+  return {
+    ...(audio ? { audio } : {}),
+    ...(body.audioAtMs !== undefined ? { audioAtMs: body.audioAtMs } : {}),
+    ...(body.dtmf ? { dtmf: body.dtmf } : {}),
+    ...(body.hangupAtMs !== undefined ? { hangupAtMs: body.hangupAtMs } : {}),
+    ...(body.answerDelayMs !== undefined ? { answerDelayMs: body.answerDelayMs } : {}),
+  };
+}
 
 export const virtualCallRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
@@ -87,13 +102,7 @@ export const virtualCallRoutes =
               from: body.from,
               to: body.to,
               fast: body.fast,
-              script: {
-                ...(audio ? { audio } : {}),
-                ...(body.audioAtMs !== undefined ? { audioAtMs: body.audioAtMs } : {}),
-                ...(body.dtmf ? { dtmf: body.dtmf } : {}),
-                ...(body.hangupAtMs !== undefined ? { hangupAtMs: body.hangupAtMs } : {}),
-                ...(body.answerDelayMs !== undefined ? { answerDelayMs: body.answerDelayMs } : {}),
-              },
+              script: callerScriptOf(body, audio),
             },
             onEvent,
           );
