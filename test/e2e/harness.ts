@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ScenarioLine } from "../../src/api/routes/scenarios.js";
+import type { ScenarioCallResult, ScenarioEvent } from "../../src/calls/scenario.js";
 import { newApiKey, newId, newSigningSecret } from "../../src/contract/ids.js";
 import type { TimelineEvent } from "../../src/engine/timeline.js";
 import { type Belay, createBelay } from "../../src/server/belay.js";
@@ -117,6 +119,39 @@ export async function placeVirtualCall(belay: Belay, body: Record<string, unknow
   }
   if (!result) throw new Error("the stream ended without a result line");
   return { status: response.status, events, result };
+}
+
+export interface ScenarioRun {
+  events: ScenarioEvent[];
+  calls: ScenarioCallResult[];
+}
+
+/** POSTs /belay/v1/scenarios and reads its NDJSON stream to the result line, which must hold no error. */
+export async function runScenarioRequest(belay: Belay, body: object): Promise<ScenarioRun> {
+  const response = await fetch(`${belay.publicUrl()}/belay/v1/scenarios`, {
+    method: "POST",
+    headers: { authorization: authOf(belay), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 200)
+    throw new Error(`scenarios answered ${response.status}: ${await response.text()}`);
+  if (response.headers.get("content-type") !== "application/x-ndjson")
+    throw new Error(`scenarios sent ${response.headers.get("content-type")}, not NDJSON`);
+  const events: ScenarioEvent[] = [];
+  let calls: ScenarioCallResult[] | undefined;
+  for await (const text of ndjsonLines(response)) {
+    const line = JSON.parse(text) as ScenarioLine;
+    if (calls) throw new Error(`a line after the result line: ${text}`);
+    if (line.type === "result") {
+      if (line.error !== undefined) throw new Error(`the scenario failed: ${JSON.stringify(line.error)}`);
+      calls = line.calls;
+    } else {
+      const { type: _type, ...event } = line;
+      events.push(event);
+    }
+  }
+  if (!calls) throw new Error("the stream ended without a result line");
+  return { events, calls };
 }
 
 export async function* ndjsonLines(response: Response): AsyncGenerator<string> {

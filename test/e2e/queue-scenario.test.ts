@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { ScenarioLine } from "../../src/api/routes/scenarios.js";
 import type { ScenarioCallResult } from "../../src/calls/scenario.js";
 import { newId } from "../../src/contract/ids.js";
 import { verifySignature } from "../../src/contract/signature.js";
 import { webhookSchema } from "../../src/contract/webhooks.js";
 import {
   type AppHit,
-  authOf,
-  ndjsonLines,
   openApiErrors,
+  runScenarioRequest,
   type ScriptedApp,
   sortedCompactJson,
   startBelay,
@@ -68,19 +66,7 @@ after(async () => {
 });
 
 async function runScenario(body: Record<string, unknown>): Promise<ScenarioCallResult[]> {
-  const response = await fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {
-    method: "POST",
-    headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  let calls: ScenarioCallResult[] | undefined;
-  for await (const text of ndjsonLines(response)) {
-    const line = JSON.parse(text) as ScenarioLine;
-    if (line.type === "result") calls = line.calls;
-  }
-  assert.ok(calls, "the stream ends with a result line");
-  return calls;
+  return (await runScenarioRequest(harness.belay, body)).calls;
 }
 
 test("three virtual callers wait up to 22 simulated minutes in a queue and leave front first", async () => {

@@ -2,11 +2,20 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type CallCentreApp, startCallCentreApp } from "../../examples/call-centre/app.js";
 import type { ScenarioLine } from "../../src/api/routes/scenarios.js";
-import type { ScenarioCallResult, ScenarioEvent } from "../../src/calls/scenario.js";
+import type { ScenarioEvent } from "../../src/calls/scenario.js";
 import { readWav } from "../../src/media/wav-read.js";
 import { until } from "../helpers/until.js";
 import { sine, toInt16, toneAmplitude } from "../media/signals.js";
-import { authOf, ndjsonLines, openApiErrors, pcmToBase64, startBelay, type TestBelay } from "./harness.js";
+import {
+  authOf,
+  ndjsonLines,
+  openApiErrors,
+  pcmToBase64,
+  runScenarioRequest,
+  type ScenarioRun,
+  startBelay,
+  type TestBelay,
+} from "./harness.js";
 
 /**
  * POST /belay/v1/scenarios against a real Belay and the call-centre example app over real HTTP: a
@@ -79,31 +88,9 @@ function scenario(fast: boolean): Record<string, unknown> {
   };
 }
 
-interface Run {
-  events: ScenarioEvent[];
-  calls: ScenarioCallResult[];
-}
+type Run = ScenarioRun;
 
-async function runScenario(body: Record<string, unknown>): Promise<Run> {
-  const response = await postScenario(body);
-  assert.equal(response.status, 200, await response.clone().text());
-  assert.equal(response.headers.get("content-type"), "application/x-ndjson");
-  const events: ScenarioEvent[] = [];
-  let calls: ScenarioCallResult[] | undefined;
-  for await (const text of ndjsonLines(response)) {
-    const line = JSON.parse(text) as ScenarioLine;
-    assert.equal(calls, undefined, "nothing follows the result line");
-    if (line.type === "result") {
-      assert.equal(line.error, undefined);
-      calls = line.calls;
-    } else {
-      const { type: _type, ...event } = line;
-      events.push(event);
-    }
-  }
-  assert.ok(calls, "the stream ends with a result line");
-  return { events, calls };
-}
+const runScenario = (body: Record<string, unknown>): Promise<Run> => runScenarioRequest(harness.belay, body);
 
 function postScenario(body: Record<string, unknown>): Promise<Response> {
   return fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {

@@ -3,14 +3,20 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type SupportQueueApp, startSupportQueueApp } from "../../examples/support-queue/app.js";
 import { holdMusicWav } from "../../examples/support-queue/hold-music.js";
-import type { ScenarioLine } from "../../src/api/routes/scenarios.js";
 import type { ScenarioCallResult } from "../../src/calls/scenario.js";
 import { readScenarioFile } from "../../src/cli/scenario-file.js";
 import { readWav } from "../../src/media/wav-read.js";
 import { REPO_ROOT } from "../cli/run-cli.js";
 import { until } from "../helpers/until.js";
 import { sine, toInt16, toneAmplitude } from "../media/signals.js";
-import { authOf, ndjsonLines, openApiErrors, pcmToBase64, startBelay, type TestBelay } from "./harness.js";
+import {
+  authOf,
+  openApiErrors,
+  pcmToBase64,
+  runScenarioRequest,
+  startBelay,
+  type TestBelay,
+} from "./harness.js";
 
 /**
  * The support-queue example against a real Belay over real HTTP, on simulated time: three
@@ -92,22 +98,7 @@ const scenario = () => ({
 });
 
 async function runScenario(body: object = scenario()): Promise<ScenarioCallResult[]> {
-  const response = await fetch(`${harness.belay.publicUrl()}/belay/v1/scenarios`, {
-    method: "POST",
-    headers: { authorization: authOf(harness.belay), "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  let calls: ScenarioCallResult[] | undefined;
-  for await (const text of ndjsonLines(response)) {
-    const line = JSON.parse(text) as ScenarioLine;
-    if (line.type === "result") {
-      assert.equal(line.error, undefined);
-      calls = line.calls;
-    }
-  }
-  assert.ok(calls, "the stream ends with a result line");
-  return calls;
+  return (await runScenarioRequest(harness.belay, body)).calls;
 }
 
 const SCHEMA_FOR: Record<string, string> = {
