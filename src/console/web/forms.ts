@@ -24,3 +24,29 @@ export function fields(event: Event): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * An editable list's form: the item being edited (null: a new one), the last error, and the
+ * form's submit handler. `send` posts the form's fields; once it succeeds the form starts over
+ * and the list reloads, and a failure shows as the error.
+ */
+export function useEditor<T>(
+  list: { reload(): void },
+  send: (values: Record<string, string>, editing: T | null) => Promise<unknown>,
+) {
+  const [editing, setEditing] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const save = async (event: Event) => {
+    const values = fields(event);
+    try {
+      await send(values, editing);
+      setEditing(null);
+      setError(null);
+      (event.target as HTMLFormElement).reset();
+      list.reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return { editing, setEditing, error, setError, save };
+}

@@ -18,3 +18,25 @@ export function ErrorLine({ error }: { error: string | null }) {
     </p>
   ) : null;
 }
+
+/** An edit form's buttons: submit (Save while editing), and Cancel back to a new item. */
+export function FormActions({
+  editing,
+  create,
+  cancel,
+}: {
+  editing: boolean;
+  create: string;
+  cancel(): void;
+}) {
+  return (
+    <div class="actions">
+      <button type="submit">{editing ? "Save" : create}</button>
+      {editing && (
+        <button type="button" class="secondary" onClick={cancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,7 +1,6 @@
-import { useState } from "preact/hooks";
 import { belayApi, del, postJson } from "../api.js";
-import { fields, useList } from "../forms.js";
-import { ErrorLine } from "../widgets.js";
+import { useEditor, useList } from "../forms.js";
+import { ErrorLine, FormActions } from "../widgets.js";
 
 interface Device {
   phoneNumber: string;
@@ -17,33 +16,23 @@ const ms = (seconds: string) => Math.round(Number(seconds) * 1000);
 /** Virtual devices: numbers that answer Belay's own outbound calls (OutDial, POST /Calls). */
 export function DevicesPage() {
   const list = useList<Device>(belayApi("devices"), "devices");
-  const [editing, setEditing] = useState<Device | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const save = async (event: Event) => {
-    const { phoneNumber, mode, answerAfterSec, hangupAfterSec } = fields(event);
-    try {
-      if (editing)
-        // An emptied hang-up field removes the hang-up; the number itself never changes.
-        await postJson(deviceUrl(editing.phoneNumber), {
-          mode,
-          answerAfterMs: answerAfterSec ? ms(answerAfterSec) : 1000,
-          hangupAtMs: hangupAfterSec ? ms(hangupAfterSec) : null,
-        });
-      else
-        await postJson(belayApi("devices"), {
-          phoneNumber,
-          mode,
-          ...(answerAfterSec ? { answerAfterMs: ms(answerAfterSec) } : {}),
-          ...(hangupAfterSec ? { hangupAtMs: ms(hangupAfterSec) } : {}),
-        });
-      setEditing(null);
-      setError(null);
-      (event.target as HTMLFormElement).reset();
-      list.reload();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const { editing, setEditing, error, setError, save } = useEditor<Device>(
+    list,
+    ({ phoneNumber, mode, answerAfterSec, hangupAfterSec }, editing) =>
+      editing
+        ? // An emptied hang-up field removes the hang-up; the number itself never changes.
+          postJson(deviceUrl(editing.phoneNumber), {
+            mode,
+            answerAfterMs: answerAfterSec ? ms(answerAfterSec) : 1000,
+            hangupAtMs: hangupAfterSec ? ms(hangupAfterSec) : null,
+          })
+        : postJson(belayApi("devices"), {
+            phoneNumber,
+            mode,
+            ...(answerAfterSec ? { answerAfterMs: ms(answerAfterSec) } : {}),
+            ...(hangupAfterSec ? { hangupAtMs: ms(hangupAfterSec) } : {}),
+          }),
+  );
   const remove = (device: Device) =>
     del(deviceUrl(device.phoneNumber))
       .then(() => {
@@ -129,14 +118,7 @@ export function DevicesPage() {
             defaultValue={editing?.hangupAtMs == null ? "" : String(editing.hangupAtMs / 1000)}
           />
         </label>
-        <div class="actions">
-          <button type="submit">{editing ? "Save" : "Add"}</button>
-          {editing && (
-            <button type="button" class="secondary" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          )}
-        </div>
+        <FormActions editing={editing !== null} create="Add" cancel={() => setEditing(null)} />
       </form>
     </section>
   );

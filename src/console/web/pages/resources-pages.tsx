@@ -1,7 +1,6 @@
-import { useState } from "preact/hooks";
 import { postJson, rest } from "../api.js";
-import { fields, useList } from "../forms.js";
-import { ErrorLine } from "../widgets.js";
+import { useEditor, useList } from "../forms.js";
+import { ErrorLine, FormActions } from "../widgets.js";
 
 interface Application {
   applicationId: string;
@@ -18,20 +17,9 @@ interface PhoneNumber {
 
 export function ApplicationsPage() {
   const list = useList<Application>(rest("Applications"), "applications");
-  const [editing, setEditing] = useState<Application | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const save = async (event: Event) => {
-    const body = fields(event);
-    try {
-      await postJson(rest(editing ? `Applications/${editing.applicationId}` : "Applications"), body);
-      setEditing(null);
-      setError(null);
-      (event.target as HTMLFormElement).reset();
-      list.reload();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const { editing, setEditing, error, save } = useEditor<Application>(list, (body, editing) =>
+    postJson(rest(editing ? `Applications/${editing.applicationId}` : "Applications"), body),
+  );
   return (
     <section>
       <header class="page-head">
@@ -80,14 +68,7 @@ export function ApplicationsPage() {
           Status callback URL
           <input name="statusCallbackUrl" type="url" defaultValue={editing?.statusCallbackUrl ?? ""} />
         </label>
-        <div class="actions">
-          <button type="submit">{editing ? "Save" : "Create"}</button>
-          {editing && (
-            <button type="button" class="secondary" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          )}
-        </div>
+        <FormActions editing={editing !== null} create="Create" cancel={() => setEditing(null)} />
       </form>
     </section>
   );
@@ -96,25 +77,16 @@ export function ApplicationsPage() {
 export function NumbersPage() {
   const list = useList<PhoneNumber>(rest("IncomingPhoneNumbers"), "incomingPhoneNumbers");
   const apps = useList<Application>(rest("Applications"), "applications");
-  const [editing, setEditing] = useState<PhoneNumber | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const save = async (event: Event) => {
-    const { phoneNumber, alias, applicationId } = fields(event);
-    try {
-      if (editing)
-        await postJson(rest(`IncomingPhoneNumbers/${editing.phoneNumberId}`), {
-          alias,
-          applicationId: applicationId ?? null,
-        });
-      else await postJson(rest("IncomingPhoneNumbers"), { phoneNumber, alias, applicationId });
-      setEditing(null);
-      setError(null);
-      (event.target as HTMLFormElement).reset();
-      list.reload();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const { editing, setEditing, error, save } = useEditor<PhoneNumber>(
+    list,
+    ({ phoneNumber, alias, applicationId }, editing) =>
+      editing
+        ? postJson(rest(`IncomingPhoneNumbers/${editing.phoneNumberId}`), {
+            alias,
+            applicationId: applicationId ?? null,
+          })
+        : postJson(rest("IncomingPhoneNumbers"), { phoneNumber, alias, applicationId }),
+  );
   const appName = (id: string | null) => apps.items.find((a) => a.applicationId === id)?.alias ?? id ?? "";
   return (
     <section>
@@ -174,14 +146,7 @@ export function NumbersPage() {
             ))}
           </select>
         </label>
-        <div class="actions">
-          <button type="submit">{editing ? "Save" : "Add"}</button>
-          {editing && (
-            <button type="button" class="secondary" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          )}
-        </div>
+        <FormActions editing={editing !== null} create="Add" cancel={() => setEditing(null)} />
       </form>
     </section>
   );
