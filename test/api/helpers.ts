@@ -3,6 +3,7 @@
  * seed data run through the engine against a scripted app over real HTTP, as any call does.
  */
 import assert from "node:assert/strict";
+import type { FastifyInstance } from "fastify";
 import { directRouting } from "../../src/calls/inbound-route.js";
 import { runVirtualCall } from "../../src/calls/virtual-call.js";
 import type { Belay } from "../../src/server/belay.js";
@@ -29,12 +30,14 @@ export async function call(
     body?: unknown;
     authorization?: string | null | undefined;
     headers?: Record<string, string>;
+    /** Another API instance than Belay's own. */
+    on?: FastifyInstance;
   } = {},
 ): Promise<Injected> {
   const headers: Record<string, string> = { ...options.headers };
   const auth = options.authorization === undefined ? authOf(belay) : options.authorization;
   if (auth !== null) headers.authorization = auth;
-  const response = await belay.api.inject({
+  const response = await (options.on ?? belay.api).inject({
     method,
     url,
     headers,

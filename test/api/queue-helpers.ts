@@ -19,7 +19,7 @@ import type { AccountRow } from "../../src/store/types.js";
 import type { Clock } from "../../src/time/clock.js";
 import { basicAuth } from "../e2e/harness.js";
 import { validate } from "../helpers/openapi.js";
-import type { Injected } from "./helpers.js";
+import { call, type Injected } from "./helpers.js";
 
 export type Method = "GET" | "POST";
 
@@ -32,30 +32,21 @@ export interface SendOptions {
 }
 
 /** One request under /apiserver/Accounts/{account}, with the account's credentials. */
-export async function send(
+export function send(
   belay: Belay,
   account: AccountRow,
   method: Method,
   path: string,
   options: SendOptions = {},
 ): Promise<Injected> {
-  const authorization =
-    options.authorization === undefined
-      ? basicAuth(account.accountId, account.apiKey)
-      : options.authorization;
-  const response = await (options.on ?? belay.api).inject({
-    method,
-    url: `/apiserver/Accounts/${account.accountId}${path}`,
-    headers: authorization === null ? {} : { authorization },
-    ...(options.body !== undefined ? { payload: options.body as object } : {}),
+  return call(belay, method, `/apiserver/Accounts/${account.accountId}${path}`, {
+    body: options.body,
+    authorization:
+      options.authorization === undefined
+        ? basicAuth(account.accountId, account.apiKey)
+        : options.authorization,
+    ...(options.on ? { on: options.on } : {}),
   });
-  return {
-    status: response.statusCode,
-    headers: response.headers,
-    body: response.body,
-    rawPayload: response.rawPayload,
-    json: <T>() => response.json() as T,
-  };
 }
 
 const STRICT: Record<string, z.ZodObject> = {
