@@ -4,27 +4,16 @@
  * as in harness.ts: the customer's app is genuinely outside Belay.
  */
 import assert from "node:assert/strict";
-import pino from "pino";
 import { newId } from "../../src/contract/ids.js";
-import { createAudioService } from "../../src/engine/audio-service.js";
 import type { Call, CallOutcome } from "../../src/engine/call.js";
-import { DEFAULT_LIMITS, Engine } from "../../src/engine/engine.js";
+import type { Engine } from "../../src/engine/engine.js";
 import type { Dialer } from "../../src/engine/ports.js";
 import type { TimelineEvent } from "../../src/engine/timeline.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
 import { type CalleeAnswer, VirtualCallee } from "../../src/legs/virtual/virtual-callee.js";
 import { VirtualLeg } from "../../src/legs/virtual/virtual-leg.js";
 import { SimulatedClock } from "../../src/time/clock.js";
-import {
-  type AppRequest,
-  appUrl,
-  type EngineHarness,
-  FROM,
-  PUBLIC_URL,
-  type Route,
-  ScriptedApp,
-  TO,
-} from "./harness.js";
+import { type AppRequest, appUrl, type EngineHarness, FROM, type Route, ScriptedApp, TO } from "./harness.js";
 
 export interface Device {
   script: CallerScript;
@@ -58,7 +47,6 @@ export async function runParty(
 ): Promise<PartyRun> {
   const clock = new SimulatedClock(0);
   const app = new ScriptedApp(options.routes, clock);
-  const logger = pino({ level: "silent" });
   const devices = new Map<string, VirtualCallee>();
   const dialer: Dialer = {
     async outboundLeg(request) {
@@ -73,17 +61,7 @@ export async function runParty(
   const outcomes = new Map<string, CallOutcome>();
   const timelines = new Map<string, TimelineEvent[]>();
   const pending: Array<Promise<CallOutcome>> = [];
-  const engine = new Engine({
-    store: h.store,
-    blobs: h.blobs,
-    app,
-    audio: createAudioService({ store: h.store, blobs: h.blobs, speech: undefined, logger }),
-    clock,
-    logger,
-    publicUrl: PUBLIC_URL,
-    limits: DEFAULT_LIMITS,
-    dialer,
-  });
+  const engine = h.engine(clock, app, { dialer });
   const caller = new VirtualLeg(clock, options.caller, { keepHeard: true });
   const callerId = newId("CA");
   const watch = (call: Call) => {

@@ -17,6 +17,7 @@ import type { CallOutcome } from "../../src/engine/call.js";
 import { DEFAULT_LIMITS, Engine, type EngineLimits } from "../../src/engine/engine.js";
 import type {
   AppClient,
+  Dialer,
   PerclFailureReason,
   PerclOutcome,
   WebhookBody,
@@ -233,6 +234,30 @@ export class EngineHarness {
   }
 
   /** Places one inbound call from a VirtualLeg and runs it to the end on its clock (simulated by default). */
+  /**
+   * An engine on the harness's store and blobs, for tests that start their own calls: no speech
+   * engine (Say is silence), logging to `logger` (silent unless given).
+   */
+  engine(
+    clock: Clock,
+    app: AppClient<PerclCommand[]>,
+    options: { logger?: Logger; dialer?: Dialer } = {},
+  ): Engine {
+    const logger = options.logger ?? pino({ level: "silent" });
+    const { store, blobs } = this;
+    return new Engine({
+      store,
+      blobs,
+      app,
+      audio: createAudioService({ store, blobs, speech: undefined, logger }),
+      clock,
+      logger,
+      publicUrl: PUBLIC_URL,
+      limits: DEFAULT_LIMITS,
+      ...(options.dialer ? { dialer: options.dialer } : {}),
+    });
+  }
+
   async runCall<C extends Clock = SimulatedClock>(options: CallOptions<C>): Promise<CallRun<C>> {
     const clock = options.clock ?? (new SimulatedClock(0) as Clock as C);
     const app = new ScriptedApp(options.routes, clock);

@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { newId } from "../../src/contract/ids.js";
-import { createAudioService } from "../../src/engine/audio-service.js";
 import type { Call, CallOutcome } from "../../src/engine/call.js";
 import { dialDigitsSteps } from "../../src/engine/dial-digits.js";
-import { DEFAULT_LIMITS, Engine } from "../../src/engine/engine.js";
 import type { TimelineEvent } from "../../src/engine/timeline.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
 import { type CalleeAnswer, VirtualCallee } from "../../src/legs/virtual/virtual-callee.js";
@@ -18,7 +16,6 @@ import {
   EngineHarness,
   FROM,
   type LogLine,
-  PUBLIC_URL,
   type Route,
   ScriptedApp,
   TO,
@@ -65,16 +62,7 @@ async function dialOut(options: OutboundOptions): Promise<OutboundRun> {
     { write: (text: string) => logs.push(JSON.parse(text) as LogLine) },
   );
   const app = new ScriptedApp(options.routes, clock);
-  const engine = new Engine({
-    store: h.store,
-    blobs: h.blobs,
-    app,
-    audio: createAudioService({ store: h.store, blobs: h.blobs, speech: undefined, logger }),
-    clock,
-    logger,
-    publicUrl: PUBLIC_URL,
-    limits: DEFAULT_LIMITS,
-  });
+  const engine = h.engine(clock, app, { logger });
   const leg = new VirtualCallee(clock, options.device ?? {}, options.answers);
   const callId = newId("CA");
   const timeline: TimelineEvent[] = [];

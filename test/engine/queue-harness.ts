@@ -4,27 +4,17 @@
  * harness.ts: the customer's app is genuinely outside Belay.
  */
 import assert from "node:assert/strict";
-import pino from "pino";
 import { newId } from "../../src/contract/ids.js";
 import { webhookSchema } from "../../src/contract/webhooks.js";
-import { createAudioService } from "../../src/engine/audio-service.js";
 import type { CallOutcome } from "../../src/engine/call.js";
-import { DEFAULT_LIMITS, Engine } from "../../src/engine/engine.js";
+import type { Engine } from "../../src/engine/engine.js";
 import type { WebhookBody } from "../../src/engine/ports.js";
 import type { TimelineEvent } from "../../src/engine/timeline.js";
 import type { CallerScript } from "../../src/legs/virtual/script.js";
 import { VirtualLeg } from "../../src/legs/virtual/virtual-leg.js";
 import { SimulatedClock } from "../../src/time/clock.js";
 import { validate } from "../helpers/openapi.js";
-import {
-  type AppRequest,
-  appUrl,
-  type EngineHarness,
-  PUBLIC_URL,
-  type Route,
-  ScriptedApp,
-  TO,
-} from "./harness.js";
+import { type AppRequest, appUrl, type EngineHarness, type Route, ScriptedApp, TO } from "./harness.js";
 
 export interface Caller {
   /** When it calls in, ms on the clock; its script's times count from its answer. */
@@ -85,17 +75,7 @@ export async function runCallers<N extends string>(
 ): Promise<QueueRun<N>> {
   const clock = new SimulatedClock(0);
   const app = new ScriptedApp(options.routes, clock);
-  const logger = pino({ level: "silent" });
-  const engine = new Engine({
-    store: h.store,
-    blobs: h.blobs,
-    app,
-    audio: createAudioService({ store: h.store, blobs: h.blobs, speech: undefined, logger }),
-    clock,
-    logger,
-    publicUrl: PUBLIC_URL,
-    limits: DEFAULT_LIMITS,
-  });
+  const engine = h.engine(clock, app);
   options.setup?.(engine, clock);
   const names = Object.keys(options.callers) as N[];
   const legs = {} as Record<N, VirtualLeg>;
