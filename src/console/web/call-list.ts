@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { getJson, rest } from "./api.js";
 import { type CallFilters, callsQuery, nextPagePath } from "./calls-query.js";
-import { connected } from "./live.js";
+import { streamOpens } from "./live.js";
 import type { CallResult } from "./types.js";
 
 interface CallsPage {
@@ -60,7 +60,7 @@ export function useCallList(filters: CallFilters, pageSize: number): CallList {
     setNext(null);
     setTotal(0);
     load(query, false);
-  }, [query, connected.value]);
+  }, [query, streamOpens.value]);
 
   const nextPath = next === null ? undefined : nextPagePath(next);
   return {

@@ -4,6 +4,8 @@ import type { CallResult, FeedMessage, TimelineEvent } from "./types.js";
 
 /** Whether the event stream is open (the Calls page shows it). */
 export const connected = signal(false);
+/** How many times the stream has opened: lists reload on each (what changed while it was down). */
+export const streamOpens = signal(0);
 /** Calls the stream has told of since the page opened, newest state of each. */
 export const liveCalls = signal<ReadonlyMap<string, CallResult>>(new Map());
 /** Timeline events the stream has carried, by call and by their sequence number. */
@@ -23,10 +25,11 @@ export function startLive(): void {
   let opened = false;
   source.onopen = () => {
     // Reconnected after a drop: what the stream said before is stale, and the pages reload their
-    // lists (they refetch when `connected` turns true).
+    // lists (they refetch on every `streamOpens`).
     if (opened) liveCalls.value = new Map();
     opened = true;
     connected.value = true;
+    streamOpens.value++;
   };
   source.onerror = () => {
     connected.value = false;
