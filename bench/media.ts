@@ -22,12 +22,13 @@
  * of the datagram (parse, latch, decode into the playout buffer).
  */
 import { readFile, rm } from "node:fs/promises";
+import { CONFIG_DEFAULTS } from "../src/server/config.js";
 import { startAppProcess } from "./lib/app-process.js";
 import { hasFlag, numberOption, option } from "./lib/args.js";
 import { belayPhase, type Phases, type Step, type StepSetup, sinkPhase } from "./lib/media-step.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine } from "./lib/result.js";
-import { installRtpDelayProbe } from "./lib/rtp-delay-probe.js";
+import { installRtpDelayProbe, PROBE_WORKER_MODULE } from "./lib/rtp-delay-probe.js";
 import { addNumber, machineLoad, startSipBelay } from "./lib/sip-load.js";
 
 const steps = (flag: string, fallback: string) => option(flag, fallback).split(",").map(Number);
@@ -44,10 +45,14 @@ const rmemDefault = await readFile("/proc/sys/net/core/rmem_default", "utf8").th
   () => "unknown",
 );
 
-const probe = installRtpDelayProbe(25);
+const mediaWorkers = numberOption("--media-workers", CONFIG_DEFAULTS.mediaWorkers);
+const probe = installRtpDelayProbe(25, mediaWorkers);
 const loadAtStart = await machineLoad();
 const maxN = Math.max(...PASSES.flatMap((p) => p.steps));
-const { belay, sipPort, dataDir } = await startSipBelay(maxN);
+const { belay, sipPort, dataDir } = await startSipBelay(maxN, {
+  workers: mediaWorkers,
+  imports: [PROBE_WORKER_MODULE],
+});
 const app = await startAppProcess([
   "--max-length-sec",
   String(D + 120),

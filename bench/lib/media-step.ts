@@ -156,15 +156,15 @@ export async function belayPhase(
     lag.enable();
     await sleep(Math.max(1000, D * 1000 - all.rampMs - 3000));
     lag.disable();
-    probe.stop();
-    windowPackets = probe.packets;
     const used = process.cpuUsage(cpu0);
     cpuUs = used.user + used.system;
     windowMs = performance.now() - t0;
+    await probe.stop();
+    windowPackets = probe.packets;
     waitedMs = (await runQueueWaitMs()) - wait0;
     rssPeak = rss(setup.gc);
   } catch (err) {
-    probe.stop();
+    await probe.stop().catch(() => undefined);
     lag.disable();
     why.push(String(err instanceof Error ? err.message : err));
   }

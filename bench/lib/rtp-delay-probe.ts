@@ -1,47 +1,63 @@
 /**
- * The media benchmark's RTP handling-delay probe, with no change to src/: wraps dgram's Socket
- * emit in this process and notes when Belay's 'message' listener returned for 1 in `sampleEvery`
- * RTP packets (by SSRC and sequence number), and counts the RTP datagrams it sees while on.
+ * The media benchmark's RTP handling-delay probe (bench/lib/rtp-emit-wrap.ts), wherever Belay's RTP
+ * sockets are: in this thread when Belay runs its RTP on the main thread, or in each media worker,
+ * which imports rtp-delay-probe-worker.ts and reports back over a BroadcastChannel when stopped.
  */
-import dgram from "node:dgram";
-import { wallNow } from "./sip-load.js";
+import { BroadcastChannel } from "node:worker_threads";
+import { wrapRtpEmit } from "./rtp-emit-wrap.js";
+
+export const PROBE_CHANNEL = "belay-bench-rtp-delay-probe";
+export type ProbeCommand =
+  | { cmd: "start"; sampleEvery: number }
+  | { cmd: "stop"; stop: number }
+  | { cmd: "clear" };
+export interface ProbeReport {
+  stopped: number;
+  packets: number;
+  handled: Array<[number, number]>;
+}
+
+/** What media workers import to carry the probe (pass as config.mediaWorkerImports). */
+export const PROBE_WORKER_MODULE = new URL("./rtp-delay-probe-worker.ts", import.meta.url).href;
 
 export interface RtpDelayProbe {
   /** SSRC × 65536 + sequence → wall time the listener returned. */
   readonly handledAt: Map<number, number>;
-  /** RTP datagrams handled since start(). */
+  /** RTP datagrams handled between start() and stop(). */
   readonly packets: number;
   start(): void;
-  stop(): void;
+  /** Resolves once every thread carrying the probe has reported. */
+  stop(): Promise<void>;
   clear(): void;
 }
 
-export function installRtpDelayProbe(sampleEvery: number): RtpDelayProbe {
-  let on = false;
-  let packets = 0;
+/** `workers`: how many media workers carry the probe; 0 when Belay's RTP is on this thread. */
+export function installRtpDelayProbe(sampleEvery: number, workers: number): RtpDelayProbe {
+  if (workers === 0) {
+    const state = wrapRtpEmit(sampleEvery);
+    return {
+      handledAt: state.handledAt,
+      get packets() {
+        return state.packets;
+      },
+      start() {
+        state.packets = 0;
+        state.on = true;
+      },
+      async stop() {
+        state.on = false;
+      },
+      clear() {
+        state.handledAt.clear();
+      },
+    };
+  }
+  const channel = new BroadcastChannel(PROBE_CHANNEL);
+  channel.unref();
   const handledAt = new Map<number, number>();
-  const emitOriginal = dgram.Socket.prototype.emit as (this: dgram.Socket, ...a: unknown[]) => boolean;
-  // Fixed arity, no rest array: the probe runs on every datagram and is counted in Belay's CPU.
-  dgram.Socket.prototype.emit = function (
-    this: dgram.Socket,
-    event: string | symbol,
-    a?: unknown,
-    b?: unknown,
-  ) {
-    // biome-ignore lint/complexity/noArguments: dgram's own events have at most two arguments
-    if (arguments.length > 3) return emitOriginal.apply(this, arguments as unknown as unknown[]);
-    const result = emitOriginal.call(this, event, a, b);
-    if (on && event === "message") {
-      const m = a as Buffer;
-      // RTP version 2, PCMU: Belay's RTP sockets (SIP text never starts with 0b10).
-      if (m.length >= 12 && (m[0] as number) >> 6 === 2 && ((m[1] as number) & 0x7f) === 0) {
-        packets++;
-        const seq = ((m[2] as number) << 8) | (m[3] as number);
-        if (seq % sampleEvery === 0) handledAt.set(m.readUInt32BE(8) * 65536 + seq, wallNow());
-      }
-    }
-    return result;
-  } as typeof dgram.Socket.prototype.emit;
+  let packets = 0;
+  let stops = 0;
+  const send = (command: ProbeCommand) => channel.postMessage(command);
   return {
     handledAt,
     get packets() {
@@ -49,13 +65,34 @@ export function installRtpDelayProbe(sampleEvery: number): RtpDelayProbe {
     },
     start() {
       packets = 0;
-      on = true;
+      send({ cmd: "start", sampleEvery });
     },
     stop() {
-      on = false;
+      const stop = ++stops;
+      let reports = 0;
+      packets = 0;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`${workers - reports} of ${workers} media workers did not report their probe`)),
+          10_000,
+        );
+        channel.onmessage = (event) => {
+          const report = (event as { data: ProbeCommand | ProbeReport }).data;
+          if ("cmd" in report || report.stopped !== stop) return;
+          packets += report.packets;
+          for (const [key, at] of report.handled) handledAt.set(key, at);
+          if (++reports === workers) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        send({ cmd: "stop", stop });
+      });
     },
     clear() {
       handledAt.clear();
+      send({ cmd: "clear" });
     },
   };
 }

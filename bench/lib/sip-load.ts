@@ -33,6 +33,8 @@ export async function freeUdpPort(): Promise<number> {
 /** Belay with SIP, room for `maxCalls` calls (2 RTP ports each: RTP on the even one, RTCP above). */
 export async function startSipBelay(
   maxCalls: number,
+  /** Belay's media workers and what each imports first; omitted, Belay's defaults. */
+  media: { workers?: number; imports?: string[] } = {},
 ): Promise<{ belay: Belay; sipPort: number; dataDir: string }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "belay-bench-sip-"));
   const sipPort = await freeUdpPort();
@@ -46,6 +48,8 @@ export async function startSipBelay(
         sipPort,
         maxCalls: maxCalls + 10,
         rtpPorts: { min, max: Math.min(65_000, min + 2 * maxCalls + 2000) },
+        ...(media.workers !== undefined ? { mediaWorkers: media.workers } : {}),
+        ...(media.imports ? { mediaWorkerImports: media.imports } : {}),
       },
       {},
     ),

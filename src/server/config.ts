@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { DEFAULTS } from "../contract/defaults.js";
 import { BelayError } from "../errors.js";
@@ -36,6 +37,13 @@ export interface BelayConfig {
   rtpPorts: { min: number; max: number };
   /** Live SIP calls beyond this get 503 with Retry-After. */
   maxCalls: number;
+  /**
+   * Worker threads the calls' RTP runs on (docs/rtp.md#media-workers); 0 runs it on the main
+   * thread. Only on the real clock: a simulated clock keeps RTP on the main thread.
+   */
+  mediaWorkers: number;
+  /** Module URLs each media worker imports before its first call: diagnostics (the media benchmark's probe). */
+  mediaWorkerImports?: string[];
   /** Where POST /Calls dials numbers that are not virtual devices, e.g. `sip:{to}@127.0.0.1:5080`. */
   sipOutbound?: string;
   /** Delivered and failed rows of the webhook delivery log are deleted this long after their last update. */
@@ -73,6 +81,8 @@ export const CONFIG_DEFAULTS = {
   sipPort: 0,
   rtpPorts: { min: 10_000, max: 20_000 },
   maxCalls: 500,
+  // One per core: the main thread's share of a call is small beside its packets'.
+  mediaWorkers: Math.max(1, availableParallelism()),
   // Long enough to look into last week's calls, short enough that the log stays small.
   webhookLogRetentionMs: 7 * 86_400_000,
   webhookLogPruneMs: 3_600_000,
@@ -121,6 +131,11 @@ export function resolveConfig(
       },
     maxCalls:
       options.maxCalls ?? positiveFrom("BELAY_MAX_CALLS", env.BELAY_MAX_CALLS) ?? CONFIG_DEFAULTS.maxCalls,
+    mediaWorkers:
+      options.mediaWorkers ??
+      wholeFrom("BELAY_MEDIA_WORKERS", env.BELAY_MEDIA_WORKERS) ??
+      CONFIG_DEFAULTS.mediaWorkers,
+    ...(options.mediaWorkerImports ? { mediaWorkerImports: options.mediaWorkerImports } : {}),
     webhookLogRetentionMs:
       options.webhookLogRetentionMs ??
       (env.BELAY_WEBHOOK_LOG_RETENTION
@@ -154,6 +169,11 @@ export function resolveConfig(
   }
   if (options.freeSpaceProbe) config.freeSpaceProbe = options.freeSpaceProbe;
   checkRtpPorts(config.rtpPorts);
+  if (!(Number.isInteger(config.mediaWorkers) && config.mediaWorkers >= 0 && config.mediaWorkers <= 64))
+    throw new BelayError(
+      "CONFIG_INVALID",
+      `mediaWorkers must be a whole number from 0 to 64, got ${config.mediaWorkers}`,
+    );
   if (!(Number.isInteger(config.maxCalls) && config.maxCalls > 0))
     throw new BelayError("CONFIG_INVALID", `maxCalls must be a whole number above 0, got ${config.maxCalls}`);
   if (!(Number.isInteger(config.webhookTimeoutMs) && config.webhookTimeoutMs > 0)) {
@@ -301,6 +321,15 @@ function positiveFrom(name: string, value: string | undefined): number | undefin
   const n = Number(value);
   if (!(Number.isInteger(n) && n > 0))
     throw new BelayError("CONFIG_INVALID", `${name} "${value}" must be a whole number above 0`);
+  return n;
+}
+
+/** An environment variable that must be a whole number (0 or more) when set. */
+function wholeFrom(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!(/^\d+$/.test(value) && Number.isInteger(n)))
+    throw new BelayError("CONFIG_INVALID", `${name} "${value}" must be a whole number (0 or more)`);
   return n;
 }
 

@@ -4,11 +4,12 @@ import { normalizeE164 } from "../contract/e164.js";
 import { newId } from "../contract/ids.js";
 import type { Engine } from "../engine/engine.js";
 import { openRtpSession } from "../legs/sip/rtp/session.js";
+import { MediaWorkers } from "../legs/sip/rtp/worker/media-workers.js";
 import { createSdpNegotiator } from "../legs/sip/sdp/negotiator.js";
-import { type InboundDecision, SipService } from "../legs/sip/sip-service.js";
+import { type InboundDecision, SipService, type SipServiceOptions } from "../legs/sip/sip-service.js";
 import type { SipTimers } from "../legs/sip/timers.js";
 import type { Store } from "../store/types.js";
-import type { Clock } from "../time/clock.js";
+import { type Clock, RealClock } from "../time/clock.js";
 import type { BelayConfig } from "./config.js";
 import type { DiskGuard } from "./disk-guard.js";
 
@@ -73,8 +74,7 @@ export async function startSip(deps: {
           },
         }
       : {}),
-    openMedia: (callLogger) =>
-      openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
+    ...mediaOf(config, clock, logger),
     inbound: {
       async route(dialled, caller): Promise<InboundDecision> {
         const to = normalizeE164(dialled);
@@ -122,4 +122,31 @@ async function warnOfLeftDialogs(store: Store, logger: Logger): Promise<void> {
     { dialogs: left.length, sipCallIds: left.map((row) => row.sipCallId) },
     "a previous Belay process left SIP calls up, but SIP is off (--sip-port 0): no BYE sent; they get one at the next start with SIP on",
   );
+}
+
+/**
+ * Where the calls' RTP runs: on media worker threads on the real clock (docs/rtp.md#media-workers),
+ * on the main thread with --media-workers 0 or a simulated clock, whose time only the main
+ * thread can move.
+ */
+function mediaOf(
+  config: BelayConfig,
+  clock: Clock,
+  logger: Logger,
+): Pick<SipServiceOptions, "openMedia" | "closeMedia"> {
+  if (config.mediaWorkers > 0 && clock instanceof RealClock) {
+    const workers = new MediaWorkers({
+      count: config.mediaWorkers,
+      host: config.host,
+      portRange: config.rtpPorts,
+      logger: logger.child({ component: "media-workers" }),
+      ...(config.mediaWorkerImports ? { imports: config.mediaWorkerImports } : {}),
+    });
+    workers.warm();
+    return { openMedia: (callLogger) => workers.open(callLogger), closeMedia: () => workers.close() };
+  }
+  return {
+    openMedia: (callLogger) =>
+      openRtpSession({ host: config.host, portRange: config.rtpPorts, clock, logger: callLogger }),
+  };
 }

@@ -102,6 +102,15 @@ describe("a dialog Belay placed (UAC)", () => {
   });
 });
 
+const QUIET_STATS: RtpStats = {
+  packetsReceived: 7,
+  packetsSent: 3,
+  packetsLost: 1,
+  jitterMs: 0.5,
+  late: 0,
+  dropped: 2,
+};
+
 /** RtpMedia that records what it was told: these tests are about signalling. */
 class QuietMedia implements RtpMedia {
   readonly localPort = 49_170;
@@ -114,12 +123,13 @@ class QuietMedia implements RtpMedia {
   async play(): Promise<void> {}
   async stream(): Promise<void> {}
   async sendDigits(): Promise<void> {}
-  drain(): void {}
-  stats(): RtpStats {
-    return { packetsReceived: 0, packetsSent: 0, packetsLost: 0, jitterMs: 0, late: 0, dropped: 0 };
-  }
-  async close(): Promise<void> {
+  async drain(): Promise<void> {}
+  /** Resolves with the stats; the call's end is logged with them once it has. */
+  closing: Promise<RtpStats> | undefined;
+  close(): Promise<RtpStats> {
     this.closed = true;
+    this.closing ??= Promise.resolve(QUIET_STATS);
+    return this.closing;
   }
 }
 
@@ -176,10 +186,11 @@ describe("an answered call whose ACK never comes, and its log lines", () => {
       assert.equal(service.liveCalls(), 0, "the slot is free");
       assert.equal(media.closed, true);
       // One line when the call starts and one when it ends, each with both ids; the end one with the RTP stats.
+      await media.closing; // the end line is written once the session has closed
       const ofCall = lines.filter((l) => l.sipCallId === call.callId && l.callId === "CA-test");
       assert.ok(ofCall.some((l) => l.msg === "inbound SIP call"));
       const ended = ofCall.find((l) => l.msg === "SIP call ended");
-      assert.deepEqual(ended?.rtp, media.stats());
+      assert.deepEqual(ended?.rtp, QUIET_STATS);
     } finally {
       await peer.close();
       await service.close();

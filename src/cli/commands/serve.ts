@@ -27,6 +27,7 @@ interface ServeFlags {
   sipHost?: string;
   rtpPorts?: string;
   maxCalls?: string;
+  mediaWorkers?: string;
   sipOutbound?: string;
   webhookLogRetention?: string;
   webhookAllow?: string[];
@@ -70,6 +71,10 @@ export function registerServe(program: Command): void {
       `RTP port range, one port per call (default: ${CONFIG_DEFAULTS.rtpPorts.min}-${CONFIG_DEFAULTS.rtpPorts.max})`,
     )
     .option("--max-calls <n>", `live SIP calls before 503 (default: ${CONFIG_DEFAULTS.maxCalls})`)
+    .option(
+      "--media-workers <n>",
+      `threads the calls' RTP runs on; 0 keeps it on the main thread (default: one per core, ${CONFIG_DEFAULTS.mediaWorkers} here)`,
+    )
     .option(
       "--sip-outbound <uri>",
       "dial POST /Calls to non-device numbers over SIP here, e.g. 'sip:{to}@127.0.0.1:5080'",
@@ -119,6 +124,12 @@ export function registerServe(program: Command): void {
       const maxCalls = flags.maxCalls === undefined ? undefined : Number(flags.maxCalls);
       if (maxCalls !== undefined && !(/^\d+$/.test(flags.maxCalls ?? "") && maxCalls > 0))
         throw new BelayError("CLI_USAGE", `--max-calls "${flags.maxCalls}" must be a whole number above 0`);
+      const mediaWorkers = flags.mediaWorkers === undefined ? undefined : Number(flags.mediaWorkers);
+      if (mediaWorkers !== undefined && !(/^\d+$/.test(flags.mediaWorkers ?? "") && mediaWorkers <= 64))
+        throw new BelayError(
+          "CLI_USAGE",
+          `--media-workers "${flags.mediaWorkers}" must be a whole number from 0 to 64`,
+        );
       // Listening for signals from the start: one that arrives while Belay starts stops it once up.
       const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
         process.once("SIGINT", resolve);
@@ -135,6 +146,7 @@ export function registerServe(program: Command): void {
         ...(flags.sipHost ? { sipHost: flags.sipHost } : {}),
         ...(flags.rtpPorts ? { rtpPorts: parseRtpPorts("--rtp-ports", flags.rtpPorts) } : {}),
         ...(maxCalls !== undefined ? { maxCalls } : {}),
+        ...(mediaWorkers !== undefined ? { mediaWorkers } : {}),
         ...(flags.sipOutbound ? { sipOutbound: flags.sipOutbound } : {}),
         ...(flags.webhookLogRetention
           ? { webhookLogRetentionMs: parseDuration("--webhook-log-retention", flags.webhookLogRetention) }

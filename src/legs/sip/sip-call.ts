@@ -7,7 +7,7 @@ import type { DialogJournal, DialogOwner } from "./dialog-journal.js";
 import type { SipRequest, SipResponse } from "./message/types.js";
 import type { LocalMedia, SdpNegotiator } from "./negotiator.js";
 import { ACCEPT, cseqOf, responseFor } from "./responses.js";
-import type { RtpMedia } from "./rtp/types.js";
+import type { RtpMedia, RtpStats } from "./rtp/types.js";
 import type { MediaPlan } from "./sdp/types.js";
 import type { InviteServerTransaction, ServerTransaction } from "./server-transaction.js";
 import type { SipTimers } from "./timers.js";
@@ -27,7 +27,7 @@ export interface SipCallDeps {
   /** Runs once when the call is over: frees its slot under --max-calls. */
   onEnded(call: SipCall): void;
   /** Closes `media` once the call is over (shutdown waits for it). */
-  closeMedia(): Promise<void>;
+  closeMedia(): Promise<RtpStats>;
   /** Sees each BYE Belay sends until it is answered, so shutdown can wait for them. */
   trackBye?(bye: Promise<void>): void;
   /** Keeps the confirmed dialog in the store, for a BYE after a crash; none: not kept. */
@@ -48,6 +48,8 @@ export abstract class SipCall implements Leg, DialogUser {
   protected dialog: Dialog | undefined;
   /** Nothing more will happen: media closed, dialog forgotten, slot freed. */
   protected over = false;
+  /** The far end has gone and its last audio is being handed up: the call ends once it has. */
+  private leaving = false;
   private mediaStarted = false;
   /** Re-INVITEs answered 2xx, by CSeq, until their ACK. */
   private readonly reinvites = new Map<number, InviteServerTransaction>();
@@ -93,6 +95,13 @@ export abstract class SipCall implements Leg, DialogUser {
       },
       digit: (digit) => {
         if (!this.over) this.listener?.digit(digit);
+      },
+      failed: (err) => {
+        if (this.over) return;
+        this.deps.logger.error({ err }, "the call's RTP session failed: hanging up");
+        this.sendBye();
+        this.finish();
+        this.listener?.hangup();
       },
     });
   }
@@ -238,11 +247,23 @@ export abstract class SipCall implements Leg, DialogUser {
 
   /** The far end ended the call: tell the engine, then clean up. */
   protected farEndGone(): void {
-    if (this.over) return;
+    if (this.over || this.leaving) return;
+    if (!this.mediaStarted) {
+      this.finish();
+      this.listener?.hangup();
+      return;
+    }
     // Audio still in the jitter buffer was said before the BYE: it reaches the recording first.
-    if (this.mediaStarted) this.deps.media.drain();
-    this.finish();
-    this.listener?.hangup();
+    this.leaving = true;
+    const gone = () => {
+      if (this.over) return;
+      this.finish();
+      this.listener?.hangup();
+    };
+    this.deps.media.drain().then(gone, (err: unknown) => {
+      this.deps.logger.warn({ err }, "the RTP session could not hand up its last audio");
+      gone();
+    });
   }
 
   /** Shutdown, after the engine let go: whatever is still pending on the wire is dropped. */
@@ -264,10 +285,11 @@ export abstract class SipCall implements Leg, DialogUser {
       this.deps.agent.removeDialog(this.dialog);
       this.deps.journal?.ended(this.dialog);
     }
-    const { media, logger } = this.deps;
-    const stats = media.stats();
-    logger.info({ rtp: stats }, "SIP call ended");
-    this.deps.closeMedia().catch((err: unknown) => logger.warn({ err }, "closing the RTP session failed"));
+    const { logger } = this.deps;
+    this.deps.closeMedia().then(
+      (stats) => logger.info({ rtp: stats }, "SIP call ended"),
+      (err: unknown) => logger.warn({ err }, "SIP call ended; closing its RTP session failed"),
+    );
     this.deps.onEnded(this);
   }
 }

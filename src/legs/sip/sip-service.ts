@@ -16,7 +16,7 @@ import { parseUri } from "./message/uri.js";
 import type { SdpNegotiator } from "./negotiator.js";
 import { Registration, type RegistrationTarget } from "./registration.js";
 import { ACCEPT, responseFor } from "./responses.js";
-import type { RtpMedia } from "./rtp/types.js";
+import type { RtpMedia, RtpStats } from "./rtp/types.js";
 import type { InviteServerTransaction } from "./server-transaction.js";
 import { contentType, SDP, type SipCall, type SipCallDeps, warning } from "./sip-call.js";
 import { SipCallee, type SipTarget } from "./sip-callee.js";
@@ -52,6 +52,8 @@ export interface SipServiceOptions {
   negotiator: SdpNegotiator;
   /** One RTP session per call, on a port from the configured range. */
   openMedia(logger: Logger): Promise<RtpMedia>;
+  /** Called last in close(), once every session is closed: frees what openMedia runs on. */
+  closeMedia?(): Promise<void>;
   inbound: InboundCalls;
   timers?: SipTimers;
   /**
@@ -90,7 +92,7 @@ export class SipService {
   private live = 0;
   private closing = false;
   private readonly pendingByes = new Set<Promise<void>>();
-  private readonly closingMedia = new Set<Promise<void>>();
+  private readonly closingMedia = new Set<Promise<RtpStats>>();
   private readonly openSessions = new Set<RtpMedia>();
   /** Calls not yet finished, so close() can drop what they still wait for. */
   private readonly calls = new Set<SipCall>();
@@ -267,12 +269,13 @@ export class SipService {
     // CANCEL waiting for its 487): its RTP session is closed here, and every close waited for.
     for (const media of [...this.openSessions]) void this.closeMedia(media).catch(() => undefined);
     await Promise.allSettled([...this.closingMedia]);
+    await this.options.closeMedia?.();
     // The rows of the calls just ended are deleted before the store closes.
     await this.dialogWrites();
   }
 
   /** Closes a call's RTP session; shutdown waits for closes still under way. */
-  private closeMedia(media: RtpMedia): Promise<void> {
+  private closeMedia(media: RtpMedia): Promise<RtpStats> {
     this.openSessions.delete(media);
     const closing = media.close();
     this.closingMedia.add(closing);

@@ -18,11 +18,22 @@ export interface BoundPorts {
   port: number;
 }
 
+/** The slot of `port` in the range, as bindRtpPorts counts them. */
+export function portSlot(range: PortRange, port: number): number {
+  return Math.floor((port - (range.min + (range.min % 2))) / 2);
+}
+
 /**
  * Binds RTP on a free even port in the range (RFC 3550 §11) and, when asked, the odd port above
  * it so the peer's RTCP lands on an open socket rather than drawing ICMP errors.
  */
-export async function bindRtpPorts(host: string, range: PortRange, withRtcp: boolean): Promise<BoundPorts> {
+export async function bindRtpPorts(
+  host: string,
+  range: PortRange,
+  withRtcp: boolean,
+  /** Where to start looking (a slot: the n-th usable port), when the caller keeps the cursor. */
+  startSlot?: number,
+): Promise<BoundPorts> {
   const first = range.min + (range.min % 2);
   const last = withRtcp ? range.max - 1 : range.max;
   if (!Number.isInteger(first) || !Number.isInteger(last) || first > last || first < 1 || range.max > 65535) {
@@ -36,7 +47,7 @@ export async function bindRtpPorts(host: string, range: PortRange, withRtcp: boo
   }
   const count = Math.floor((last - first) / 2) + 1;
   const key = `${host}|${first}|${last}`;
-  const startAt = cursors.get(key) ?? 0;
+  const startAt = startSlot ?? cursors.get(key) ?? 0;
   for (let i = 0; i < count; i++) {
     const slot = (startAt + i) % count;
     const port = first + slot * 2;

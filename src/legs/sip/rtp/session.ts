@@ -29,6 +29,8 @@ export interface RtpSessionOptions {
   bindRtcp?: boolean;
   /** Called after each datagram on the RTP port has been handled: diagnostics and tests. */
   onDatagram?: () => void;
+  /** The port slot to try first (media workers keep one cursor for all of them on the main thread). */
+  startSlot?: number;
 }
 
 const PT_PCMU = 0;
@@ -43,7 +45,12 @@ const DROP_LOG_EVERY = 1000;
 const EAGER_HOLDBACK_FRAMES = 1;
 
 export async function openRtpSession(options: RtpSessionOptions): Promise<RtpSession> {
-  const ports = await bindRtpPorts(options.host, options.portRange, options.bindRtcp ?? true);
+  const ports = await bindRtpPorts(
+    options.host,
+    options.portRange,
+    options.bindRtcp ?? true,
+    options.startSlot,
+  );
   return new RtpSession(options, ports.rtp, ports.rtcp, ports.port);
 }
 
@@ -81,7 +88,7 @@ export class RtpSession implements RtpMedia {
   private readonly realTime: boolean;
   private tickTimer: Timer | undefined;
   private closed = false;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<RtpStats> | undefined;
   private received = 0;
   private late = 0;
   private dropped = 0;
@@ -208,7 +215,7 @@ export class RtpSession implements RtpMedia {
     };
   }
 
-  close(): Promise<void> {
+  close(): Promise<RtpStats> {
     if (this.closing) return this.closing;
     this.closed = true;
     this.tickTimer?.cancel();
@@ -219,7 +226,7 @@ export class RtpSession implements RtpMedia {
     this.closing = Promise.all([
       closeSocket(this.socket),
       this.rtcpSocket ? closeSocket(this.rtcpSocket) : Promise.resolve(),
-    ]).then(() => undefined);
+    ]).then(() => this.stats());
     return this.closing;
   }
 
@@ -431,7 +438,12 @@ export class RtpSession implements RtpMedia {
     }
   }
 
-  drain(): void {
+  drain(): Promise<void> {
+    this.drainNow();
+    return Promise.resolve();
+  }
+
+  private drainNow(): void {
     if (this.closed || !this.handlers) return;
     for (let n = this.playout.bufferedFrames(); n > 0 && !this.closed; n--) {
       this.framesDelivered++;

@@ -5,6 +5,8 @@ import type { MediaPlan } from "../sdp/types.js";
 export interface FrameHandlers {
   frame(frame: Frame, dueAt: number): void;
   digit(digit: string): void;
+  /** The media is gone for good (its worker thread died): nothing more will come. */
+  failed?(err: Error): void;
 }
 
 /** Counters reported at the end of a call (one log line) and used by the benchmarks. */
@@ -44,10 +46,11 @@ export interface RtpMedia {
   /** RFC 4733 events for each digit, `pauseMs` apart. */
   sendDigits(digits: string, pauseMs: number, signal: AbortSignal): Promise<void>;
   /**
-   * Delivers at once what the playout buffer still holds (and the digits due with it): the far end
-   * hung up, and what it said just before its BYE belongs to the call, not to the jitter buffer.
+   * Delivers what the playout buffer still holds (and the digits due with it), resolving once
+   * delivered: the far end hung up, and what it said just before its BYE belongs to the call, not
+   * to the jitter buffer.
    */
-  drain(): void;
-  stats(): RtpStats;
-  close(): Promise<void>;
+  drain(): Promise<void>;
+  /** Stops sending and receiving and frees the ports; resolves with the session's counters. */
+  close(): Promise<RtpStats>;
 }

@@ -1,0 +1,310 @@
+import { Worker } from "node:worker_threads";
+import pino, { type Logger } from "pino";
+import { BelayError } from "../../../../errors.js";
+import { FRAME_SAMPLES } from "../../../../media/frame.js";
+import { type PortRange, portSlot } from "../ports.js";
+import type { RtpMedia, RtpStats } from "../types.js";
+import type { FromWorker, ToWorker } from "./protocol.js";
+import { OP_FRAME } from "./protocol.js";
+import { WorkerRtpMedia } from "./worker-rtp-media.js";
+
+export interface MediaWorkersOptions {
+  /** Worker threads to spread the calls' RTP over (at least 1). */
+  count: number;
+  host: string;
+  portRange: PortRange;
+  logger: Logger;
+  jitterMs?: number;
+  /** Modules each worker imports before its first session (diagnostics, e.g. the media benchmark's probe). */
+  imports?: string[];
+}
+
+/** How long a worker may take to load before its calls are refused. */
+const STARTUP_TIMEOUT_MS = 30_000;
+/** Run from its sources (tsx) the worker is the .ts file, which it loads through tsx too; built, the .js. */
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const WORKER_ENTRY = new URL(FROM_SOURCES ? "./media-worker.ts" : "./media-worker.js", import.meta.url).href;
+const WORKER_BOOT = `
+const { workerData } = require("node:worker_threads");
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  for (const extra of workerData.imports) await import(extra);
+  await import(workerData.entry);
+})();
+`;
+/** A worker thread does not inherit the loader hooks the main thread registered (bin/belay.js does). */
+const TSX_API = FROM_SOURCES ? import.meta.resolve("tsx/esm/api") : undefined;
+
+interface Pending {
+  resolve(reply: Extract<FromWorker, { t: "done" | "opened" }>): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The calls' RTP spread over worker threads: each session lives whole in one worker (its sockets,
+ * playout, sending), the one with the fewest sessions when it opens, and hands its frames and keys
+ * up to the main thread, where the engine runs. Everything per packet happens off the main thread;
+ * what crosses is one message per worker per event-loop turn (docs/rtp.md#media-workers).
+ */
+export class MediaWorkers {
+  private readonly workers: Array<MediaWorker | undefined>;
+  private nextId = 1;
+  /** One cursor over the port range for all workers, so a port just freed is not reused at once. */
+  private nextSlot = 0;
+  private closed = false;
+
+  constructor(private readonly options: MediaWorkersOptions) {
+    this.workers = new Array<MediaWorker | undefined>(Math.max(1, Math.floor(options.count))).fill(undefined);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts every worker loading now, so the first call does not wait for it. */
+  warm(): void {
+    for (let i = 0; i < this.workers.length; i++) void this.worker(i).ready.catch(() => undefined);
+  }
+
+  async open(logger: Logger): Promise<RtpMedia> {
+    if (this.closed) throw new BelayError("RTP_WORKERS_CLOSED", "the media workers have been stopped");
+    let chosen = 0;
+    for (let i = 1; i < this.workers.length; i++) {
+      if ((this.workers[i]?.load ?? 0) < (this.workers[chosen]?.load ?? 0)) chosen = i;
+    }
+    const worker = this.worker(chosen);
+    await worker.ready;
+    const id = this.nextId++;
+    const { portRange, host, jitterMs } = this.options;
+    const media = new WorkerRtpMedia(worker, id, logger);
+    worker.sessions.set(id, media);
+    try {
+      const reply = await worker.request({
+        t: "open",
+        id,
+        op: 0,
+        host,
+        portRange,
+        startAt: this.nextSlot,
+        jitterMs,
+        logLevel: logger.level,
+      });
+      if (reply.t !== "opened") throw new Error("the media worker answered an open with no port");
+      this.nextSlot = portSlot(portRange, reply.port) + 1;
+      media.opened(reply.port);
+      return media;
+    } catch (err) {
+      worker.sessions.delete(id);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((worker) => worker?.terminate()));
+  }
+
+  private worker(index: number): MediaWorker {
+    const existing = this.workers[index];
+    if (existing && !existing.failed) return existing;
+    const worker = new MediaWorker(index, this.options.logger, this.options.imports ?? []);
+    this.workers[index] = worker;
+    return worker;
+  }
+}
+
+/** One worker thread and the sessions it holds. */
+export class MediaWorker {
+  readonly sessions = new Map<number, WorkerRtpMedia>();
+  readonly ready: Promise<void>;
+  failed: Error | undefined;
+  private readonly thread: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextOp = 1;
+  private terminating = false;
+  /** Streams whose frames the main thread pulls, by session id; see pumpStreams. */
+  private readonly streams = new Map<number, () => Int16Array[]>();
+  private pump: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly index: number,
+    private readonly logger: Logger,
+    imports: string[],
+  ) {
+    this.thread = new Worker(WORKER_BOOT, {
+      eval: true,
+      workerData: { entry: WORKER_ENTRY, tsx: TSX_API, imports },
+    });
+    this.thread.unref();
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new BelayError("RTP_WORKER_FAILED", `media worker ${index} did not start`));
+      }, STARTUP_TIMEOUT_MS);
+      timer.unref();
+      this.thread.on("message", (message: FromWorker) => {
+        if (message.t === "ready") {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        this.receive(message);
+      });
+      this.readyFailed = (err) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+    });
+    this.ready.catch(() => undefined);
+    this.thread.on("error", (err) => this.fail(err));
+    this.thread.on("exit", (code) => {
+      if (!this.terminating)
+        this.fail(new BelayError("RTP_WORKER_FAILED", `media worker ${index} exited with code ${code}`));
+    });
+  }
+
+  private readyFailed: (err: Error) => void = () => undefined;
+
+  get load(): number {
+    return this.sessions.size;
+  }
+
+  send(message: ToWorker): void {
+    if (!this.failed) this.thread.postMessage(message);
+  }
+
+  /** Sends an operation that is answered later, with an op number of its own. */
+  request(
+    message: ToWorker & { op: number },
+    signal?: AbortSignal,
+  ): Promise<Extract<FromWorker, { t: "done" | "opened" }>> {
+    if (this.failed) return Promise.reject(this.failed);
+    const op = this.nextOp++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.send({ t: "abort", id: (message as { id: number }).id, op });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pending.set(op, {
+        resolve: (reply) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(reply);
+        },
+        reject: (err) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      });
+      this.thread.postMessage({ ...message, op });
+    });
+  }
+
+  /** Frames of a stream are pulled here every 20 ms and sent to the worker, which plays them. */
+  addStream(id: number, pull: () => Int16Array[]): void {
+    this.streams.set(id, pull);
+    this.pumpStreams();
+    this.pump ??= setInterval(() => this.pumpStreams(), 20);
+  }
+
+  removeStream(id: number): void {
+    this.streams.delete(id);
+    if (this.streams.size === 0 && this.pump) {
+      clearInterval(this.pump);
+      this.pump = undefined;
+    }
+  }
+
+  forget(id: number): void {
+    this.sessions.delete(id);
+    this.removeStream(id);
+  }
+
+  async terminate(): Promise<void> {
+    this.terminating = true;
+    if (this.pump) clearInterval(this.pump);
+    this.pump = undefined;
+    await this.thread.terminate();
+  }
+
+  /** One message per tick for all the worker's streams: ids, frame counts, samples back to back. */
+  private pumpStreams(): void {
+    const ids: number[] = [];
+    const counts: number[] = [];
+    const frames: Int16Array[] = [];
+    for (const [id, pull] of this.streams) {
+      const pulled = pull();
+      if (pulled.length === 0) continue;
+      ids.push(id);
+      counts.push(pulled.length);
+      frames.push(...pulled);
+    }
+    if (ids.length === 0) return;
+    const samples = new Int16Array(frames.length * FRAME_SAMPLES);
+    // A frame of the wrong length would shift every later sample: 160 each, short ones padded.
+    for (const [i, frame] of frames.entries())
+      samples.set(frame.subarray(0, FRAME_SAMPLES), i * FRAME_SAMPLES);
+    this.thread.postMessage({ t: "streamFrames", ids, counts, samples } satisfies ToWorker, [samples.buffer]);
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.t) {
+      case "batch":
+        this.deliver(message.ops, message.samples);
+        return;
+      case "done":
+      case "opened": {
+        const pending = this.pending.get(message.op);
+        if (!pending) return;
+        this.pending.delete(message.op);
+        if (message.t === "done" && message.error)
+          pending.reject(new BelayError(message.error.code, message.error.message));
+        else pending.resolve(message);
+        return;
+      }
+      case "log":
+        this.log(message.id, message.record);
+        return;
+      case "ready":
+        return;
+    }
+  }
+
+  /** Hands each session's frames and keys to its call, in the order the worker saw them. */
+  private deliver(ops: Float64Array, samples: Int16Array): void {
+    let frame = 0;
+    for (let i = 0; i < ops.length; i += 3) {
+      const media = this.sessions.get(ops[i] as number);
+      const what = ops[i + 1] as number;
+      if (what === OP_FRAME) {
+        const at = frame++ * FRAME_SAMPLES;
+        media?.frame(samples.subarray(at, at + FRAME_SAMPLES), ops[i + 2] as number);
+      } else media?.digit(String.fromCharCode(what));
+    }
+  }
+
+  private log(id: number, record: Record<string, unknown>): void {
+    const { level, msg, ...fields } = record;
+    const logger = this.sessions.get(id)?.logger ?? this.logger;
+    const label = typeof level === "number" ? pino.levels.labels[level] : undefined;
+    const write = logger[(label ?? "info") as "info"];
+    write.call(logger, fields, typeof msg === "string" ? msg : "");
+  }
+
+  /** The worker is gone: every operation fails, and every call it carried loses its media. */
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = err;
+    this.readyFailed(err);
+    if (this.pump) clearInterval(this.pump);
+    this.pump = undefined;
+    if (this.sessions.size > 0 || !this.terminating)
+      this.logger.error(
+        { err, calls: this.sessions.size, worker: this.index },
+        "a media worker failed; its calls lose their audio and end",
+      );
+    for (const pending of this.pending.values()) pending.reject(err);
+    this.pending.clear();
+    for (const media of [...this.sessions.values()]) media.workerFailed(err);
+    this.sessions.clear();
+    void this.thread.terminate();
+  }
+}
+
+export type { RtpStats };
