@@ -4,14 +4,13 @@ import type { FrameSource } from "../../../../engine/leg.js";
 import { isBelayError } from "../../../../errors.js";
 import { FRAME_SAMPLES, type Frame } from "../../../../media/frame.js";
 import { RealClock } from "../../../../time/clock.js";
-import { afterReads } from "../after-reads.js";
 import { openRtpSession, type RtpSession } from "../session.js";
 import { type FromWorker, OP_FRAME, type ToWorker } from "./protocol.js";
 
 /**
  * A media worker: the RTP sessions of some of the calls, each whole (its sockets, receive, playout,
  * send) on this thread's event loop and the real clock. What the sessions hand up is batched: one
- * message per event-loop turn for all of them, sent once the turn's datagrams have been handled.
+ * message for all of them every few milliseconds (BATCH_MS).
  */
 const port = parentPort;
 if (!port) throw new Error("media-worker.ts runs as a worker thread");
@@ -26,6 +25,13 @@ const running = new Map<number, AbortController>();
 /** A stream's frames wait here at most this deep: more means the main thread ran ahead. */
 const MAX_STREAM_QUEUE = 10;
 const STREAM_PRIME_FRAMES = 2;
+/**
+ * What the sessions hand up waits this long for more before it goes, in one message: calls at
+ * independent phases hand up a frame or two per event-loop turn, and a message per frame would
+ * cost more than the frame's own work. Frames go up ahead of their deadline (the playout delay is
+ * 60 ms), so only keys and the end of speech are later by it.
+ */
+const BATCH_MS = 4;
 const SILENT: Frame = new Int16Array(FRAME_SAMPLES);
 
 // --- the batch going up ---
@@ -33,6 +39,7 @@ let ops: number[] = [];
 let samples = new Int16Array(FRAME_SAMPLES * 64);
 let frameCount = 0;
 let flushQueued = false;
+let flushTimer: NodeJS.Timeout | undefined;
 
 function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
   port?.postMessage(message, transfer);
@@ -58,12 +65,13 @@ function addDigit(id: number, digit: string): void {
 function queueFlush(): void {
   if (flushQueued) return;
   flushQueued = true;
-  // After the sessions' own after-reads work: a turn's frames go up in one message.
-  afterReads(flush);
+  flushTimer = setTimeout(flush, BATCH_MS);
 }
 
 function flush(): void {
   flushQueued = false;
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
   if (ops.length === 0) return;
   const batchSamples = samples.slice(0, frameCount * FRAME_SAMPLES);
   const batchOps = Float64Array.from(ops);
