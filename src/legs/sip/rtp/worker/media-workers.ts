@@ -44,7 +44,7 @@ interface Pending {
  * The calls' RTP spread over worker threads: each session lives whole in one worker (its sockets,
  * playout, sending), the one with the fewest sessions when it opens, and hands its frames and keys
  * up to the main thread, where the engine runs. Everything per packet happens off the main thread;
- * what crosses is one message per worker per event-loop turn (docs/rtp.md#media-workers).
+ * what crosses is one message per worker every few milliseconds (docs/rtp.md#media-workers).
  */
 export class MediaWorkers {
   private readonly workers: Array<MediaWorker | undefined>;
@@ -155,7 +155,17 @@ export class MediaWorker {
       };
     });
     this.ready.catch(() => undefined);
-    this.thread.on("error", (err) => this.fail(err));
+    // An uncaught error in the worker: its callers see the worker's failure, the error as cause.
+    this.thread.on("error", (err) =>
+      this.fail(
+        new BelayError(
+          "RTP_WORKER_FAILED",
+          `media worker ${index} failed: ${err.message}`,
+          {},
+          { cause: err },
+        ),
+      ),
+    );
     this.thread.on("exit", (code) => {
       if (!this.terminating)
         this.fail(new BelayError("RTP_WORKER_FAILED", `media worker ${index} exited with code ${code}`));
