@@ -22,9 +22,13 @@ const streamQueues = new Map<number, Int16Array[]>();
 /** Abort controllers of operations under way, by op number. */
 const running = new Map<number, AbortController>();
 
-/** A stream's frames wait here at most this deep: more means the main thread ran ahead. */
-const MAX_STREAM_QUEUE = 10;
+/** Frames a stream keeps in hand before it plays the first: the main thread's pulls may run late. */
 const STREAM_PRIME_FRAMES = 2;
+/**
+ * More than this in hand means a pull ran late while the sender played silence: the oldest go, back
+ * down to the prime, so a late pull costs the stream a frame or two instead of delaying it for good.
+ */
+const STREAM_MAX_FRAMES = STREAM_PRIME_FRAMES + 2;
 /**
  * What the sessions hand up waits this long for more before it goes, in one message: calls at
  * independent phases hand up a frame or two per event-loop turn, and a message per frame would
@@ -106,7 +110,7 @@ function queueStreamFrames({ ids, counts, samples }: Extract<ToWorker, { t: "str
     const count = counts[i] as number;
     for (let n = 0; n < count; n++, at += FRAME_SAMPLES)
       queue?.push(samples.subarray(at, at + FRAME_SAMPLES));
-    if (queue && queue.length > MAX_STREAM_QUEUE) queue.splice(0, queue.length - MAX_STREAM_QUEUE);
+    if (queue && queue.length > STREAM_MAX_FRAMES) queue.splice(0, queue.length - STREAM_PRIME_FRAMES);
   }
 }
 
