@@ -107,7 +107,7 @@ const shown = best("independent") ?? ran.independent[0];
 const burstShown = best("burst") ?? ran.burst[0];
 const NaN_ = Number.NaN;
 const describe = (s: Step) =>
-  `N ${s.calls}: ${s.ok ? "pass" : `FAIL (${s.why.join("; ")})`}, recordings ${s.recordingsCorrect}/${s.calls}, RTP delay p50 ${s.rtpDelayP50Ms} / p99 ${s.rtpDelayP99Ms} / max ${s.rtpDelayMaxMs} ms (${s.delaySamples} samples), loop lag p99 ${s.loopLagP99Ms} / max ${s.loopLagMaxMs} ms, Belay ${s.belayCpuPct}% of a core, ${s.cpuPctPerCall}% per call, ${s.rssPerCallKB} KB RSS per call, ${s.belayCpuPerPacketUs} µs/packet vs sink ${s.sinkCpuPerPacketUs} (${s.costVsSink}×), Belay's main thread waited for a CPU ${s.waitedForCpuPct}% of the window, generator ${s.generatorCpuPct}% of a core (${s.generatorCpuPerPacketUs} µs/packet), send lateness p99 ${s.sendLatenessP99Ms} ms, silence before the first audio p50 ${s.leadSilenceP50Ms} / max ${s.leadSilenceMaxMs} ms, at most ${s.framesBeforeRecordingMax} frames played before the recording began`;
+  `N ${s.calls}: ${s.ok ? "pass" : `FAIL (${s.why.join("; ")})`}, recordings ${s.recordingsCorrect}/${s.calls}, RTP delay p50 ${s.rtpDelayP50Ms} / p99 ${s.rtpDelayP99Ms} / max ${s.rtpDelayMaxMs} ms (${s.delaySamples} samples), loop lag p99 ${s.loopLagP99Ms} / max ${s.loopLagMaxMs} ms, Belay ${s.belayCpuPct}% of a core, ${s.cpuPctPerCall}% per call, ${s.rssPerCallKB} KB RSS per call, ${s.belayCpuPerPacketUs} µs/packet vs sink ${s.sinkCpuPerPacketUs} (${s.costVsSink}×), of it the main thread ${s.mainThreadCpuPerPacketUs} µs (${s.mainThreadCpuPct}% of a core), Belay's main thread waited for a CPU ${s.waitedForCpuPct}% of the window, generator ${s.generatorCpuPct}% of a core (${s.generatorCpuPerPacketUs} µs/packet), send lateness p99 ${s.sendLatenessP99Ms} ms, silence before the first audio p50 ${s.leadSilenceP50Ms} / max ${s.leadSilenceMaxMs} ms, at most ${s.framesBeforeRecordingMax} frames played before the recording began`;
 const result: BenchResult = {
   name: "media",
   summary: `largest N of concurrent SIP calls each streaming ${D} s of 20 ms PCMU into RecordUtterance with every recording exact, p99 RTP delay < 5 ms, loop lag p99 < 10 ms: callers at independent phases within the 20 ms (headline), and all in one synchronised burst (burst*, the worst case)`,
@@ -121,7 +121,9 @@ const result: BenchResult = {
     cpuPctPerCall: shown?.cpuPctPerCall ?? NaN_,
     rssPerCallKB: shown?.rssPerCallKB ?? NaN_,
     cpuPerPacketUs: shown?.belayCpuPerPacketUs ?? NaN_,
+    mainThreadCpuPerPacketUs: shown?.mainThreadCpuPerPacketUs ?? NaN_,
     costVsSink: shown?.costVsSink ?? NaN_,
+    mediaWorkers,
     ...(PASSES.some((p) => p.phases === "burst")
       ? {
           burstMaxCalls: best("burst")?.calls ?? 0,
@@ -139,6 +141,12 @@ const result: BenchResult = {
       label: "independent phases: N ≥ 1000 on this 2-core machine",
     },
     { metric: "costVsSink", op: "<=", value: 2, label: "CPU per packet ≤ 2× the bare UDP sink" },
+    {
+      metric: "cpuPerPacketUs",
+      op: "<=",
+      value: 17.3,
+      label: "CPU per packet ≤ rtpengine's 17.3 µs (issue 17)",
+    },
     { metric: "rssPerCallKB", op: "<=", value: 100, label: "RSS per live SIP call < 100 KB" },
   ],
   limit: {
@@ -163,7 +171,7 @@ const result: BenchResult = {
       return f ? `${p}: bounded by N ${f.calls}: ${f.why.join("; ")}` : "";
     }),
     "phases: call i's packet k is due at its phase + 20k ms on the generator's monotonic clock (no drift); independent: the phase is a 32-bit hash of i spread uniformly over the 20 ms; burst: phase 0 for every call",
-    "RTP handling delay: generator send time of 1 in 25 packets (performance.timeOrigin + now()) to the return of Belay's socket 'message' listener, via a wrapper on dgram's emit in the benchmark process (no src change); CPU and per-packet cost over the window in which all N calls stream; RSS per call is the RSS growth over the step / N",
+    `RTP handling delay: generator send time of 1 in 25 packets (performance.timeOrigin + now()) to the return of Belay's socket 'message' listener, via a wrapper on dgram's emit in ${mediaWorkers > 0 ? `each of Belay's ${mediaWorkers} media workers (bench/lib/rtp-delay-probe-worker.ts, imported through config.mediaWorkerImports)` : "the benchmark process (Belay's RTP on its main thread, --media-workers 0)"}; no src change; CPU (all threads) and per-packet cost over the window in which all N calls stream, and of it the main thread's (/proc/<pid>/schedstat); RSS per call is the RSS growth over the step / N`,
     `the sink phase streams ${setup.sinkDurationSec} s per step at the same phases; Belay's RTP sockets keep the default receive buffer (net.core.rmem_default ${rmemDefault} bytes), which at one socket per call holds seconds of one call's packets, so none was raised`,
     ...(problems.length ? [`FAILED CHECKS: ${problems.join("; ")}`] : []),
   ].filter(Boolean),

@@ -16,3 +16,9 @@ export async function runQueueWaitMs(): Promise<number> {
   const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
   return Number(text.split(" ")[1]) / 1e6;
 }
+
+/** CPU time this process's main thread has run (first field of /proc/<pid>/schedstat, in ns), in µs; NaN elsewhere. */
+export async function mainThreadCpuUs(): Promise<number> {
+  const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
+  return Number(text.split(" ")[0]) / 1e3;
+}

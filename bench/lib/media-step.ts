@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Belay } from "../../src/server/belay.js";
 import type { startAppProcess } from "./app-process.js";
 import { eachLimited } from "./limited.js";
-import { runQueueWaitMs } from "./machine-load.js";
+import { mainThreadCpuUs, runQueueWaitMs } from "./machine-load.js";
 import { percentile, round } from "./result.js";
 import type { RtpDelayProbe } from "./rtp-delay-probe.js";
 import {
@@ -50,6 +50,9 @@ export interface Step {
   belayCpuPct: number;
   rssPerCallKB: number;
   belayCpuPerPacketUs: number;
+  /** Of it, Belay's main thread (the engine, recorder, WAV, store); the rest is media workers, GC helpers, libuv's pool. */
+  mainThreadCpuPerPacketUs: number;
+  mainThreadCpuPct: number;
   sinkCpuPerPacketUs: number;
   costVsSink: number;
   sendLatenessP99Ms: number;
@@ -137,6 +140,7 @@ export async function belayPhase(
   ]);
   const lag = monitorEventLoopDelay({ resolution: 1 });
   let cpuUs = 0;
+  let mainUs = Number.NaN;
   let windowMs = 0;
   let windowPackets = 0;
   let waitedMs = Number.NaN;
@@ -150,6 +154,7 @@ export async function belayPhase(
     ]);
     await sleep(1000);
     const cpu0 = process.cpuUsage();
+    const main0 = await mainThreadCpuUs();
     const wait0 = await runQueueWaitMs();
     const t0 = performance.now();
     probe.start();
@@ -157,6 +162,7 @@ export async function belayPhase(
     await sleep(Math.max(1000, D * 1000 - all.rampMs - 3000));
     lag.disable();
     const used = process.cpuUsage(cpu0);
+    mainUs = (await mainThreadCpuUs()) - main0;
     cpuUs = used.user + used.system;
     windowMs = performance.now() - t0;
     await probe.stop();
@@ -200,6 +206,8 @@ export async function belayPhase(
     belayCpuPct: round((100 * cpuUs) / (windowMs * 1000), 1),
     rssPerCallKB: round((rssPeak - rssBefore) / 1024 / n, 1),
     belayCpuPerPacketUs: round(perPacketUs, 2),
+    mainThreadCpuPerPacketUs: round(mainUs / Math.max(1, windowPackets), 2),
+    mainThreadCpuPct: round((100 * mainUs) / (windowMs * 1000), 1),
     sinkCpuPerPacketUs: round(sinkPerPacketUs, 2),
     costVsSink: round(perPacketUs / sinkPerPacketUs, 2),
     sendLatenessP99Ms: round(percentile(report.sendLatenessMs, 99), 2),

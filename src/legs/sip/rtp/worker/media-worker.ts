@@ -33,7 +33,7 @@ const STREAM_MAX_FRAMES = STREAM_PRIME_FRAMES + 2;
  * What the sessions hand up waits this long for more before it goes, in one message: calls at
  * independent phases hand up a frame or two per event-loop turn, and a message per frame would
  * cost more than the frame's own work. Frames go up ahead of their deadline (the playout delay is
- * 60 ms), so only keys and the end of speech are later by it.
+ * 60 ms), so only the end of speech is later by it; a key goes at once.
  */
 const BATCH_MS = 4;
 const SILENT: Frame = new Int16Array(FRAME_SAMPLES);
@@ -61,9 +61,10 @@ function addFrame(id: number, frame: Frame, dueAt: number): void {
   queueFlush();
 }
 
+/** A key goes up at once, with the frames before it: it may end a recording or a GetDigits. */
 function addDigit(id: number, digit: string): void {
   ops.push(id, digit.charCodeAt(0), 0);
-  queueFlush();
+  flush();
 }
 
 function queueFlush(): void {
