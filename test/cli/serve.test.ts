@@ -97,6 +97,17 @@ test("serve refuses a port that is not a number: exit 2", async () => {
   assert.match(run.stderr, /--port "80a" must be a port number/);
 });
 
+test("serve refuses a --media-workers or BELAY_MEDIA_WORKERS that is not a whole number to 64: exit 2", async () => {
+  for (const value of ["x", "65", "-1"]) {
+    const flag = await runCli(["serve", "--data-dir", folder.dir, "--media-workers", value]);
+    assert.equal(flag.code, 2, describeRun(flag));
+    assert.match(flag.stderr, new RegExp(`--media-workers "${value}" must be a whole number from 0 to 64`));
+  }
+  const env = await runCli(["serve", "--data-dir", folder.dir], { BELAY_MEDIA_WORKERS: "abc" });
+  assert.equal(env.code, 2, describeRun(env));
+  assert.match(env.stderr, /BELAY_MEDIA_WORKERS "abc" must be a whole number/);
+});
+
 test("serve refuses a webhook log retention that is not a duration: exit 2", async () => {
   const run = await runCli(["serve", "--data-dir", folder.dir, "--webhook-log-retention", "7w"]);
   assert.equal(run.code, 2, describeRun(run));

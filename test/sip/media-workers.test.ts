@@ -1,51 +1,280 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { isBelayError } from "../../src/errors.js";
-import { MediaWorkers } from "../../src/legs/sip/rtp/worker/media-workers.js";
-import { captureLogger, HOST, Peer, plan } from "./rtp-harness.js";
+import { afterEach, describe, test } from "node:test";
+import type { MediaWorkers } from "../../src/legs/sip/rtp/worker/media-workers.js";
+import type { WorkerRtpMedia } from "../../src/legs/sip/rtp/worker/worker-rtp-media.js";
+import type { Frame } from "../../src/media/frame.js";
+import type { LogCapture } from "./log-capture.js";
+import { EXIT_DIGITS } from "./media-worker-exit.js";
+import {
+  bindBoth,
+  callerUlaw,
+  FIRST_SEQ,
+  FIRST_TS,
+  keyPacket,
+  paced,
+  payloads,
+  startWorkers,
+  ulawPacket,
+  ulawPcm,
+  WorkerRig,
+} from "./media-workers-harness.js";
 
-/** Throws out of the worker's event loop when it is asked to play: an uncaught error, as a bug would throw. */
-const CRASH_ON_PLAY = `data:text/javascript,${encodeURIComponent(`
-import { parentPort } from "node:worker_threads";
-parentPort.on("message", (message) => {
-  if (message.t === "play") setImmediate(() => { throw new Error("boom"); });
+/**
+ * RTP sessions in media worker threads, driven through MediaWorkers and WorkerRtpMedia over real
+ * UDP on 127.0.0.1 on the real clock: what crosses between the threads arrives whole, in order,
+ * and a worker that dies takes its calls down cleanly instead of leaving them hanging.
+ */
+
+let workers: MediaWorkers | undefined;
+let rigs: WorkerRig[] = [];
+afterEach(async () => {
+  await Promise.all(rigs.map((rig) => rig.close()));
+  rigs = [];
+  await workers?.close();
+  workers = undefined;
 });
-`)}`;
 
-test("a media worker's uncaught error fails its calls with RTP_WORKER_FAILED; the next call gets a fresh worker", async () => {
-  const { logger, lines } = captureLogger();
-  const workers = new MediaWorkers({
-    count: 1,
-    host: HOST,
-    portRange: { min: 41500, max: 41599 },
-    logger,
-    imports: [CRASH_ON_PLAY],
+async function setUp(
+  count = 1,
+  options: { jitterMs?: number; imports?: string[] } = {},
+): Promise<{ rig: WorkerRig; log: LogCapture }> {
+  const started = startWorkers(count, options);
+  workers = started.workers;
+  const rig = await openRig(started.log);
+  return { rig, log: started.log };
+}
+
+async function openRig(log: LogCapture, bindings: Record<string, string> = {}): Promise<WorkerRig> {
+  const rig = await WorkerRig.open(workers as MediaWorkers, log.logger.child(bindings));
+  rigs.push(rig);
+  return rig;
+}
+
+function workerOf(rig: WorkerRig): number {
+  return (rig.media as WorkerRtpMedia).worker.index;
+}
+
+describe("media workers: receiving", () => {
+  test("frames come up sample for sample, in order, 160 samples each, due 20 ms apart", async () => {
+    const { rig } = await setUp();
+    const ulaw = callerUlaw(25);
+    await paced(25, (n) => rig.send(ulawPacket(ulaw, n)));
+    await rig.audioFrames(25);
+    const heard = rig.heard();
+    assert.deepEqual(heard.subarray(0, ulaw.length), ulawPcm(ulaw));
+    for (const frame of rig.frames) assert.equal(frame.length, 160);
+    for (let i = 1; i < rig.dueAt.length; i++)
+      assert.equal((rig.dueAt[i] as number) - (rig.dueAt[i - 1] as number), 20, `frame ${i}`);
+    // dueAt is on the worker's clock; it must read the same time as this thread's.
+    for (const [i, dueAt] of rig.dueAt.entries())
+      assert.ok(Math.abs((rig.arrivedAt[i] as number) - dueAt) < 500, `frame ${i} due ${dueAt}`);
   });
-  const peer = await Peer.open();
-  try {
-    const media = await workers.open(logger);
-    media.configure(plan(peer));
-    let failed: unknown;
-    media.start({ frame() {}, digit() {}, failed: (err) => (failed = err) });
 
-    const playing = media.play(new Int16Array(8000), new AbortController().signal);
-    await assert.rejects(
-      playing,
-      (err: unknown) =>
-        isBelayError(err, "RTP_WORKER_FAILED") && (err.cause as Error | undefined)?.message === "boom",
+  test("a key sent between audio packets comes after the frames before it and before those after", async () => {
+    const { rig } = await setUp();
+    const ulaw = callerUlaw(20);
+    const keyAt = FIRST_TS + 10 * 160;
+    await paced(20, async (n) => {
+      if (n === 10) {
+        // On the audio's SSRC and sequence: start, then the end packet three times.
+        await rig.send(keyPacket(5, keyAt, FIRST_SEQ + 10, false));
+        for (let i = 1; i <= 3; i++) await rig.send(keyPacket(5, keyAt, FIRST_SEQ + 10 + i, true));
+      }
+      await rig.send(ulawPacket(ulaw, n, n >= 10 ? 4 : 0));
+    });
+    await rig.audioFrames(20);
+    assert.deepEqual(rig.digits, ["5"]);
+    const keyIndex = rig.order.indexOf("5");
+    assert.equal(rig.order.slice(0, keyIndex).filter((o) => o === "a").length, 10);
+    assert.equal(rig.order.slice(keyIndex + 1).filter((o) => o === "a").length, 10);
+    assert.deepEqual(rig.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
+  });
+
+  test("drain() delivers what the playout buffer holds before it resolves", async () => {
+    // A long playout delay: the last frame would otherwise wait 200 ms for its deadline.
+    const { rig } = await setUp(1, { jitterMs: 200 });
+    const ulaw = callerUlaw(10);
+    for (let n = 0; n < 10; n++) await rig.send(ulawPacket(ulaw, n));
+    // The newest whole frame is held back from early delivery; the other nine go up at once.
+    await rig.audioFrames(9);
+    await rig.media.drain();
+    const drainedAt = Date.now();
+    assert.equal(rig.order.filter((o) => o === "a").length, 10, "the held-back frame came with the drain");
+    assert.deepEqual(rig.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
+    const lastDue = rig.dueAt[rig.dueAt.length - 1] as number;
+    assert.ok(drainedAt < lastDue, `drained at ${drainedAt}, before the last frame's deadline ${lastDue}`);
+  });
+
+  test("a session's log line reaches the call's logger with the call's bindings", async () => {
+    const started = startWorkers(1);
+    workers = started.workers;
+    const rig = await openRig(started.log, { callId: "CAworkerlog" });
+    await rig.send(Buffer.from([1, 2, 3]));
+    const line = await started.log.line(
+      (l) => l.msg === "RTP packet dropped" && l.callId === "CAworkerlog",
+      5000,
+      "the drop logged with the call's callId",
     );
-    assert.ok(isBelayError(failed, "RTP_WORKER_FAILED"), "the call is told its media is gone");
-    const line = lines.find((l) => l.msg === "a media worker failed; its calls lose their audio and end");
-    assert.equal(line?.level, 50);
-    assert.equal((line as unknown as { calls: number }).calls, 1);
-
-    const next = await workers.open(logger);
-    assert.ok(next.localPort >= 41500 && next.localPort <= 41599);
-    assert.equal(next.localPort === media.localPort, false, "the port cursor moved on");
-    const stats = await next.close();
-    assert.equal(stats.packetsSent, 0);
-  } finally {
-    await workers.close();
-    peer.close();
-  }
+    assert.equal(line.level, 20);
+    assert.equal(line.reason, "malformed");
+    assert.equal(line.component, "rtp");
+    assert.equal(line.port, rig.peer.port, "the sender's port, as the worker logged it");
+  });
 });
+
+describe("media workers: sending", () => {
+  test("play() sends the PCM as PCMU packets, and abort ends it early", async () => {
+    const { rig } = await setUp();
+    const ulaw = callerUlaw(10, 99);
+    await rig.media.play(ulawPcm(ulaw), new AbortController().signal);
+    await rig.peer.waitFor(10);
+    assert.deepEqual(payloads(rig.peer.received), Buffer.from(ulaw));
+
+    const long = ulawPcm(callerUlaw(250, 7)); // 5 s
+    const abort = new AbortController();
+    const playing = rig.media.play(long, abort.signal);
+    await rig.peer.waitFor(13);
+    abort.abort();
+    await playing;
+    const stats = await rig.media.close();
+    assert.ok(stats.packetsSent < 10 + 30, `stopped early: ${stats.packetsSent} packets sent in all`);
+  });
+
+  test("stream() sends the source's frames in order, none skipped or repeated after priming", async () => {
+    const { rig } = await setUp();
+    const ulaw = callerUlaw(200, 3);
+    const pcm = ulawPcm(ulaw);
+    let pulled = 0;
+    const source = {
+      next: (): Frame => {
+        const frame = pcm.subarray(pulled * 160, pulled * 160 + 160);
+        pulled++;
+        return frame;
+      },
+    };
+    const abort = new AbortController();
+    const streaming = rig.media.stream(source, abort.signal);
+    await rig.peer.waitFor(40);
+    abort.abort();
+    await streaming;
+    const sent = payloads(rig.peer.received);
+    let first = 0;
+    while (first < sent.length && sent.subarray(first, first + 160).every((b) => b === 0xff)) first += 160;
+    assert.ok(first <= 5 * 160, `${first / 160} silent frames while priming`);
+    const audio = sent.subarray(first);
+    assert.ok(audio.length >= 30 * 160, `${audio.length / 160} frames of the source sent`);
+    assert.equal(firstDifference(audio, ulaw), "none");
+  });
+
+  test("a stream whose source throws rejects with RTP_STREAM_SOURCE_FAILED", async () => {
+    const { rig } = await setUp();
+    let pulled = 0;
+    const source = {
+      next: (): Frame => {
+        if (++pulled === 4) throw new Error("the source broke");
+        return new Int16Array(160).fill(1000);
+      },
+    };
+    await assert.rejects(rig.media.stream(source, new AbortController().signal), {
+      code: "RTP_STREAM_SOURCE_FAILED",
+    });
+  });
+
+  test("sendDigits() sends RFC 4733 events: per key five progress packets and three end packets", async () => {
+    const { rig } = await setUp();
+    await rig.media.sendDigits("1#", 40, new AbortController().signal);
+    await rig.peer.waitFor(16);
+    const events = rig.peer.received.filter((d) => ((d[1] as number) & 0x7f) === 101);
+    assert.equal(events.length, 16);
+    events.forEach((packet, i) => {
+      assert.equal(packet[12], i < 8 ? 1 : 11, `event code of packet ${i}`);
+      assert.equal(((packet[13] as number) & 0x80) !== 0, i % 8 >= 5, `end bit of packet ${i}`);
+    });
+  });
+});
+
+describe("media workers: sessions and threads", () => {
+  test("close() resolves with the session's counters and frees its ports", async () => {
+    const { rig } = await setUp();
+    const ulaw = callerUlaw(10, 5);
+    for (let n = 0; n < 10; n++) await rig.send(ulawPacket(ulaw, n));
+    await rig.audioFrames(10);
+    await rig.media.play(ulawPcm(callerUlaw(5, 6)), new AbortController().signal);
+    await rig.peer.waitFor(5);
+    const stats = await rig.media.close();
+    assert.equal(stats.packetsReceived, 10);
+    assert.equal(stats.packetsSent, 5);
+    assert.equal(stats.dropped, 0);
+    await bindBoth(rig.media.localPort);
+  });
+
+  test("two workers share the sessions by load, and the ports come from one cursor", async () => {
+    const started = startWorkers(2);
+    workers = started.workers;
+    const opened: WorkerRig[] = [];
+    for (let i = 0; i < 4; i++) opened.push(await openRig(started.log));
+    assert.deepEqual(opened.map(workerOf), [0, 1, 0, 1]);
+    const ports = opened.map((rig) => rig.media.localPort);
+    for (let i = 1; i < ports.length; i++)
+      assert.ok((ports[i] as number) > (ports[i - 1] as number), `ports ${ports.join(", ")}`);
+
+    // One fewer on worker 0: the next session goes there.
+    await (opened[0] as WorkerRig).close();
+    rigs = rigs.filter((rig) => rig !== opened[0]);
+    const next = await openRig(started.log);
+    assert.equal(workerOf(next), 0);
+    assert.ok(next.media.localPort > (ports[3] as number), "the cursor moved on, not back to a freed port");
+
+    // Opened in the same turn, they still see each other's load.
+    const together = await Promise.all([1, 2, 3, 4].map(() => openRig(started.log)));
+    assert.deepEqual(together.map(workerOf).sort(), [0, 0, 1, 1], "balanced: 2 + 2 more on top of 2 each");
+    assert.equal(new Set(together.map((rig) => rig.media.localPort)).size, 4);
+  });
+
+  test("once the workers are stopped, open() is refused", async () => {
+    const started = startWorkers(1);
+    started.workers.warm();
+    await started.workers.close();
+    await assert.rejects(started.workers.open(started.log.logger), { code: "RTP_WORKERS_CLOSED" });
+  });
+
+  test("a worker that dies fails its operations and calls, says so, and the next call gets a new one", async () => {
+    const exitModule = new URL("./media-worker-exit.ts", import.meta.url).href;
+    const started = startWorkers(1, { imports: [exitModule] });
+    workers = started.workers;
+    const a = await openRig(started.log);
+    const b = await openRig(started.log);
+    const playing = a.media.play(ulawPcm(callerUlaw(250)), new AbortController().signal);
+    await a.peer.waitFor(1);
+
+    const dying = b.media.sendDigits(EXIT_DIGITS, 0, new AbortController().signal);
+    await assert.rejects(dying, { code: "RTP_WORKER_FAILED" });
+    await assert.rejects(playing, { code: "RTP_WORKER_FAILED" });
+    assert.equal(((await a.failed) as { code?: string }).code, "RTP_WORKER_FAILED");
+    assert.equal(((await b.failed) as { code?: string }).code, "RTP_WORKER_FAILED");
+    const line = await started.log.line((l) => l.level === 50 && l.calls !== undefined);
+    assert.equal(line.calls, 2);
+    assert.match(String(line.msg), /media worker failed/);
+    await assert.rejects(a.media.drain(), { code: "RTP_WORKER_FAILED" });
+    assert.equal((await a.media.close()).packetsSent, 0, "a lost session closes at once, with no counters");
+
+    const c = await openRig(started.log);
+    assert.notEqual((c.media as WorkerRtpMedia).worker, (a.media as WorkerRtpMedia).worker);
+    const ulaw = callerUlaw(5, 11);
+    for (let n = 0; n < 5; n++) await c.send(ulawPacket(ulaw, n));
+    await c.audioFrames(5);
+    assert.deepEqual(c.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
+  });
+});
+
+/** Where what was sent first differs from the source, frame by frame: a gap, a repeat or a skip. */
+function firstDifference(sent: Uint8Array, source: Uint8Array): string {
+  for (let at = 0; at < sent.length; at += 160) {
+    const frame = sent.subarray(at, at + 160);
+    if (Buffer.from(frame).equals(source.subarray(at, at + 160))) continue;
+    const found = Buffer.from(source).indexOf(Buffer.from(frame));
+    const what = frame.every((b) => b === 0xff) ? "silence" : `source frame ${found / 160}`;
+    return `frame ${at / 160} of ${sent.length / 160} is ${what}`;
+  }
+  return "none";
+}

@@ -48,6 +48,17 @@ test("mistakes stop Belay instead of falling back to a default", () => {
   }
 });
 
+test("BELAY_MEDIA_WORKERS sets the media worker threads, 0 to 64; options (flags) win over it", () => {
+  assert.equal(resolveConfig({}, { BELAY_MEDIA_WORKERS: "0" }).mediaWorkers, 0, "0: RTP on the main thread");
+  assert.equal(resolveConfig({}, { BELAY_MEDIA_WORKERS: "64" }).mediaWorkers, 64);
+  assert.equal(resolveConfig({ mediaWorkers: 3 }, { BELAY_MEDIA_WORKERS: "0" }).mediaWorkers, 3);
+  assert.ok(resolveConfig({}, {}).mediaWorkers >= 1, "one per core by default");
+  for (const value of ["abc", "65", "-1", "1.5", " 2"]) {
+    assert.throws(() => resolveConfig({}, { BELAY_MEDIA_WORKERS: value }), { code: "CONFIG_INVALID" }, value);
+  }
+  assert.throws(() => resolveConfig({ mediaWorkers: 65 }, {}), { code: "CONFIG_INVALID" });
+});
+
 test("the outbound target puts the number in the URI and sends to its host and port", () => {
   const target = outboundTarget(
     "sip:{to}@127.0.0.1:5080;transport=udp",

@@ -73,12 +73,13 @@ export class MediaWorkers {
       if ((this.workers[i]?.load ?? 0) < (this.workers[chosen]?.load ?? 0)) chosen = i;
     }
     const worker = this.worker(chosen);
-    await worker.ready;
     const id = this.nextId++;
     const { portRange, host, jitterMs } = this.options;
     const media = new WorkerRtpMedia(worker, id, logger);
+    // Counted before the first await: opens in the same turn must see each other's load.
     worker.sessions.set(id, media);
     try {
+      await worker.ready;
       const reply = await worker.request({
         t: "open",
         id,

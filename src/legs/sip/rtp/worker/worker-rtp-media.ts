@@ -30,7 +30,8 @@ export class WorkerRtpMedia implements RtpMedia {
   private lost: Error | undefined;
 
   constructor(
-    private readonly worker: MediaWorker,
+    /** The thread the session lives in (read by tests and diagnostics). */
+    readonly worker: MediaWorker,
     readonly id: number,
     readonly logger: Logger,
   ) {}
