@@ -23,7 +23,7 @@ const streamQueues = new Map<number, Int16Array[]>();
 const running = new Map<number, AbortController>();
 
 /** Frames a stream keeps in hand before it plays the first: the main thread's pulls may run late. */
-const STREAM_PRIME_FRAMES = 2;
+const STREAM_PRIME_FRAMES = 3;
 /**
  * More than this in hand means a pull ran late while the sender played silence: the oldest go, back
  * down to the prime, so a late pull costs the stream a frame or two instead of delaying it for good.

@@ -19,6 +19,11 @@ export interface MediaWorkersOptions {
   imports?: string[];
 }
 
+/**
+ * How often the streams' frames are pulled: each frame as soon as it is due, within 10 ms, so the
+ * worker has it well before its slot (media-worker.ts keeps three in hand).
+ */
+const STREAM_PULL_MS = 10;
 /** How long a worker may take to load before its calls are refused. */
 const STARTUP_TIMEOUT_MS = 30_000;
 /** Run from its sources (tsx) the worker is the .ts file, which it loads through tsx too; built, the .js. */
@@ -207,11 +212,11 @@ export class MediaWorker {
     });
   }
 
-  /** Frames of a stream are pulled here every 20 ms and sent to the worker, which plays them. */
+  /** Frames of a stream are pulled here every STREAM_PULL_MS and sent to the worker, which plays them. */
   addStream(id: number, pull: () => Int16Array[]): void {
     this.streams.set(id, pull);
     this.pumpStreams();
-    this.pump ??= setInterval(() => this.pumpStreams(), 20);
+    this.pump ??= setInterval(() => this.pumpStreams(), STREAM_PULL_MS);
   }
 
   removeStream(id: number): void {

@@ -58,8 +58,8 @@ export class WorkerRtpMedia implements RtpMedia {
 
   /**
    * Frame k of the stream is asked of the source by start + 20(k − 1) ms, as soon as that time has
-   * come: two frames at once, then one per 20 ms, so the worker has the next frame before its
-   * sender needs it even when this thread runs a little late.
+   * come (the worker pulls every 10 ms): two frames at once, then one per 20 ms, so the worker has
+   * the next frame before its sender needs it even when this thread runs a little late.
    */
   async stream(source: FrameSource, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
