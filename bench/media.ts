@@ -33,7 +33,7 @@ import { addNumber, machineLoad, startSipBelay } from "./lib/sip-load.js";
 
 const steps = (flag: string, fallback: string) => option(flag, fallback).split(",").map(Number);
 const PASSES: Array<{ phases: Phases; steps: number[] }> = [
-  { phases: "independent", steps: steps("--calls", "50,100,200,400,800,1000,1200") },
+  { phases: "independent", steps: steps("--calls", "50,100,200,400,600,800,1000,1200") },
   ...(hasFlag("--no-burst")
     ? []
     : [{ phases: "burst" as const, steps: steps("--burst-calls", "50,100,200,400,800") }]),
