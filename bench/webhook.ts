@@ -47,7 +47,12 @@ const SPACED_RATE = 5;
 const problems: string[] = [];
 
 const loadAtStart = await machineLoad();
-const { belay, sipPort, dataDir } = await startSipBelay(CONCURRENCY * 2);
+// Belay's default media workers unless --media-workers says otherwise (0: RTP on the main thread).
+const MEDIA_WORKERS = numberOption("--media-workers", Number.NaN);
+const { belay, sipPort, dataDir } = await startSipBelay(
+  CONCURRENCY * 2,
+  Number.isNaN(MEDIA_WORKERS) ? {} : { workers: MEDIA_WORKERS },
+);
 const app = await startAppProcess([
   ...["--max-length-sec", String(MAX_LENGTH_SEC), "--silence-timeout-ms", String(SILENCE_MS)],
   ...["--finish-on-key", "#", "--no-say"],
