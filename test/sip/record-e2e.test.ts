@@ -5,6 +5,7 @@ import { decodeUlaw } from "../../src/media/g711.js";
 import { readWav } from "../../src/media/wav-read.js";
 import { authOf, type ScriptedApp, startBelay, startScriptedApp, type TestBelay } from "../e2e/harness.js";
 import { audioPort, RtpPeer } from "./caller-rtp.js";
+import { callerUlaw } from "./media-workers-harness.js";
 import { addNumber, PeerCall } from "./sip-call-peer.js";
 import { freeUdpPort, sdpOffer, UdpPeer } from "./udp-peer.js";
 
@@ -39,19 +40,6 @@ after(async () => {
   await app?.close();
 });
 
-/** Noise-like u-law without the two codes that decode to 0, so silence is told apart from audio. */
-function callerAudio(packets: number): Uint8Array {
-  const out = new Uint8Array(packets * 160);
-  let x = 12345;
-  for (let i = 0; i < out.length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    let byte = (x >>> 16) & 0xff;
-    if (byte === 0xff || byte === 0x7f) byte ^= 0x01;
-    out[i] = byte;
-  }
-  return out;
-}
-
 test("the recording of a SIP caller is exactly the audio it sent", async () => {
   const peer = await UdpPeer.open();
   const rtp = await RtpPeer.open();
@@ -60,7 +48,7 @@ test("the recording of a SIP caller is exactly the audio it sent", async () => {
     call.invite({ body: sdpOffer(rtp.port, { formats: "0 101" }) });
     const ok = await peer.response(200, "INVITE");
     call.answered(ok).ack();
-    const sent = callerAudio(175); // 3.5 s: the recording's 2 s fit well inside
+    const sent = callerUlaw(175); // 3.5 s: the recording's 2 s fit well inside
     const streaming = rtp.stream(sent, audioPort(ok.body));
     const record = await app.nextHit("/recorded");
     assert.equal(record.body.termReason, "maxLength");
@@ -111,7 +99,7 @@ test("a caller that hangs up right after its last packet is recorded to its last
     call.invite({ body: sdpOffer(rtp.port) });
     const ok = await peer.response(200, "INVITE");
     call.answered(ok).ack();
-    const sent = callerAudio(50);
+    const sent = callerUlaw(50);
     await rtp.stream(sent, audioPort(ok.body));
     // The BYE follows the last packet at once: that packet is still in Belay's jitter buffer.
     call.bye();
@@ -163,7 +151,7 @@ test("belay.close() hangs up a live SIP call with BYE; its recording and webhook
     call.invite({ body: sdpOffer(rtp.port) });
     const ok = await peer.response(200, "INVITE");
     call.answered(ok).ack();
-    await rtp.stream(callerAudio(25), audioPort(ok.body));
+    await rtp.stream(callerUlaw(25), audioPort(ok.body));
     const closed = closing.belay.close();
     const bye = await peer.request("BYE");
     peer.send(
