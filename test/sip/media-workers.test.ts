@@ -289,15 +289,3 @@ describe("media workers: sessions and threads", () => {
     assert.deepEqual(c.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
   });
 });
-
-/** Where what was sent first differs from the source, frame by frame: a gap, a repeat or a skip. */
-function firstDifference(sent: Uint8Array, source: Uint8Array): string {
-  for (let at = 0; at < sent.length; at += 160) {
-    const frame = sent.subarray(at, at + 160);
-    if (Buffer.from(frame).equals(source.subarray(at, at + 160))) continue;
-    const found = Buffer.from(source).indexOf(Buffer.from(frame));
-    const what = frame.every((b) => b === 0xff) ? "silence" : `source frame ${found / 160}`;
-    return `frame ${at / 160} of ${sent.length / 160} is ${what}`;
-  }
-  return "none";
-}

@@ -180,7 +180,7 @@ function handle(message: ToWorker): void {
     case "stream": {
       const queue: Int16Array[] = [];
       streamQueues.set(id, queue);
-      // Two frames in hand before the first is taken: the main thread's pulls may run a frame late.
+      // Silence until STREAM_PRIME_FRAMES are in hand: the main thread's pulls may run late.
       let primed = false;
       const source: FrameSource = {
         next: () => {

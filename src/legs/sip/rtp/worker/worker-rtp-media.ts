@@ -5,7 +5,7 @@ import type { Frame } from "../../../../media/frame.js";
 import { RealClock } from "../../../../time/clock.js";
 import type { MediaPlan } from "../../sdp/types.js";
 import type { FrameHandlers, RtpMedia, RtpStats } from "../types.js";
-import type { MediaWorker } from "./media-workers.js";
+import type { MediaWorker } from "./worker-thread.js";
 
 const clock = new RealClock();
 const FRAME_MS = 20;
