@@ -16,7 +16,7 @@ import { describeSipp, startSipp } from "./sipp.js";
 
 /**
  * The real command, as an operator runs it: `belay serve --sip-port --sip-host --rtp-ports
- * --max-calls --sip-outbound` in its own process, set up through the REST API only, called by sipp
+ * --max-calls --media-workers --sip-outbound` in its own process (its RTP on two media workers), set up through the REST API only, called by sipp
  * and calling baresip, logging one JSON line per SIP call with its Call-ID and RTP stats, and
  * stopping cleanly on SIGTERM.
  */
@@ -84,6 +84,8 @@ before(async () => {
       `${rtpBase}-${rtpBase + 15}`,
       "--max-calls",
       "4",
+      "--media-workers",
+      "2",
       "--sip-outbound",
       `sip:{to}@127.0.0.1:${baresip.sipPort}`,
       "--log-level",
@@ -100,6 +102,7 @@ before(async () => {
     auth: `Basic ${Buffer.from(`${field("account id")}:${field("API key")}`).toString("base64")}`,
   };
   assert.match(banner, new RegExp(`SIP +udp:127\\.0\\.0\\.1:${sipPort}\\n`), banner);
+  assert.match(banner, /RTP +on 2 media workers \(--media-workers\)\n/, banner);
 });
 
 after(async () => {

@@ -178,6 +178,7 @@ export function registerServe(program: Command): void {
           `  REST API        ${url}/apiserver`,
           `  console         ${url}/console`,
           `  SIP             ${belay.sipAddress() ?? "off"}`,
+          ...(belay.sipAddress() ? [`  RTP             ${rtpPlace(config.mediaWorkers)}`] : []),
           "",
         ].join("\n"),
       );
@@ -230,4 +231,10 @@ function sipPortOf(flag: string | undefined): number | undefined {
       `--sip-port "${flag}" must be a port number (0-65535; 0 turns SIP off)`,
     );
   return port;
+}
+
+/** Where the calls' RTP runs, for the start-up lines (docs/rtp.md#media-workers). */
+function rtpPlace(workers: number): string {
+  if (workers === 0) return "on the main thread (--media-workers 0)";
+  return `on ${workers} media worker${workers === 1 ? "" : "s"} (--media-workers)`;
 }
