@@ -170,17 +170,21 @@ export class RecordingSink {
       () => true,
       () => false,
     );
+    // Once more if that removal failed.
+    const forgetIfLeft = async () => {
+      if (!(await forgotten)) await this.forgetLive().catch(() => undefined);
+    };
     let row: RecordingRow;
     try {
       row = await storing;
     } catch (err) {
       await forgotten;
       await this.deps.clock.track(this.deps.blobs.delete(this.ids.blobKey)).catch(() => undefined);
-      await this.forgetLive().catch(() => undefined);
+      await forgetIfLeft();
       throw err;
     }
     // A marker left behind is harmless: start-up finds the recording's row and drops it.
-    if (!(await forgotten)) await this.forgetLive().catch(() => undefined);
+    await forgetIfLeft();
     return row;
   }
 

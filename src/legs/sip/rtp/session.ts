@@ -438,12 +438,8 @@ export class RtpSession implements RtpMedia {
     }
   }
 
-  drain(): Promise<void> {
-    this.drainNow();
-    return Promise.resolve();
-  }
-
-  private drainNow(): void {
+  /** Delivers synchronously: the promise is settled by the time it is returned. */
+  async drain(): Promise<void> {
     if (this.closed || !this.handlers) return;
     for (let n = this.playout.bufferedFrames(); n > 0 && !this.closed; n--) {
       this.framesDelivered++;

@@ -42,7 +42,6 @@ const SILENT: Frame = new Int16Array(FRAME_SAMPLES);
 let ops: number[] = [];
 let samples = new Int16Array(FRAME_SAMPLES * 64);
 let frameCount = 0;
-let flushQueued = false;
 let flushTimer: NodeJS.Timeout | undefined;
 
 function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
@@ -68,13 +67,10 @@ function addDigit(id: number, digit: string): void {
 }
 
 function queueFlush(): void {
-  if (flushQueued) return;
-  flushQueued = true;
-  flushTimer = setTimeout(flush, BATCH_MS);
+  flushTimer ??= setTimeout(flush, BATCH_MS);
 }
 
 function flush(): void {
-  flushQueued = false;
   if (flushTimer) clearTimeout(flushTimer);
   flushTimer = undefined;
   if (ops.length === 0) return;

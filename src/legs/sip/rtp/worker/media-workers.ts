@@ -33,10 +33,6 @@ export class MediaWorkers {
     this.workers = new Array<MediaWorker | undefined>(Math.max(1, Math.floor(options.count))).fill(undefined);
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
   /** Starts every worker loading now, so the first call does not wait for it. */
   warm(): void {
     for (let i = 0; i < this.workers.length; i++) void this.worker(i).ready.catch(() => undefined);

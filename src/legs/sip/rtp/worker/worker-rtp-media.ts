@@ -1,14 +1,13 @@
 import type { Logger } from "pino";
 import type { FrameSource } from "../../../../engine/leg.js";
 import { BelayError } from "../../../../errors.js";
-import type { Frame } from "../../../../media/frame.js";
+import { FRAME_MS, type Frame } from "../../../../media/frame.js";
 import { RealClock } from "../../../../time/clock.js";
 import type { MediaPlan } from "../../sdp/types.js";
 import type { FrameHandlers, RtpMedia, RtpStats } from "../types.js";
 import type { MediaWorker } from "./worker-thread.js";
 
 const clock = new RealClock();
-const FRAME_MS = 20;
 const NO_STATS: RtpStats = {
   packetsReceived: 0,
   packetsSent: 0,
@@ -58,7 +57,7 @@ export class WorkerRtpMedia implements RtpMedia {
 
   /**
    * Frame k of the stream is asked of the source by start + 20(k − 1) ms, as soon as that time has
-   * come (the worker pulls every 10 ms): two frames at once, then one per 20 ms, so the worker has
+   * come (this thread pulls every 10 ms): two frames at once, then one per 20 ms, so the worker has
    * the next frame before its sender needs it even when this thread runs a little late.
    */
   async stream(source: FrameSource, signal: AbortSignal): Promise<void> {
@@ -66,9 +65,8 @@ export class WorkerRtpMedia implements RtpMedia {
     const start = clock.now();
     let k = 0;
     let failure: BelayError | undefined;
-    const abortWorker = new AbortController();
-    const onAbort = () => abortWorker.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
+    // The worker's stream stops when the call's signal aborts or the source fails.
+    const sourceFailed = new AbortController();
     const pull = (): Int16Array[] => {
       const frames: Int16Array[] = [];
       const now = clock.now();
@@ -84,16 +82,18 @@ export class WorkerRtpMedia implements RtpMedia {
           {},
           { cause: err },
         );
-        abortWorker.abort();
+        sourceFailed.abort();
       }
       return frames;
     };
-    const streaming = this.worker.request({ t: "stream", id: this.id, op: 0 }, abortWorker.signal);
+    const streaming = this.worker.request(
+      { t: "stream", id: this.id, op: 0 },
+      AbortSignal.any([signal, sourceFailed.signal]),
+    );
     this.worker.addStream(this.id, pull);
     try {
       await streaming;
     } finally {
-      signal.removeEventListener("abort", onAbort);
       this.worker.removeStream(this.id);
     }
     if (failure) throw failure;
