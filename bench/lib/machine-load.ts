@@ -11,14 +11,17 @@ export async function machineLoad(): Promise<string> {
   return `load average ${one?.toFixed(2)} (1 min), ${five?.toFixed(2)} (5 min)${psi ? `; CPU pressure: some task waited for a CPU ${psi[2]}% of the last 60 s` : ""}`;
 }
 
-/** How long this process's main thread has waited on a run queue (second field of /proc/<pid>/schedstat, in ns), in ms; NaN elsewhere. */
-export async function runQueueWaitMs(): Promise<number> {
+/**
+ * This process's main thread from /proc/<pid>/schedstat: how long it has run (first field, ns) in
+ * µs, and how long it has waited on a run queue (second field) in ms; NaN elsewhere.
+ */
+export async function mainThreadSchedule(): Promise<{ ranUs: number; waitedMs: number }> {
   const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
-  return Number(text.split(" ")[1]) / 1e6;
+  const [ran, waited] = text.split(" ");
+  return { ranUs: Number(ran) / 1e3, waitedMs: Number(waited) / 1e6 };
 }
 
-/** CPU time this process's main thread has run (first field of /proc/<pid>/schedstat, in ns), in µs; NaN elsewhere. */
-export async function mainThreadCpuUs(): Promise<number> {
-  const text = await readFile(`/proc/${process.pid}/schedstat`, "utf8").catch(() => "");
-  return Number(text.split(" ")[0]) / 1e3;
+/** How long this process's main thread has waited on a run queue, in ms; NaN elsewhere. */
+export async function runQueueWaitMs(): Promise<number> {
+  return (await mainThreadSchedule()).waitedMs;
 }

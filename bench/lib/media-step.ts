@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Belay } from "../../src/server/belay.js";
 import type { startAppProcess } from "./app-process.js";
 import { eachLimited } from "./limited.js";
-import { mainThreadCpuUs, runQueueWaitMs } from "./machine-load.js";
+import { mainThreadSchedule } from "./machine-load.js";
 import { percentile, round } from "./result.js";
 import type { RtpDelayProbe } from "./rtp-delay-probe.js";
 import {
@@ -154,20 +154,20 @@ export async function belayPhase(
     ]);
     await sleep(1000);
     const cpu0 = process.cpuUsage();
-    const main0 = await mainThreadCpuUs();
-    const wait0 = await runQueueWaitMs();
+    const main0 = await mainThreadSchedule();
     const t0 = performance.now();
     probe.start();
     lag.enable();
     await sleep(Math.max(1000, D * 1000 - all.rampMs - 3000));
     lag.disable();
     const used = process.cpuUsage(cpu0);
-    mainUs = (await mainThreadCpuUs()) - main0;
+    const main1 = await mainThreadSchedule();
+    mainUs = main1.ranUs - main0.ranUs;
+    waitedMs = main1.waitedMs - main0.waitedMs;
     cpuUs = used.user + used.system;
     windowMs = performance.now() - t0;
     await probe.stop();
     windowPackets = probe.packets;
-    waitedMs = (await runQueueWaitMs()) - wait0;
     rssPeak = rss(setup.gc);
   } catch (err) {
     await probe.stop().catch(() => undefined);
