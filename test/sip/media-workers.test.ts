@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import { TimedFrames } from "../../src/engine/conference/timed-frames.js";
 import type { MediaWorkers } from "../../src/legs/sip/rtp/worker/media-workers.js";
 import type { WorkerRtpMedia } from "../../src/legs/sip/rtp/worker/worker-rtp-media.js";
 import type { Frame } from "../../src/media/frame.js";
+import { RealClock, type Timer } from "../../src/time/clock.js";
 import type { LogCapture } from "./log-capture.js";
 import { EXIT_DIGITS } from "./media-worker-exit.js";
 import {
@@ -48,6 +50,23 @@ async function openRig(log: LogCapture, bindings: Record<string, string> = {}): 
   const rig = await WorkerRig.open(workers as MediaWorkers, log.logger.child(bindings));
   rigs.push(rig);
   return rig;
+}
+
+const SILENT_FRAME = -1;
+
+/** Each 160-byte PCMU frame sent: its index in `ulaw`, SILENT_FRAME, or undefined when neither. */
+function sentFrames(sent: Uint8Array, ulaw: Uint8Array): Array<number | undefined> {
+  const index = new Map<string, number>();
+  for (let i = 0; i * 160 < ulaw.length; i++)
+    index.set(Buffer.from(ulaw.subarray(i * 160, i * 160 + 160)).toString("hex"), i);
+  const frames: Array<number | undefined> = [];
+  for (let at = 0; at + 160 <= sent.length; at += 160) {
+    const frame = sent.subarray(at, at + 160);
+    frames.push(
+      frame.every((b) => b === 0xff) ? SILENT_FRAME : index.get(Buffer.from(frame).toString("hex")),
+    );
+  }
+  return frames;
 }
 
 function workerOf(rig: WorkerRig): number {
@@ -157,24 +176,17 @@ describe("media workers: sending", () => {
     await rig.peer.waitFor(40);
     abort.abort();
     await streaming;
-    const sent = payloads(rig.peer.received);
     // Each sent frame is either silence (priming, or a slot whose frame the main thread pulled too
-    // late: the stream is paced by the worker's clock) or a source frame, found by its bytes.
-    const sourceIndex = new Map<string, number>();
-    for (let i = 0; i * 160 < ulaw.length; i++)
-      sourceIndex.set(Buffer.from(ulaw.subarray(i * 160, i * 160 + 160)).toString("hex"), i);
+    // late: the stream is paced by the worker's clock) or a source frame.
+    const sent = sentFrames(payloads(rig.peer.received), ulaw);
     let previous = -1;
     let silentSince = 0;
-    let audioFrames = 0;
-    for (let at = 0; at + 160 <= sent.length; at += 160) {
-      const frame = sent.subarray(at, at + 160);
-      if (frame.every((b) => b === 0xff)) {
+    for (const [at, i] of sent.entries()) {
+      if (i === undefined) assert.fail(`sent frame ${at} is neither silence nor a source frame`);
+      if (i === SILENT_FRAME) {
         silentSince++;
         continue;
       }
-      const index = sourceIndex.get(Buffer.from(frame).toString("hex"));
-      assert.notEqual(index, undefined, `sent frame ${at / 160} is neither silence nor a source frame`);
-      const i = index as number;
       if (previous < 0) assert.equal(i, 0, "the stream starts at the source's first frame");
       else assert.ok(i > previous, `source frame ${i} after ${previous}: repeated or out of order`);
       if (previous >= 0 && i > previous + 1)
@@ -184,9 +196,44 @@ describe("media workers: sending", () => {
         );
       previous = i;
       silentSince = 0;
-      audioFrames++;
     }
+    const audioFrames = sent.filter((i) => i !== SILENT_FRAME).length;
     assert.ok(audioFrames >= 30, `${audioFrames} frames of the source sent`);
+  });
+
+  test("stream() asks for frames a frame after they were due: a mixer's late 20 ms timer loses none", async () => {
+    const { rig } = await setUp();
+    const ulaw = callerUlaw(200, 5);
+    const pcm = ulawPcm(ulaw);
+    // A conference's mixer in miniature: frame n is due at origin + 20n, in phase with the
+    // stream's pulls, but its timer fires 5 ms late each time.
+    const clock = new RealClock();
+    const mix = new TimedFrames();
+    const origin = clock.now();
+    let made = 0;
+    let timer: Timer | undefined;
+    const tick = () => {
+      mix.push(pcm.subarray(made * 160, made * 160 + 160), origin + made * 20);
+      made++;
+      timer = clock.setTimeout(tick, origin + made * 20 + 5 - clock.now());
+    };
+    timer = clock.setTimeout(tick, origin + 5 - clock.now());
+    const abort = new AbortController();
+    const streaming = rig.media.stream(mix, abort.signal);
+    await rig.peer.waitFor(40);
+    abort.abort();
+    await streaming;
+    timer?.cancel();
+    const sent = sentFrames(payloads(rig.peer.received), ulaw);
+    const audio = sent.filter((i) => i !== SILENT_FRAME);
+    assert.ok(audio.length >= 30, `${audio.length} frames of the mix sent`);
+    const first = sent.indexOf(audio[0]);
+    assert.deepEqual(
+      sent.slice(first, first + audio.length),
+      Array.from({ length: audio.length }, (_, n) => (audio[0] as number) + n),
+      "once the mix is heard, every frame follows the one before, with no silent slot between",
+    );
+    assert.equal(mix.dropped, 0, "no frame of the mix came after its slot");
   });
 
   test("a stream whose source throws rejects with RTP_STREAM_SOURCE_FAILED", async () => {

@@ -8,6 +8,11 @@ import type { FrameHandlers, RtpMedia, RtpStats } from "../types.js";
 import type { MediaWorker } from "./worker-thread.js";
 
 const clock = new RealClock();
+/**
+ * How long before it is pulled a stream's frame must have been due from its source: one frame, the
+ * lead of a stream sending 20 ms packets on the main thread (see RtpSender's stream).
+ */
+const STREAM_LEAD_MS = FRAME_MS;
 const NO_STATS: RtpStats = {
   packetsReceived: 0,
   packetsSent: 0,
@@ -56,9 +61,11 @@ export class WorkerRtpMedia implements RtpMedia {
   }
 
   /**
-   * Frame k of the stream is asked of the source by start + 20(k − 1) ms, as soon as that time has
-   * come (this thread pulls every 10 ms): two frames at once, then one per 20 ms, so the worker has
-   * the next frame before its sender needs it even when this thread runs a little late.
+   * Frame k of the stream is pulled once start + 20(k − 1) ms has come (this thread pulls every
+   * 10 ms): two frames at once, then one per 20 ms, so the worker has the next frame before its
+   * sender needs it even when this thread runs a little late. It is asked for as the frame due
+   * STREAM_LEAD_MS before that, as the main thread's sender asks: a source on its own 20 ms timer
+   * (a conference's mixer) that fires a little after this pull has still made it.
    */
   async stream(source: FrameSource, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
@@ -72,7 +79,7 @@ export class WorkerRtpMedia implements RtpMedia {
       const now = clock.now();
       try {
         while (!failure && start + (k - 1) * FRAME_MS <= now) {
-          frames.push(source.next(start + (k - 1) * FRAME_MS));
+          frames.push(source.next(start + (k - 1) * FRAME_MS - STREAM_LEAD_MS));
           k++;
         }
       } catch (err) {
