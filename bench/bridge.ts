@@ -15,7 +15,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { directRouting } from "../src/calls/inbound-route.js";
 import { newId } from "../src/contract/ids.js";
@@ -28,6 +27,7 @@ import { resolveConfig } from "../src/server/config.js";
 import { startAppProcess } from "./lib/app-process.js";
 import { hasFlag, numberOption, option } from "./lib/args.js";
 import { checkHeard, noise } from "./lib/heard-check.js";
+import { LoopLag } from "./lib/loop-lag.js";
 import { machineLoad } from "./lib/machine-load.js";
 import { saveResult } from "./lib/report.js";
 import { type BenchResult, machine, round } from "./lib/result.js";
@@ -110,7 +110,7 @@ async function bridgedCall(index: number): Promise<{ gaps: number; lost: number 
 await Promise.all([0, 1, 2, 3].map((i) => bridgedCall(i)));
 for (const n of STEPS) {
   global.gc?.();
-  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const lag = new LoopLag(10);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   lag.enable();
@@ -128,12 +128,12 @@ for (const n of STEPS) {
   const callSeconds = (n * (TALK_MS + 2000)) / 1000;
   const cpuMsPerCallSecond = (cpu.user + cpu.system) / 1000 / callSeconds;
   metrics[`n${n}CpuPctPerBridgedCall`] = round(cpuMsPerCallSecond / 10, 3);
-  metrics[`n${n}LoopLagP99Ms`] = round(lag.percentile(99) / 1e6, 2);
+  metrics[`n${n}LoopLagP99Ms`] = round(lag.percentileMs(99), 2);
   const exact = heard.filter((h) => h.gaps === 0).length;
   const lostFrames = heard.reduce((a, b) => a + b.lost, 0);
   metrics[`n${n}ExactCalls`] = exact;
   metrics[`n${n}LostFrames`] = lostFrames;
-  const line = `N ${n}: ${round(wallMs / 1000, 1)} s, CPU ${round(cpuMsPerCallSecond / 10, 3)} % of a core per bridged call, loop lag p99 ${round(lag.percentile(99) / 1e6, 2)} ms, ${exact} of ${n} calls heard every frame both ways (silent frames inside the audio: ${heard.reduce((a, b) => a + b.gaps, 0)}, of them frames lost: ${lostFrames}), ${problems.length - before} problems; ${await machineLoad()}`;
+  const line = `N ${n}: ${round(wallMs / 1000, 1)} s, CPU ${round(cpuMsPerCallSecond / 10, 3)} % of a core per bridged call, loop lag p99 ${round(lag.percentileMs(99), 2)} ms, ${exact} of ${n} calls heard every frame both ways (silent frames inside the audio: ${heard.reduce((a, b) => a + b.gaps, 0)}, of them frames lost: ${lostFrames}), ${problems.length - before} problems; ${await machineLoad()}`;
   notes.push(line);
   log(line);
 }

@@ -3,10 +3,11 @@
  * (the limit), then against Belay; every recording checked, delay, lag, CPU and RSS measured while
  * all N stream. See bench/media.ts for what each number means.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+
 import type { Belay } from "../../src/server/belay.js";
 import type { startAppProcess } from "./app-process.js";
 import { eachLimited } from "./limited.js";
+import { LoopLag } from "./loop-lag.js";
 import { mainThreadSchedule } from "./machine-load.js";
 import { percentile, round } from "./result.js";
 import type { RtpDelayProbe } from "./rtp-delay-probe.js";
@@ -138,7 +139,7 @@ export async function belayPhase(
     "--max-sec",
     String(D + 120),
   ]);
-  const lag = monitorEventLoopDelay({ resolution: 1 });
+  const lag = new LoopLag(1);
   let cpuUs = 0;
   let mainUs = Number.NaN;
   let windowMs = 0;
@@ -200,8 +201,8 @@ export async function belayPhase(
     rtpDelayP99Ms: round(percentile(delays, 99), 3),
     rtpDelayMaxMs: round(Math.max(...delays), 2),
     delaySamples: delays.length,
-    loopLagP99Ms: round(lag.percentile(99) / 1e6, 2),
-    loopLagMaxMs: round(lag.max / 1e6, 1),
+    loopLagP99Ms: round(lag.percentileMs(99), 2),
+    loopLagMaxMs: round(lag.maxMs, 1),
     cpuPctPerCall: round((100 * cpuUs) / (windowMs * 1000) / n, 4),
     belayCpuPct: round((100 * cpuUs) / (windowMs * 1000), 1),
     rssPerCallKB: round((rssPeak - rssBefore) / 1024 / n, 1),

@@ -5,11 +5,11 @@
  * A sample of the frames the legs took out is checked against an independently computed mix-minus.
  */
 
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Mixer, type MixerSeat, SEAT_DELAY_MS } from "../../src/engine/conference/mixer.js";
 import { FRAME_MS } from "../../src/media/frame.js";
 import { RealClock, type Timer, type TimerCallback } from "../../src/time/clock.js";
 import { Lateness, preciseNow } from "./lateness.js";
+import { LoopLag } from "./loop-lag.js";
 import { runQueueWaitMs } from "./machine-load.js";
 import { expectedMix, firstDifference, seatFrame } from "./mix-check.js";
 
@@ -212,7 +212,7 @@ export async function runStep(
   await Promise.all(starts);
   await sleep(warmupMs);
 
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const loop = new LoopLag(10);
   const gapsBefore = countGaps(all);
   const dropsBefore = countDrops(all);
   const pullsBefore = countPulls(all);
@@ -270,7 +270,7 @@ export async function runStep(
     droppedFrames: drops,
     inputGapsPerMille: seatTicks ? (1000 * gaps) / seatTicks : 0,
     underrunsPerMille: frames ? (1000 * (pulls.underruns - pullsBefore.underruns)) / frames : 0,
-    loopLagP99Ms: loop.percentile(99) / 1e6,
+    loopLagP99Ms: loop.percentileMs(99),
     cpuPctOfCore: (100 * (used.user + used.system)) / 1000 / wallMs,
     waitedForCpuPct: (100 * waitedMs) / wallMs,
     // Per frame actually mixed: a process that fell behind has mixed fewer than the wall clock owed.

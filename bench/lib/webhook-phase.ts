@@ -5,11 +5,11 @@
  * time) and as a burst (50 at once).
  */
 
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Call } from "../../src/engine/call.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Belay } from "../../src/server/belay.js";
 import type { AppProcess } from "./app-process.js";
+import { LoopLag } from "./loop-lag.js";
 import { runQueueWaitMs } from "./machine-load.js";
 import { percentile, round } from "./result.js";
 import { NUMBER, sleep, startCallers, wallNow } from "./sip-load.js";
@@ -81,7 +81,7 @@ export async function runPhase(options: {
   const out = {} as Record<Kind, KindTimes>;
   const records: Array<{ atMs: number; body: Record<string, unknown> }> = [];
   for (const [k, { kind, script, termReason }] of KINDS.entries()) {
-    const lag = monitorEventLoopDelay({ resolution: 10 });
+    const lag = new LoopLag(10);
     lag.enable();
     const waitedBefore = await runQueueWaitMs();
     const startedAt = performance.now();
@@ -118,7 +118,7 @@ export async function runPhase(options: {
       total: [],
       toRecordingEvent: [],
       webhookLeg: [],
-      loopLagP99Ms: round(lag.percentile(99) / 1e6, 1),
+      loopLagP99Ms: round(lag.percentileMs(99), 1),
       waitedForCpuPct: round(waitedForCpuPct, 1),
     };
     for (const r of got) {
