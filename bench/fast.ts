@@ -82,10 +82,11 @@ const floor = hasFlag("--no-floor")
       chunkBytes: SIMULATED_WAV_CHUNK_BYTES,
       concurrency: CONCURRENCY,
     });
-await floor?.run(WARMUP, CALLS);
 // Rounds of Belay's calls and the floor's in turn (each going first in every other round), so
 // both see the same moments of a shared machine; the ratio is taken round by round.
 const perRound = Math.ceil(CALLS / ROUNDS);
+// The floor's warm-up calls are numbered after the rounds' (its call ids are unique).
+await floor?.run(WARMUP, perRound * ROUNDS);
 const belaySpent: Spent[] = [];
 const floorSpent: Spent[] = [];
 for (let r = 0; r < ROUNDS; r++) {

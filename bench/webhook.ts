@@ -20,6 +20,7 @@
  */
 import { rm } from "node:fs/promises";
 import { Client } from "undici";
+import { CONFIG_DEFAULTS } from "../src/server/config.js";
 import { startAppProcess } from "./lib/app-process.js";
 import { numberOption } from "./lib/args.js";
 import { measureDiskFlush } from "./lib/disk-flush.js";
@@ -48,11 +49,8 @@ const problems: string[] = [];
 
 const loadAtStart = await machineLoad();
 // Belay's default media workers unless --media-workers says otherwise (0: RTP on the main thread).
-const MEDIA_WORKERS = numberOption("--media-workers", Number.NaN);
-const { belay, sipPort, dataDir } = await startSipBelay(
-  CONCURRENCY * 2,
-  Number.isNaN(MEDIA_WORKERS) ? {} : { workers: MEDIA_WORKERS },
-);
+const MEDIA_WORKERS = numberOption("--media-workers", CONFIG_DEFAULTS.mediaWorkers);
+const { belay, sipPort, dataDir } = await startSipBelay(CONCURRENCY * 2, { workers: MEDIA_WORKERS });
 const app = await startAppProcess([
   ...["--max-length-sec", String(MAX_LENGTH_SEC), "--silence-timeout-ms", String(SILENCE_MS)],
   ...["--finish-on-key", "#", "--no-say"],
@@ -173,6 +171,7 @@ const result: BenchResult = {
     `machine at the start: ${loadAtStart}; between the phases: ${loadBetween}; at the end: ${await machineLoad()} (others' work shares these cores)`,
     `where the time goes, p50 / p99 per kind: event → Belay's timeline \`recording\` event (the end decided, the WAV closed and its row written) and then → arrival at the app (the webhook queued in the outbox and sent). Spaced: ${splitNote(spaced)}. Burst: ${splitNote(burst)}`,
     `a key goes up as its event packet arrives, after the whole frames of audio before it; audio frames go up as soon as they are whole (the newest held back one frame for a key beside it), so silence is heard about a frame after it is sent rather than a playout delay (60 ms) later; silence is timed from the first quiet frame, so the detector's 240 ms hangover is not added; the length and silence limits are counted in 20 ms frames, so they can fall up to one frame after the deadline`,
+    `RTP ${MEDIA_WORKERS > 0 ? `on ${MEDIA_WORKERS} media workers` : "on Belay's main thread (--media-workers 0)"}`,
     `app: RecordUtterance finishOnKey #, silenceTimeoutMs ${SILENCE_MS}, maxLengthSec ${MAX_LENGTH_SEC}, beep on, no Say; callers send ${AUDIO_MS} ms of audio, then the key, silence, more audio, or BYE`,
     ...(problems.length ? [`FAILED CHECKS: ${problems.join("; ")}`] : []),
   ],

@@ -3,7 +3,6 @@
  * (the limit), then against Belay; every recording checked, delay, lag, CPU and RSS measured while
  * all N stream. See bench/media.ts for what each number means.
  */
-
 import type { Belay } from "../../src/server/belay.js";
 import type { startAppProcess } from "./app-process.js";
 import { eachLimited } from "./limited.js";
