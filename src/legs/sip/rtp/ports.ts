@@ -18,9 +18,14 @@ export interface BoundPorts {
   port: number;
 }
 
+/** The range's first even port: slot 0. */
+function firstPort(range: PortRange): number {
+  return range.min + (range.min % 2);
+}
+
 /** The slot of `port` in the range, as bindRtpPorts counts them. */
 export function portSlot(range: PortRange, port: number): number {
-  return Math.floor((port - (range.min + (range.min % 2))) / 2);
+  return Math.floor((port - firstPort(range)) / 2);
 }
 
 /**
@@ -34,7 +39,7 @@ export async function bindRtpPorts(
   /** Where to start looking (a slot: the n-th usable port), when the caller keeps the cursor. */
   startSlot?: number,
 ): Promise<BoundPorts> {
-  const first = range.min + (range.min % 2);
+  const first = firstPort(range);
   const last = withRtcp ? range.max - 1 : range.max;
   if (!Number.isInteger(first) || !Number.isInteger(last) || first > last || first < 1 || range.max > 65535) {
     throw new BelayError(
