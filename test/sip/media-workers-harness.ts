@@ -1,11 +1,9 @@
 import dgram from "node:dgram";
 import type { Logger } from "pino";
-import { serializeRtp } from "../../src/legs/sip/rtp/packet.js";
 import type { RtpMedia } from "../../src/legs/sip/rtp/types.js";
 import { MediaWorkers } from "../../src/legs/sip/rtp/worker/media-workers.js";
-import { decodeUlaw } from "../../src/media/g711.js";
 import { LogCapture } from "./log-capture.js";
-import { HOST, Peer, plan } from "./rtp-harness.js";
+import { type AudioStream, audioPacket, eventPacket, HOST, Peer, plan } from "./rtp-harness.js";
 
 /** Media workers over real UDP on 127.0.0.1 and the real clock, as `belay serve` runs them. */
 
@@ -139,29 +137,30 @@ export function callerUlaw(packets: number, seed = 12345): Uint8Array {
   return out;
 }
 
-export function ulawPcm(ulaw: Uint8Array): Int16Array {
-  return decodeUlaw(ulaw);
-}
-
 /** Packet n of a 20 ms PCMU stream; `seqShift` moves the sequence on past events sent in between. */
 export function ulawPacket(ulaw: Uint8Array, n: number, seqShift = 0): Buffer {
-  return serializeRtp({
-    payloadType: 0,
-    sequence: (FIRST_SEQ + n + seqShift) & 0xffff,
-    timestamp: (FIRST_TS + n * 160) >>> 0,
+  const stream: AudioStream = {
     ssrc: SSRC,
-    marker: n === 0,
-    payload: ulaw.subarray(n * 160, n * 160 + 160),
-  });
+    firstSeq: FIRST_SEQ,
+    firstTs: FIRST_TS,
+    payloadType: 0,
+    samplesPerPacket: 160,
+    bytes: ulaw,
+  };
+  return audioPacket(stream, n, { sequence: (FIRST_SEQ + n + seqShift) & 0xffff });
 }
 
 /** An RFC 4733 packet for `event`, on the audio's SSRC (baresip's way). */
 export function keyPacket(event: number, timestamp: number, sequence: number, end: boolean): Buffer {
-  const payload = Buffer.alloc(4);
-  payload[0] = event;
-  payload[1] = (end ? 0x80 : 0) | 10;
-  payload.writeUInt16BE(end ? 800 : 160, 2);
-  return serializeRtp({ payloadType: 101, sequence, timestamp, ssrc: SSRC, marker: !end, payload });
+  return eventPacket({
+    ssrc: SSRC,
+    sequence,
+    timestamp,
+    event,
+    end,
+    duration: end ? 800 : 160,
+    marker: !end,
+  });
 }
 
 /** Sends `count` things at 20 ms intervals from now on a drift-free schedule: a peer's real time. */

@@ -4,6 +4,7 @@ import { TimedFrames } from "../../src/engine/conference/timed-frames.js";
 import type { MediaWorkers } from "../../src/legs/sip/rtp/worker/media-workers.js";
 import type { WorkerRtpMedia } from "../../src/legs/sip/rtp/worker/worker-rtp-media.js";
 import type { Frame } from "../../src/media/frame.js";
+import { decodeUlaw } from "../../src/media/g711.js";
 import { RealClock, type Timer } from "../../src/time/clock.js";
 import type { LogCapture } from "./log-capture.js";
 import { EXIT_DIGITS } from "./media-worker-exit.js";
@@ -17,7 +18,6 @@ import {
   payloads,
   startWorkers,
   ulawPacket,
-  ulawPcm,
   WorkerRig,
 } from "./media-workers-harness.js";
 
@@ -80,7 +80,7 @@ describe("media workers: receiving", () => {
     await paced(25, (n) => rig.send(ulawPacket(ulaw, n)));
     await rig.audioFrames(25);
     const heard = rig.heard();
-    assert.deepEqual(heard.subarray(0, ulaw.length), ulawPcm(ulaw));
+    assert.deepEqual(heard.subarray(0, ulaw.length), decodeUlaw(ulaw));
     for (const frame of rig.frames) assert.equal(frame.length, 160);
     for (let i = 1; i < rig.dueAt.length; i++)
       assert.equal((rig.dueAt[i] as number) - (rig.dueAt[i - 1] as number), 20, `frame ${i}`);
@@ -106,7 +106,7 @@ describe("media workers: receiving", () => {
     const keyIndex = rig.order.indexOf("5");
     assert.equal(rig.order.slice(0, keyIndex).filter((o) => o === "a").length, 10);
     assert.equal(rig.order.slice(keyIndex + 1).filter((o) => o === "a").length, 10);
-    assert.deepEqual(rig.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
+    assert.deepEqual(rig.heard().subarray(0, ulaw.length), decodeUlaw(ulaw));
   });
 
   test("drain() delivers what the playout buffer holds before it resolves", async () => {
@@ -119,7 +119,7 @@ describe("media workers: receiving", () => {
     await rig.media.drain();
     const drainedAt = Date.now();
     assert.equal(rig.order.filter((o) => o === "a").length, 10, "the held-back frame came with the drain");
-    assert.deepEqual(rig.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
+    assert.deepEqual(rig.heard().subarray(0, ulaw.length), decodeUlaw(ulaw));
     const lastDue = rig.dueAt[rig.dueAt.length - 1] as number;
     assert.ok(drainedAt < lastDue, `drained at ${drainedAt}, before the last frame's deadline ${lastDue}`);
   });
@@ -145,11 +145,11 @@ describe("media workers: sending", () => {
   test("play() sends the PCM as PCMU packets, and abort ends it early", async () => {
     const { rig } = await setUp();
     const ulaw = callerUlaw(10, 99);
-    await rig.media.play(ulawPcm(ulaw), new AbortController().signal);
+    await rig.media.play(decodeUlaw(ulaw), new AbortController().signal);
     await rig.peer.waitFor(10);
     assert.deepEqual(payloads(rig.peer.received), Buffer.from(ulaw));
 
-    const long = ulawPcm(callerUlaw(250, 7)); // 5 s
+    const long = decodeUlaw(callerUlaw(250, 7)); // 5 s
     const abort = new AbortController();
     const playing = rig.media.play(long, abort.signal);
     await rig.peer.waitFor(13);
@@ -162,7 +162,7 @@ describe("media workers: sending", () => {
   test("stream() sends the source's frames in order, none repeated, one lost only where a slot went silent", async () => {
     const { rig } = await setUp();
     const ulaw = callerUlaw(200, 3);
-    const pcm = ulawPcm(ulaw);
+    const pcm = decodeUlaw(ulaw);
     let pulled = 0;
     const source = {
       next: (): Frame => {
@@ -204,7 +204,7 @@ describe("media workers: sending", () => {
   test("stream() asks for frames a frame after they were due: a mixer's late 20 ms timer loses none", async () => {
     const { rig } = await setUp();
     const ulaw = callerUlaw(200, 5);
-    const pcm = ulawPcm(ulaw);
+    const pcm = decodeUlaw(ulaw);
     // A conference's mixer in miniature: frame n is due at origin + 20n, in phase with the
     // stream's pulls, but its timer fires 5 ms late each time.
     const clock = new RealClock();
@@ -269,7 +269,7 @@ describe("media workers: sessions and threads", () => {
     const ulaw = callerUlaw(10, 5);
     for (let n = 0; n < 10; n++) await rig.send(ulawPacket(ulaw, n));
     await rig.audioFrames(10);
-    await rig.media.play(ulawPcm(callerUlaw(5, 6)), new AbortController().signal);
+    await rig.media.play(decodeUlaw(callerUlaw(5, 6)), new AbortController().signal);
     await rig.peer.waitFor(5);
     const stats = await rig.media.close();
     assert.equal(stats.packetsReceived, 10);
@@ -314,7 +314,7 @@ describe("media workers: sessions and threads", () => {
     workers = started.workers;
     const a = await openRig(started.log);
     const b = await openRig(started.log);
-    const playing = a.media.play(ulawPcm(callerUlaw(250)), new AbortController().signal);
+    const playing = a.media.play(decodeUlaw(callerUlaw(250)), new AbortController().signal);
     await a.peer.waitFor(1);
 
     const dying = b.media.sendDigits(EXIT_DIGITS, 0, new AbortController().signal);
@@ -333,6 +333,6 @@ describe("media workers: sessions and threads", () => {
     const ulaw = callerUlaw(5, 11);
     for (let n = 0; n < 5; n++) await c.send(ulawPacket(ulaw, n));
     await c.audioFrames(5);
-    assert.deepEqual(c.heard().subarray(0, ulaw.length), ulawPcm(ulaw));
+    assert.deepEqual(c.heard().subarray(0, ulaw.length), decodeUlaw(ulaw));
   });
 });
